@@ -1,0 +1,58 @@
+# Jiesu: the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The PostgreSQL the second test run uses; the tests create (and drop) their own database.
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/jiesu
+
+.PHONY: install run test test-sqlite test-postgres lint format messages bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	touch $@
+
+# Embedded mode: SQLite under var/, demo data on a new database, server on $(HOST):$(PORT).
+run: install
+	mkdir -p var
+	$(PY) manage.py bootstrap --demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory test-sqlite
+	@if $(PY) -c "import psycopg; psycopg.connect('$(PG_TEST_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else \
+		echo "*** PostgreSQL is not reachable at $(PG_TEST_URL): ran the suite on SQLite only. ***"; \
+	fi
+
+test-sqlite: install
+	@echo "=== test suite on SQLite ==="
+	env -u DATABASE_URL $(VENV)/bin/pytest -q
+
+test-postgres: install
+	@echo "=== test suite on PostgreSQL ($(PG_TEST_URL)) ==="
+	DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -q
+
+# Compile translations after editing jiesu/locale/*/LC_MESSAGES/django.po (needs gettext).
+messages: install
+	cd jiesu && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
+	cd jiesu && ../$(PY) ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) var/jiesu.sqlite3*

@@ -1,0 +1,21 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+
+
+class Command(BaseCommand):
+    help = "Migrate the database; with --demo, load the demo data when the database is new."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--demo", action="store_true", help="Load the demo into a new (empty) database."
+        )
+
+    def handle(self, *args, demo=False, **options):
+        is_new = "django_migrations" not in connection.introspection.table_names()
+        call_command("migrate", interactive=False, verbosity=options["verbosity"])
+        if demo and is_new:
+            self.stdout.write("New database: loading the demo data (seed_demo).")
+            call_command("seed_demo", verbosity=options["verbosity"])
+        elif demo:
+            self.stdout.write("Existing database: demo data not reloaded.")
