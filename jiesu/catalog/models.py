@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.org.models import Unit
+from jiesu.workdays.units import DurationUnit
 
 
 class Category(models.Model):
@@ -129,16 +130,6 @@ class Clock(models.TextChoices):
     HANDLE = "handle", _("Handling")
 
 
-class DurationUnit(models.TextChoices):
-    """How a time limit is counted. Working time follows the working calendar (workdays)."""
-
-    NATURAL_MINUTES = "min", _("natural minutes")
-    NATURAL_HOURS = "h", _("natural hours")
-    NATURAL_DAYS = "d", _("natural days")
-    WORKING_HOURS = "wh", _("working hours")
-    WORKING_DAYS = "wd", _("working days")
-
-
 class HandlingRule(models.Model):
     """How appeals of one leaf category are handled. One current rule per leaf."""
 
@@ -197,12 +188,21 @@ class HandlingRule(models.Model):
 
 
 class TimeLimit(models.Model):
-    """One time limit of a rule: a clock, optionally narrowed to a type and/or a grade.
+    """One time limit: a clock, optionally narrowed to a type and/or a grade.
 
+    A limit with a rule belongs to that leaf's rule; a limit without one is a district-wide
+    default, used when the leaf's rule sets nothing for that clock, type and grade.
     The most specific matching limit wins: type+grade, then grade, then type, then neither.
     """
 
-    rule = models.ForeignKey(HandlingRule, on_delete=models.CASCADE, related_name="time_limits")
+    rule = models.ForeignKey(
+        HandlingRule,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="time_limits",
+        help_text=_("Empty: a district-wide default limit."),
+    )
     clock = models.CharField(_("clock"), max_length=8, choices=Clock.choices)
     appeal_type = models.ForeignKey(
         AppealType,
