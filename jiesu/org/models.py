@@ -21,14 +21,6 @@ class TreeNode(models.Model):
     class Meta:
         abstract = True
 
-    def clean(self):
-        super().clean()
-        node = self.parent
-        while node is not None:
-            if self.pk is not None and node.pk == self.pk:
-                raise ValidationError({"parent": _("A node cannot be placed under itself.")})
-            node = node.parent
-
     def save(self, *args, **kwargs):
         if self.pk is None:
             super().save(*args, **kwargs)
@@ -45,6 +37,14 @@ class TreeNode(models.Model):
                 child.path = self.path + child.path[len(old_path) :]
                 child.depth = child.path.count("/") - 2
                 super(TreeNode, child).save(update_fields=["path", "depth"])
+
+    def clean(self):
+        super().clean()
+        node = self.parent
+        while node is not None:
+            if self.pk is not None and node.pk == self.pk:
+                raise ValidationError({"parent": _("A node cannot be placed under itself.")})
+            node = node.parent
 
     def subtree(self):
         """This node and all its descendants."""
