@@ -1,0 +1,48 @@
+"""Base classes for the admin site, which is for administrators' reference data.
+
+Every room's ModelAdmin derives from `ReferenceDataAdmin`, so that who may use the admin
+is decided in one place (`jiesu.org.permissions`).
+"""
+
+from django.contrib import admin
+
+
+def may_manage_reference_data(user) -> bool:
+    from jiesu.org import permissions
+
+    return permissions.can(user, permissions.Action.MANAGE_REFERENCE_DATA)
+
+
+class ReferenceDataAdmin(admin.ModelAdmin):
+    """A ModelAdmin usable by administrators (and superusers) only."""
+
+    def has_module_permission(self, request):
+        return may_manage_reference_data(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return may_manage_reference_data(request.user)
+
+    def has_add_permission(self, request):
+        return may_manage_reference_data(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return may_manage_reference_data(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return may_manage_reference_data(request.user)
+
+
+class ReferenceDataInline:
+    """Mixin for inlines with the same rule."""
+
+    def has_view_permission(self, request, obj=None):
+        return may_manage_reference_data(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return may_manage_reference_data(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return may_manage_reference_data(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return may_manage_reference_data(request.user)
