@@ -41,10 +41,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     # Domain rooms, in dependency order (a room may import only from those above it).
     "jiesu.org",
     "jiesu.workdays",
     "jiesu.catalog",
+    "jiesu.notify",
+    "jiesu.appeals",
     # The demo loader sits below every room: it may use them all.
     "jiesu.demo",
 ]
@@ -165,8 +169,26 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
+# Background work (ADR 0003): the Django Tasks API. Embedded default: the database backend and
+# `manage.py db_worker`; TASKS_BACKEND=rq with django-tasks-rq beyond one machine.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
+
 # Jiesu's own settings
 JIESU = {
     # Prefix of human-readable appeal numbers (PS20261126000123).
     "DISTRICT_PREFIX": env.str("JIESU_DISTRICT_PREFIX", default="PS"),
+    # Share of a clock's allowed time after which its light turns yellow.
+    "WARN_RATIO": env.float("JIESU_WARN_RATIO", default=0.75),
+    # Time limit of the return visit after the review accepts a result: (amount, unit code).
+    "VISIT_LIMIT": (env.int("JIESU_VISIT_LIMIT_DAYS", default=2), "wd"),
+    # Longest extension a unit may ask for, in working days.
+    "MAX_EXTENSION_DAYS": env.int("JIESU_MAX_EXTENSION_DAYS", default=15),
+    # Return-visit attempts before an unreachable citizen's appeal is closed.
+    "VISIT_MAX_ATTEMPTS": env.int("JIESU_VISIT_MAX_ATTEMPTS", default=3),
+    # Seconds between two SLA sweeps (the periodic task that raises yellow and red lights).
+    "SWEEP_INTERVAL": env.int("JIESU_SWEEP_INTERVAL", default=60),
 }

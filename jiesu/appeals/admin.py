@@ -1,0 +1,55 @@
+"""Read-only admin views of appeals for administrators (case work happens in the console)."""
+
+from django.contrib import admin
+
+from jiesu.appeals.models import Appeal, Assignment, Clock, Event, SupervisionNotice
+from jiesu.org.admin_base import ReferenceDataAdmin, ReferenceDataInline
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AssignmentInline(ReadOnlyMixin, ReferenceDataInline, admin.TabularInline):
+    model = Assignment
+    extra = 0
+    fields = ["unit", "role", "state", "active", "dispatched_at", "signed_at", "completed_at"]
+    readonly_fields = fields
+
+
+class ClockInline(ReadOnlyMixin, ReferenceDataInline, admin.TabularInline):
+    model = Clock
+    extra = 0
+    fields = ["kind", "started_at", "warn_at", "due_at", "original_due_at", "stopped_at"]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyMixin, ReferenceDataInline, admin.TabularInline):
+    model = Event
+    extra = 0
+    fields = ["seq", "created_at", "kind", "actor_label", "from_status", "to_status"]
+    readonly_fields = fields
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyMixin, ReferenceDataAdmin):
+    list_display = ["number", "title", "status", "channel", "category", "received_at"]
+    list_filter = ["status", "channel", "grade"]
+    search_fields = ["number", "title"]
+    date_hierarchy = "received_at"
+    exclude = ["reporter_name", "reporter_phone", "reporter_credit_code"]
+    inlines = [AssignmentInline, ClockInline, EventInline]
+    list_select_related = ["category"]
+
+
+@admin.register(SupervisionNotice)
+class SupervisionNoticeAdmin(ReadOnlyMixin, ReferenceDataAdmin):
+    list_display = ["appeal", "unit", "automatic", "issued_at", "answered_at"]
+    list_filter = ["automatic"]

@@ -1,0 +1,184 @@
+"""The hash-chained history of each appeal 全程留痕.
+
+Each appeal has its own chain (ADR 0005): event n stores the hash of event n-1, and the appeal
+row stores the hash and count of its last event, so that removing the newest events is caught as
+surely as editing an old one. Events are only ever appended while the appeal row is locked by the
+transition that writes them, so chains never fork.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from jiesu.appeals.models import Appeal, Event
+
+GENESIS = ""
+
+
+def normalise_payload(payload: dict | None) -> dict:
+    """The payload exactly as it will read back from the JSON column."""
+    return json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def compute_hash(
+    *,
+    appeal_id,
+    seq,
+    kind,
+    actor_id,
+    actor_label,
+    unit_id,
+    from_status,
+    to_status,
+    payload,
+    created_at,
+    prev_hash,
+) -> str:
+    body = {
+        "appeal": appeal_id,
+        "seq": seq,
+        "kind": kind,
+        "actor": actor_id,
+        "actor_label": actor_label,
+        "unit": unit_id,
+        "from": from_status,
+        "to": to_status,
+        "payload": payload,
+        "at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "prev": prev_hash,
+    }
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def event_hash(event: Event) -> str:
+    return compute_hash(
+        appeal_id=event.appeal_id,
+        seq=event.seq,
+        kind=event.kind,
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
+        unit_id=event.unit_id,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        payload=event.payload,
+        created_at=event.created_at,
+        prev_hash=event.prev_hash,
+    )
+
+
+def actor_label(actor) -> str:
+    if actor is None:
+        return "system"
+    unit = getattr(actor, "unit", None)
+    name = getattr(actor, "full_name", "") or actor.get_username()
+    return f"{name} ({actor.get_username()}){' @ ' + unit.name if unit else ''}"
+
+
+def append(
+    appeal: Appeal,
+    kind: str,
+    *,
+    actor=None,
+    at,
+    from_status: str = "",
+    to_status: str = "",
+    payload: dict | None = None,
+    unit=None,
+    label: str | None = None,
+) -> Event:
+    """Append one event to the appeal's chain. The caller holds the appeal's row lock.
+
+    Updates `appeal.audit_head` and `audit_count` in memory and in the database.
+    """
+    payload = normalise_payload(payload)
+    seq = appeal.audit_count + 1
+    prev = appeal.audit_head or GENESIS
+    event = Event(
+        appeal=appeal,
+        seq=seq,
+        kind=kind,
+        actor=actor,
+        actor_label=label or actor_label(actor),
+        unit=unit,
+        from_status=from_status,
+        to_status=to_status,
+        payload=payload,
+        created_at=at,
+        prev_hash=prev,
+    )
+    event.hash = event_hash(event)
+    event.save(force_insert=True)
+    appeal.audit_head = event.hash
+    appeal.audit_count = seq
+    Appeal.objects.filter(pk=appeal.pk).update(audit_head=event.hash, audit_count=seq)
+    return event
+
+
+@dataclass
+class Problem:
+    appeal_number: str
+    event_id: int | None
+    seq: int | None
+    reason: str
+
+    def __str__(self):
+        where = f"event {self.event_id} (#{self.seq})" if self.event_id else "chain head"
+        return f"{self.appeal_number}: {where}: {self.reason}"
+
+
+def verify_appeal(appeal: Appeal, events=None) -> Problem | None:
+    """The first problem in one appeal's chain, or None when it verifies."""
+    events = list(events if events is not None else appeal.events.order_by("seq", "id"))
+    prev = GENESIS
+    for expected_seq, event in enumerate(events, start=1):
+        if event.seq != expected_seq:
+            return Problem(
+                appeal.number,
+                event.id,
+                event.seq,
+                f"sequence {event.seq} where {expected_seq} was expected "
+                "(an event was removed or inserted)",
+            )
+        if event.prev_hash != prev:
+            return Problem(
+                appeal.number, event.id, event.seq, "does not link to the event before it"
+            )
+        if event_hash(event) != event.hash:
+            return Problem(
+                appeal.number, event.id, event.seq, "content does not match its hash (altered)"
+            )
+        prev = event.hash
+    if len(events) != appeal.audit_count or prev != (appeal.audit_head or GENESIS):
+        return Problem(
+            appeal.number,
+            None,
+            None,
+            f"the appeal records {appeal.audit_count} events ending in "
+            f"{(appeal.audit_head or '-')[:12]}, the history has {len(events)} ending in "
+            f"{(prev or '-')[:12]} (events removed or added)",
+        )
+    return None
+
+
+def verify_all(batch_size: int = 500):
+    """Yield (appeals checked so far, problem or None) over every appeal, in id order."""
+    last_id = 0
+    checked = 0
+    while True:
+        appeals = list(Appeal.objects.filter(pk__gt=last_id).order_by("pk")[:batch_size])
+        if not appeals:
+            return
+        by_appeal: dict[int, list[Event]] = {a.pk: [] for a in appeals}
+        for event in Event.objects.filter(appeal_id__in=by_appeal).order_by(
+            "appeal_id", "seq", "id"
+        ):
+            by_appeal[event.appeal_id].append(event)
+        for appeal in appeals:
+            checked += 1
+            yield checked, verify_appeal(appeal, by_appeal[appeal.pk])
+        last_id = appeals[-1].pk
+    # Events pointing at no appeal cannot exist (foreign key), so the walk is complete.

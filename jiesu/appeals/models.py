@@ -1,0 +1,431 @@
+"""The appeal and everything that happens to it.
+
+State changes happen only through `jiesu.appeals.workflow`; every one of them appends an
+`Event` to the appeal's hash-chained history (`jiesu.appeals.audit`).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiesu.appeals.states import FINAL_STATES, Status
+from jiesu.catalog.models import AppealType, Category, Grade, HandlingRuleVersion
+from jiesu.org.models import Region, Unit
+from jiesu.workdays.units import DurationUnit
+
+
+class AppealQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status__in=FINAL_STATES)
+
+
+class Appeal(models.Model):
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        BASIC = "basic", _("Basically satisfied")
+        UNSATISFIED = "unsatisfied", _("Not satisfied")
+        UNREACHABLE = "unreachable", _("Unreachable")
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    channel = models.CharField(
+        _("channel"), max_length=32, db_index=True, help_text=_("Code of the intake channel.")
+    )
+    external_ref = models.CharField(
+        _("reference in the channel"), max_length=128, blank=True, db_index=True
+    )
+    # Reporter 诉求人
+    reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=32, blank=True)
+    reporter_is_enterprise = models.BooleanField(_("reporter is an enterprise"), default=False)
+    reporter_credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True
+    )
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_("The reporter is hidden from handling units."),
+    )
+    # The matter
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    appeal_type = models.ForeignKey(
+        AppealType, verbose_name=_("type"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        limit_choices_to={"level": Category.Level.LEAF},
+    )
+    grade = models.ForeignKey(
+        Grade, verbose_name=_("grade"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    # Where it stands
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    status_before_return = models.CharField(max_length=20, blank=True, editable=False)
+    rule_version = models.ForeignKey(
+        HandlingRuleVersion,
+        verbose_name=_("rule version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_("The handling rule in force when the appeal was dispatched."),
+    )
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_appeals",
+    )
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True
+    )
+    reply = models.TextField(
+        _("public reply"), blank=True, help_text=_("The answer the citizen reads.")
+    )
+    closing_reason = models.CharField(_("closing note"), max_length=300, blank=True)
+    visit_attempts = models.PositiveSmallIntegerField(_("visit attempts"), default=0)
+    # Time stamps of the main steps (the history has all of them)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Optimistic concurrency: every transition increments it; a caller may pass the version
+    # it saw and is refused with a conflict when somebody acted in between.
+    version = models.PositiveIntegerField(_("version"), default=0)
+    # Head of the appeal's hash chain: hash and count of its last event.
+    audit_head = models.CharField(max_length=64, blank=True, editable=False)
+    audit_count = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["category", "received_at"]),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in FINAL_STATES
+
+    @property
+    def lead_assignment(self):
+        return self.assignments.filter(role=Assignment.Role.LEAD, active=True).first()
+
+
+class AppealNumberSequence(models.Model):
+    """Last sequence number used per day, for `PS20261126000123`-style appeal numbers."""
+
+    day = models.DateField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.day}: {self.last}"
+
+
+class Assignment(models.Model):
+    """One unit's share of an appeal: the lead 主办 or an assisting unit 协办."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead unit")
+        ASSIST = "assist", _("Assisting unit")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting sign-for")
+        SIGNED = "signed", _("Signed for")
+        AWAITING_APPROVAL = "awaiting_approval", _("Completion awaiting leader approval")
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.PENDING
+    )
+    active = models.BooleanField(_("active"), default=True)
+    first_asked = models.BooleanField(
+        _("first-ask backstop"),
+        default=False,
+        help_text=_("Leads under first-ask responsibility because ownership was unclear."),
+    )
+    dispatched_at = models.DateTimeField(_("dispatched at"))
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contacted_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    result = models.TextField(_("handling result"), blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["appeal", "-role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal"],
+                condition=models.Q(role="lead", active=True),
+                name="appeals_one_active_lead",
+                violation_error_message=_("An appeal has one lead unit at a time."),
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "active", "state"])]
+
+    def __str__(self):
+        return f"{self.appeal} → {self.unit} ({self.get_role_display()})"
+
+
+class Clock(models.Model):
+    """An SLA clock: a stored deadline with a warning point (yellow) and a breach (red)."""
+
+    class Kind(models.TextChoices):
+        SIGN = "sign", _("Sign for")
+        CONTACT = "contact", _("First contact")
+        HANDLE = "handle", _("Handling")
+        VISIT = "visit", _("Return visit")
+
+    class Light(models.TextChoices):
+        GREEN = "green", _("On time")
+        YELLOW = "yellow", _("Due soon")
+        RED = "red", _("Overdue")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="clocks")
+    assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.CASCADE, related_name="clocks"
+    )
+    kind = models.CharField(_("clock"), max_length=8, choices=Kind.choices)
+    started_at = models.DateTimeField(_("started at"))
+    limit_amount = models.PositiveIntegerField(_("limit"))
+    limit_unit = models.CharField(_("counted in"), max_length=4, choices=DurationUnit.choices)
+    warn_at = models.DateTimeField(_("warning at"))
+    due_at = models.DateTimeField(_("due at"), db_index=True)
+    original_due_at = models.DateTimeField(
+        _("original deadline"), help_text=_("Before any approved extension.")
+    )
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    cancelled = models.BooleanField(
+        _("cancelled"), default=False, help_text=_("No longer counts (e.g. re-dispatched).")
+    )
+    warned_at = models.DateTimeField(_("warning raised at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breach raised at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        ordering = ["appeal", "started_at", "id"]
+        indexes = [models.Index(fields=["stopped_at", "cancelled", "due_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(due_at__gte=models.F("started_at")),
+                name="appeals_clock_due_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(warn_at__lte=models.F("due_at")),
+                name="appeals_clock_warn_before_due",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.appeal} {self.get_kind_display()} → {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None and not self.cancelled
+
+    def light(self, now) -> str:
+        """Green, yellow or red: for a stopped clock, as it stood when it stopped."""
+        at = self.stopped_at or now
+        if at > self.due_at:
+            return self.Light.RED
+        if at >= self.warn_at:
+            return self.Light.YELLOW
+        return self.Light.GREEN
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the clock stopped in time (None while running or if cancelled)."""
+        if self.stopped_at is None or self.cancelled:
+            return None
+        return self.stopped_at <= self.due_at
+
+
+class UnitRequest(models.Model):
+    """A unit's request to return an appeal (退单) or to extend its deadline (延期)."""
+
+    class Kind(models.TextChoices):
+        RETURN = "return", _("Return")
+        EXTENSION = "extension", _("Extension")
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="unit_requests")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    reason = models.TextField(_("reason"))
+    extension_days = models.PositiveSmallIntegerField(
+        _("working days asked"), null=True, blank=True
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    decision_note = models.TextField(_("decision note"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("unit request")
+        verbose_name_plural = _("unit requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "kind"],
+                condition=models.Q(decision="pending"),
+                name="appeals_one_pending_request_per_kind",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.appeal}"
+
+
+class SupervisionNotice(models.Model):
+    """A supervision notice 督办单 that the unit must answer."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="supervisions")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT)
+    reason = models.TextField(_("reason"))
+    automatic = models.BooleanField(_("issued automatically"), default=False)
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("supervision notice")
+        verbose_name_plural = _("supervision notices")
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self):
+        return f"{self.appeal} 督办 {self.issued_at:%Y-%m-%d}"
+
+
+class ReturnVisit(models.Model):
+    """One return-visit attempt 回访 and its outcome."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="visits")
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Appeal.Satisfaction.choices)
+    unit_at_fault = models.BooleanField(
+        _("unsatisfied for reasons on the unit's side"), default=False
+    )
+    note = models.TextField(_("note"), blank=True)
+    visited_at = models.DateTimeField(_("visited at"))
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("return visit")
+        verbose_name_plural = _("return visits")
+        ordering = ["appeal", "visited_at", "id"]
+
+    def __str__(self):
+        return f"{self.appeal} {self.get_outcome_display()}"
+
+
+class Event(models.Model):
+    """One entry of an appeal's append-only, hash-chained history 全程留痕."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(_("sequence in the appeal"))
+    kind = models.CharField(_("what"), max_length=40, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("who (as recorded)"), max_length=120)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"))
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("history event")
+        verbose_name_plural = _("history events")
+        ordering = ["appeal", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "seq"], name="appeals_event_seq_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.appeal} #{self.seq} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("History events are permanent and cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("History events are permanent and cannot be deleted."))

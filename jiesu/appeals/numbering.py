@@ -1,0 +1,27 @@
+"""Human-readable appeal numbers: district prefix, local date, daily sequence.
+
+`PS20261126000123` is the 123rd appeal received on 26 November 2026 (Asia/Shanghai).
+The sequence row is locked while it is incremented, so numbers never repeat.
+"""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jiesu.appeals.models import AppealNumberSequence
+
+
+def next_number(now) -> str:
+    day = timezone.localtime(now).date()
+    prefix = settings.JIESU.get("DISTRICT_PREFIX", "PS")
+    with transaction.atomic():
+        seq = AppealNumberSequence.objects.select_for_update().filter(day=day).first()
+        if seq is None:
+            try:
+                with transaction.atomic():
+                    seq = AppealNumberSequence.objects.create(day=day, last=0)
+            except IntegrityError:
+                seq = AppealNumberSequence.objects.select_for_update().get(day=day)
+        seq.last += 1
+        seq.save(update_fields=["last"])
+    return f"{prefix}{day:%Y%m%d}{seq.last:06d}"

@@ -1,0 +1,92 @@
+"""The notification outbox.
+
+Rooms that decide something worth telling someone write an outbox row in the same database
+transaction as the decision (`jiesu.notify.outbox.enqueue`). A worker delivers the rows later
+through an adapter (SMS, WeChat, e-mail, webhook, in-app). This room knows nothing of appeals:
+a row carries an event code, a recipient and a JSON context for the message template.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiesu.org.models import Unit
+
+
+class Notification(models.Model):
+    class Channel(models.TextChoices):
+        IN_APP = "in_app", _("In-app")
+        SMS = "sms", _("SMS")
+        WECHAT = "wechat", _("WeChat template message")
+        EMAIL = "email", _("E-mail")
+        WEBHOOK = "webhook", _("Webhook")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed (retrying)")
+        DEAD = "dead", _("Given up")
+
+    event = models.CharField(_("event"), max_length=64, db_index=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    # Exactly one kind of recipient: a staff user, a unit (all its staff), or an address
+    # (a citizen's phone number, an e-mail address, a webhook URL).
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    recipient_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    recipient_address = models.CharField(_("address"), max_length=255, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    context = models.JSONField(_("message context"), default=dict, blank=True)
+    # What the message is about, for people reading the outbox (e.g. an appeal number).
+    subject_ref = models.CharField(_("about"), max_length=64, blank=True, db_index=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(recipient_user__isnull=False)
+                    | models.Q(recipient_unit__isnull=False)
+                    | ~models.Q(recipient_address="")
+                ),
+                name="notify_notification_has_recipient",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.recipient_label}"
+
+    @property
+    def recipient_label(self) -> str:
+        if self.recipient_user_id:
+            return str(self.recipient_user)
+        if self.recipient_unit_id:
+            return str(self.recipient_unit)
+        return self.recipient_address

@@ -1,0 +1,44 @@
+"""Writing to the outbox. Call inside the transaction that makes the decision."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jiesu.notify.models import Notification
+
+
+def enqueue(
+    event: str,
+    *,
+    channel: str = Notification.Channel.IN_APP,
+    user=None,
+    unit=None,
+    address: str = "",
+    context: dict | None = None,
+    subject_ref: str = "",
+    idempotency_key: str,
+    language: str = "zh-hans",
+    now=None,
+) -> Notification:
+    """Add a message to the outbox, once: a second call with the same key returns the first row."""
+    if user is None and unit is None and not address:
+        raise ValueError("A notification needs a recipient (user, unit or address).")
+    existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(
+                event=event,
+                channel=channel,
+                recipient_user=user,
+                recipient_unit=unit,
+                recipient_address=address,
+                context=context or {},
+                subject_ref=subject_ref,
+                idempotency_key=idempotency_key,
+                language=language,
+                created_at=now or timezone.now(),
+                next_attempt_at=now or timezone.now(),
+            )
+    except IntegrityError:
+        return Notification.objects.get(idempotency_key=idempotency_key)
