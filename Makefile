@@ -18,10 +18,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
 	touch $@
 
-# Embedded mode: SQLite under var/, demo data on a new database, server on $(HOST):$(PORT).
+# Embedded mode: SQLite under var/, demo data on a new database, then the web server on
+# $(HOST):$(PORT), the task worker and the scheduler of periodic tasks (SLA sweep), together.
 run: install
 	mkdir -p var
 	$(PY) manage.py bootstrap --demo
+	@echo "Jiesu on http://$(HOST):$(PORT)/ (Ctrl+C stops the server, worker and scheduler)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker --queue-name '*' --no-reload --skip-checks & \
+	$(PY) manage.py run_scheduler --skip-checks & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install

@@ -1,19 +1,35 @@
 """Organisation: regions, units, staff and their roles.
 
-Regions and units are trees with a materialised path (`/1/4/17/`) so that "this node and
-everything under it" is one indexed prefix query on SQLite and PostgreSQL alike.
+Regions and units are trees with a materialised path of zero-padded primary keys
+(`/0000000001/0000000004/0000000017/`), so that "this node and everything under it" is one
+indexed prefix query, and ordering by path lists the tree depth-first on SQLite and on
+PostgreSQL whatever the database collation (digits of equal width sort the same everywhere).
 """
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
+from jiesu.org import geo
 from jiesu.org.roles import Role
+
+PATH_SEGMENT_WIDTH = 10
+
+
+def path_segment(pk: int) -> str:
+    """The path segment of one node: its primary key, zero-padded, followed by a slash."""
+    return f"{pk:0{PATH_SEGMENT_WIDTH}d}/"
 
 
 class TreeNode(models.Model):
-    """A node of a shallow tree kept with a materialised path of primary keys."""
+    """A node of a shallow tree kept with a materialised path of primary keys.
+
+    `path` and `depth` are maintained by `save()`: moving a node rewrites the paths of its
+    whole subtree in one UPDATE. Placing a node under itself or under one of its descendants
+    is refused with a ValidationError (by `clean()` for forms, and again by `save()`).
+    """
 
     path = models.CharField(_("tree path"), max_length=255, db_index=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
@@ -22,39 +38,101 @@ class TreeNode(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self.pk is None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "parent" not in update_fields:
+            # A partial save that does not touch the tree leaves the path alone.
+            return super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            inserted = self.pk is None
+            if inserted:
+                # The path needs the primary key: insert first, then place the node.
+                self.path = ""
+                super().save(*args, **kwargs)
+                kwargs = {k: v for k, v in kwargs.items() if k != "force_insert"}
+                stored_path = None
+            else:
+                stored_path = (
+                    type(self).objects.filter(pk=self.pk).values_list("path", flat=True).first()
+                )
+            parent_path = self._parent_path()
+            self._check_not_own_descendant(parent_path, stored_path)
+            self.path = parent_path + path_segment(self.pk)
+            self.depth = self.path.count("/") - 2
+            if inserted:
+                kwargs["update_fields"] = {"path", "depth"}
+            elif kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = set(kwargs["update_fields"]) | {"path", "depth"}
             super().save(*args, **kwargs)
-            kwargs = {k: v for k, v in kwargs.items() if k not in ("force_insert",)}
-            kwargs.pop("update_fields", None)
-        old_path = self.path
-        parent_path = self.parent.path if self.parent_id else "/"
-        self.path = f"{parent_path}{self.pk}/"
-        self.depth = self.path.count("/") - 2
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            # The node moved: rewrite the paths of everything under it.
-            for child in type(self).objects.filter(path__startswith=old_path).exclude(pk=self.pk):
-                child.path = self.path + child.path[len(old_path) :]
-                child.depth = child.path.count("/") - 2
-                super(TreeNode, child).save(update_fields=["path", "depth"])
+            if stored_path and stored_path != self.path:
+                # The node moved: rewrite the paths of everything under it in one statement.
+                delta = self.depth - (stored_path.count("/") - 2)
+                type(self).objects.filter(path__startswith=stored_path).exclude(pk=self.pk).update(
+                    path=Concat(
+                        models.Value(self.path),
+                        Substr("path", len(stored_path) + 1),
+                        output_field=models.CharField(),
+                    ),
+                    depth=models.F("depth") + delta,
+                )
+
+    # -- tree maintenance -------------------------------------------------------------------------
+
+    def _parent_path(self) -> str:
+        """The parent's current path, read from the database (in-memory copies may be stale)."""
+        if not self.parent_id:
+            return "/"
+        parent_path = (
+            type(self).objects.filter(pk=self.parent_id).values_list("path", flat=True).first()
+        )
+        if parent_path is None:
+            raise ValidationError({"parent": _("The parent does not exist.")})
+        return parent_path
+
+    def _check_not_own_descendant(self, parent_path: str, stored_path: str | None) -> None:
+        if self.pk is None or not self.parent_id:
+            return
+        if self.parent_id == self.pk or (stored_path and parent_path.startswith(stored_path)):
+            raise ValidationError(
+                {"parent": _("A node cannot be placed under itself or one of its descendants.")},
+                code="tree_cycle",
+            )
 
     def clean(self):
         super().clean()
-        node = self.parent
-        while node is not None:
-            if self.pk is not None and node.pk == self.pk:
-                raise ValidationError({"parent": _("A node cannot be placed under itself.")})
-            node = node.parent
+        if self.pk is not None and self.parent_id:
+            stored_path = (
+                type(self).objects.filter(pk=self.pk).values_list("path", flat=True).first()
+            )
+            parent_path = (
+                type(self).objects.filter(pk=self.parent_id).values_list("path", flat=True).first()
+            ) or ""
+            self._check_not_own_descendant(parent_path, stored_path)
+
+    # -- queries -----------------------------------------------------------------------------
 
     def subtree(self):
         """This node and all its descendants."""
+        if not self.path:
+            return type(self).objects.filter(pk=self.pk)
         return type(self).objects.filter(path__startswith=self.path)
+
+    def descendants(self):
+        """All nodes under this one, excluding itself."""
+        return self.subtree().exclude(pk=self.pk)
+
+    def ancestor_ids(self) -> list[int]:
+        """Primary keys of the ancestors, root first, excluding this node."""
+        return [int(p) for p in self.path.strip("/").split("/")[:-1] if p]
 
     def ancestors(self):
         """Ancestors from the root down, excluding this node."""
-        ids = [int(p) for p in self.path.strip("/").split("/")[:-1] if p]
+        ids = self.ancestor_ids()
         nodes = {n.pk: n for n in type(self).objects.filter(pk__in=ids)}
         return [nodes[i] for i in ids if i in nodes]
+
+    def is_within(self, other) -> bool:
+        """True when this node is `other` or lies under it."""
+        return bool(self.path and other.path and self.path.startswith(other.path))
 
 
 class Region(TreeNode):
@@ -85,14 +163,35 @@ class Region(TreeNode):
         related_name="children",
     )
     # Boundary as a GeoJSON geometry (Polygon or MultiPolygon, WGS84 lng/lat).
-    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
+    boundary = models.JSONField(
+        _("boundary (GeoJSON)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            'A GeoJSON Polygon or MultiPolygon in longitude/latitude (WGS84), e.g. {"type": '
+            '"Polygon", "coordinates": [[[114.3, 22.7], [114.4, 22.7], [114.4, 22.8], '
+            "[114.3, 22.7]]]}. Leave empty for a region without a boundary."
+        ),
+    )
     # Bounding box of the boundary, kept for a quick indexed pre-filter of point lookups.
     min_lng = models.FloatField(null=True, blank=True, editable=False)
     min_lat = models.FloatField(null=True, blank=True, editable=False)
     max_lng = models.FloatField(null=True, blank=True, editable=False)
     max_lat = models.FloatField(null=True, blank=True, editable=False)
-    center_lat = models.FloatField(_("centre latitude"), null=True, blank=True)
-    center_lng = models.FloatField(_("centre longitude"), null=True, blank=True)
+    # Fingerprint of the boundary; point lookups use it to keep their geometry cache fresh.
+    boundary_digest = models.CharField(max_length=64, blank=True, editable=False)
+    center_lat = models.FloatField(
+        _("centre latitude"),
+        null=True,
+        blank=True,
+        help_text=_("Computed from the boundary when there is one (a point inside the area)."),
+    )
+    center_lng = models.FloatField(
+        _("centre longitude"),
+        null=True,
+        blank=True,
+        help_text=_("Computed from the boundary when there is one (a point inside the area)."),
+    )
     geometry_note = models.CharField(
         _("geometry note"),
         max_length=200,
@@ -110,22 +209,97 @@ class Region(TreeNode):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "boundary" in update_fields:
+            self._apply_boundary()
+            if update_fields is not None:
+                kwargs["update_fields"] = set(update_fields) | {
+                    "min_lng",
+                    "min_lat",
+                    "max_lng",
+                    "max_lat",
+                    "center_lat",
+                    "center_lng",
+                    "boundary_digest",
+                }
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def level_rank(cls, level) -> int:
+        """0 for a district, 1 for a subdistrict, 2 for a community, 3 for a grid cell."""
+        return cls.LEVEL_ORDER.index(cls.Level(level))
+
+    @classmethod
+    def level_problem(cls, level, parent_level):
+        """Why `level` cannot sit under `parent_level` (None for no parent), or None if it can."""
+        try:
+            rank = cls.level_rank(level)
+        except ValueError:
+            return _("Unknown level %(level)r.") % {"level": level}
+        if parent_level is None:
+            if rank != 0:
+                return _("Only a district may have no parent region.")
+            return None
+        if cls.level_rank(parent_level) + 1 != rank:
+            if rank == 0:
+                return _("A district cannot have a parent region.")
+            return _("A %(level)s must be placed under a %(parent)s, not under a %(actual)s.") % {
+                "level": cls.Level(level).label,
+                "parent": cls.Level(cls.LEVEL_ORDER[rank - 1]).label,
+                "actual": cls.Level(parent_level).label,
+            }
+        return None
+
     def clean(self):
         super().clean()
-        order = self.LEVEL_ORDER
-        if self.parent is None:
-            if self.level != self.Level.DISTRICT:
-                raise ValidationError({"parent": _("Only a district may have no parent region.")})
-        elif order.index(self.parent.level) + 1 != order.index(self.level):
-            raise ValidationError(
-                {
-                    "parent": _("A %(level)s must be placed under a %(parent)s.")
-                    % {
+        errors = {}
+        if self.level in self.Level.values:
+            problem = self.level_problem(self.level, self.parent.level if self.parent else None)
+            if problem:
+                errors["parent"] = problem
+            elif self.pk is not None:
+                wrong = (
+                    Region.objects.filter(parent_id=self.pk)
+                    .exclude(level=self._child_level())
+                    .first()
+                )
+                if wrong is not None:
+                    errors["level"] = _(
+                        "This region has a child %(child)s of level %(child_level)s, which "
+                        "cannot sit under a %(level)s."
+                    ) % {
+                        "child": wrong,
+                        "child_level": wrong.get_level_display(),
                         "level": self.get_level_display(),
-                        "parent": self.Level(order[order.index(self.level) - 1]).label,
                     }
-                }
-            )
+        try:
+            self._apply_boundary()
+        except ValidationError as exc:
+            errors["boundary"] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+
+    def _child_level(self):
+        rank = self.level_rank(self.level)
+        return self.LEVEL_ORDER[rank + 1] if rank + 1 < len(self.LEVEL_ORDER) else None
+
+    def _apply_boundary(self):
+        """Validate and normalise the boundary; fill the bounding box, centre and digest."""
+        if self.boundary in (None, "", {}):
+            self.boundary = None
+            self.min_lng = self.min_lat = self.max_lng = self.max_lat = None
+            self.boundary_digest = ""
+            return
+        geometry = geo.parse_boundary(self.boundary)
+        self.boundary = geo.to_geojson(geometry)
+        for name, value in geo.derived_fields(geometry).items():
+            setattr(self, name, value)
+        self.boundary_digest = geo.digest(self.boundary)
+
+    def geometry(self):
+        """The boundary as a shapely geometry, or None."""
+        return geo.parse_boundary(self.boundary) if self.boundary else None
 
 
 class Unit(TreeNode):
@@ -191,6 +365,22 @@ class Unit(TreeNode):
     def __str__(self):
         return self.short_name or self.name
 
+    def clean(self):
+        super().clean()
+        if self.is_backstop:
+            current = Unit.objects.filter(is_backstop=True).exclude(pk=self.pk).first()
+            if current is not None:
+                raise ValidationError(
+                    {
+                        "is_backstop": _(
+                            "Only one unit may be the district backstop, and %(unit)s "
+                            "(%(code)s) already is. Untick it there first, then mark this one."
+                        )
+                        % {"unit": current.name, "code": current.code}
+                    },
+                    code="backstop_taken",
+                )
+
     @classmethod
     def backstop(cls):
         """The district backstop unit (兜底单位), or None if none is configured."""
@@ -222,17 +412,29 @@ class User(AbstractUser):
 
     @property
     def role_set(self) -> frozenset[str]:
-        """The codes of this user's roles (cached on the instance)."""
+        """The codes of this user's roles (cached on the instance; see `forget_roles`)."""
         if not hasattr(self, "_role_cache"):
+            if self.pk is None:
+                return frozenset()
             self._role_cache = frozenset(self.roles.values_list("role", flat=True))
         return self._role_cache
+
+    def forget_roles(self) -> None:
+        """Drop the cached roles, e.g. after adding or removing a UserRole."""
+        self.__dict__.pop("_role_cache", None)
+
+    def refresh_from_db(self, *args, **kwargs):
+        self.forget_roles()
+        super().refresh_from_db(*args, **kwargs)
 
     def has_role(self, role) -> bool:
         return self.is_active and str(role) in self.role_set
 
 
 class UserRole(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(
+        User, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="roles"
+    )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
 
     class Meta:

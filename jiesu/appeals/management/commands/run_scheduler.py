@@ -34,10 +34,18 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        pending = None
         while True:
-            result = tasks.sweep_clocks.enqueue()
-            if options["verbosity"] > 1:
-                self.stdout.write(f"Enqueued SLA sweep {result.id}")
+            if pending is not None:
+                try:
+                    pending.refresh()
+                except Exception:  # the backend forgot it (pruned): enqueue afresh
+                    pending = None
+            if pending is None or pending.is_finished:
+                # Never pile sweeps up behind a stopped worker: one waiting sweep is enough.
+                pending = tasks.sweep_clocks.enqueue()
+                if options["verbosity"] > 1:
+                    self.stdout.write(f"Enqueued SLA sweep {pending.id}")
             if once or not running:
                 return
             slept = 0.0

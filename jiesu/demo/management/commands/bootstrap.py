@@ -17,5 +17,9 @@ class Command(BaseCommand):
         if demo and is_new:
             self.stdout.write("New database: loading the demo data (seed_demo).")
             call_command("seed_demo", verbosity=options["verbosity"])
+            self.stdout.write("Simulating 30 days of appeals for the demo history (simulate).")
+            call_command(
+                "simulate", appeals=300, days=30, seed=2026, verbosity=options["verbosity"]
+            )
         elif demo:
             self.stdout.write("Existing database: demo data not reloaded.")

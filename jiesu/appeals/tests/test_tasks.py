@@ -1,0 +1,35 @@
+"""The periodic SLA sweep runs as a real task through the database backend and its worker."""
+
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from jiesu.appeals.models import Clock, SupervisionNotice
+from jiesu.appeals.tests.conftest import dispatched
+from jiesu.notify.models import Notification
+
+
+def test_scheduler_enqueues_and_worker_sweeps(world, at):
+    with at(timezone.now() - timedelta(days=20)):
+        appeal = dispatched(world)
+    call_command("run_scheduler", "--once")
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    handle = appeal.clocks.get(kind=Clock.Kind.HANDLE)
+    assert handle.breached_at is not None and handle.warned_at is not None
+    assert SupervisionNotice.objects.filter(appeal=appeal, automatic=True).count() == 1
+    assert Notification.objects.filter(event="unit.clock_breach", recipient_unit=world.urban)
+    assert Notification.objects.filter(
+        event="supervisor.clock_breach", recipient_user=world.u("supervisor")
+    ).exists()
+
+
+def test_sweep_on_time_appeal_raises_nothing(world, at):
+    appeal = dispatched(world)
+    call_command("run_scheduler", "--once")
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert not appeal.clocks.filter(breached_at__isnull=False).exists()
+    assert not appeal.events.filter(kind__startswith="clock_").exists()

@@ -1,0 +1,48 @@
+"""manage.py import_regions FILE.geojson — create or update regions from GeoJSON."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from jiesu.org import geo
+from jiesu.org.regions_io import ImportProblems, import_regions, read_file
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update regions by code from a GeoJSON FeatureCollection (properties: code, "
+        "name, level, parent_code, optional note and active). The whole file is checked first; "
+        "on any problem nothing is changed. See docs/guide/organisation.md."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="GeoJSON FeatureCollection")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check the file and report; change nothing."
+        )
+        parser.add_argument(
+            "--tolerance",
+            type=float,
+            default=geo.OUTSIDE_TOLERANCE,
+            help="Warn when a child lies outside its parent by more than this share of its "
+            "area (default %(default)s).",
+        )
+
+    def handle(self, *args, file, dry_run=False, tolerance=geo.OUTSIDE_TOLERANCE, **options):
+        if not 0 <= tolerance <= 1:
+            raise CommandError("--tolerance must be between 0 and 1")
+        try:
+            report = import_regions(read_file(file), dry_run=dry_run, tolerance=tolerance)
+        except ImportProblems as exc:
+            lines = "\n".join(f"  {p}" for p in exc.problems)
+            raise CommandError(
+                f"{file}: {len(exc.problems)} problem(s); nothing was changed:\n{lines}"
+            ) from exc
+        for warning in report.warnings:
+            self.stderr.write(self.style.WARNING(f"warning: {warning}"))
+        verb = "would create" if dry_run else "created"
+        verb2 = "would update" if dry_run else "updated"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{file}: {verb} {len(report.created)} region(s), {verb2} "
+                f"{len(report.updated)}; {len(report.warnings)} warning(s)."
+            )
+        )

@@ -1,0 +1,331 @@
+"""GeoJSON import and export of regions (`manage.py import_regions` / `export_regions`).
+
+The format is a GeoJSON FeatureCollection, one Feature per region::
+
+    {"type": "Feature",
+     "properties": {"code": "440310001", "name": "坪山街道", "level": "subdistrict",
+                    "parent_code": "440310", "note": "approximate demo geometry"},
+     "geometry": {"type": "Polygon", "coordinates": [[[114.33, 22.68], ...]]}}
+
+`code`, `name` and `level` are required; `parent_code` is required for every level but the
+district; `note` (where the boundary comes from) and `active` (true/false) are optional. The
+geometry may be null (a region without a boundary; then optional `center_lng`/`center_lat`
+properties give its centre). Regions are created or updated by code.
+
+An import validates the whole file first and writes nothing unless every feature is right;
+the writing itself is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from jiesu.org import geo
+from jiesu.org.models import Region
+
+
+class ImportProblems(Exception):
+    """The file cannot be imported; `problems` lists every reason, by feature."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+@dataclass
+class _Item:
+    index: int
+    code: str
+    name: str = ""
+    level: str = ""
+    parent_code: str | None = None
+    note: str = ""
+    active: bool | None = None
+    geometry: object = None  # shapely geometry or None
+    center: tuple[float, float] | None = None  # (lng, lat) when there is no geometry
+
+    @property
+    def where(self) -> str:
+        return _where(self.index, self.code)
+
+
+def _where(index: int, code) -> str:
+    return f"features[{index}] (code {code})" if code else f"features[{index}]"
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError
+    return str(value).strip()
+
+
+def read_file(path) -> dict:
+    """Read a GeoJSON file; raise ImportProblems when it is not JSON or not readable."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportProblems([f"cannot read {path}: {exc}"]) from exc
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ImportProblems([f"{path} is not valid JSON: {exc}"]) from exc
+
+
+def _parse_features(data, problems: list[str]) -> list[_Item]:
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        problems.append("the file must be a GeoJSON FeatureCollection")
+        return []
+    features = data.get("features")
+    if not isinstance(features, list):
+        problems.append("the FeatureCollection has no 'features' list")
+        return []
+    max_code = Region._meta.get_field("code").max_length
+    max_name = Region._meta.get_field("name").max_length
+    max_note = Region._meta.get_field("geometry_note").max_length
+    items = []
+    for index, feature in enumerate(features):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(f"{_where(index, None)}: not a GeoJSON Feature")
+            continue
+        props = feature.get("properties")
+        if not isinstance(props, dict):
+            problems.append(f"{_where(index, None)}: has no 'properties' object")
+            continue
+        try:
+            code = _text(props.get("code"))
+        except TypeError:
+            code = None
+        if not code:
+            problems.append(f"{_where(index, None)}: 'code' is missing or not a string")
+            continue
+        item = _Item(index=index, code=code)
+        where = item.where
+        if len(code) > max_code:
+            problems.append(f"{where}: 'code' is longer than {max_code} characters")
+        try:
+            item.name = _text(props.get("name")) or ""
+        except TypeError:
+            item.name = ""
+        if not item.name:
+            problems.append(f"{where}: 'name' is missing")
+        elif len(item.name) > max_name:
+            problems.append(f"{where}: 'name' is longer than {max_name} characters")
+        level = props.get("level")
+        if level not in Region.Level.values:
+            problems.append(
+                f"{where}: 'level' is {level!r}; expected one of {', '.join(Region.Level.values)}"
+            )
+        else:
+            item.level = level
+        try:
+            item.parent_code = _text(props.get("parent_code")) or None
+        except TypeError:
+            problems.append(f"{where}: 'parent_code' is not a string")
+        try:
+            item.note = _text(props.get("note")) or ""
+        except TypeError:
+            problems.append(f"{where}: 'note' is not a string")
+        if len(item.note) > max_note:
+            problems.append(f"{where}: 'note' is longer than {max_note} characters")
+        if "active" in props:
+            if not isinstance(props["active"], bool):
+                problems.append(f"{where}: 'active' must be true or false")
+            else:
+                item.active = props["active"]
+        if "geometry" not in feature:
+            problems.append(f"{where}: has no 'geometry' member (use null for no boundary)")
+        elif feature["geometry"] is not None:
+            try:
+                item.geometry = geo.parse_boundary(feature["geometry"])
+            except ValidationError as exc:
+                problems.extend(f"{where}: {message}" for message in exc.messages)
+        else:
+            lng, lat = props.get("center_lng"), props.get("center_lat")
+            if lng is not None or lat is not None:
+                try:
+                    lat, lng = geo.check_coordinates(lat, lng)
+                    item.center = (lng, lat)
+                except ValueError as exc:
+                    problems.append(f"{where}: centre: {exc}")
+        items.append(item)
+    return items
+
+
+def _check(items: list[_Item], problems: list[str], warnings: list[str], tolerance: float):
+    by_code: dict[str, _Item] = {}
+    for item in items:
+        first = by_code.get(item.code)
+        if first is not None:
+            problems.append(
+                f"{item.where}: duplicate code, already used by features[{first.index}]"
+            )
+        else:
+            by_code[item.code] = item
+
+    wanted = set(by_code) | {i.parent_code for i in items if i.parent_code}
+    in_db = {r.code: r for r in Region.objects.filter(code__in=wanted)}
+
+    def level_of(code):
+        if code in by_code:
+            return by_code[code].level or None
+        return in_db[code].level if code in in_db else None
+
+    for item in items:
+        if not item.level:
+            continue
+        if item.parent_code is None:
+            problem = Region.level_problem(item.level, None)
+            if problem:
+                problems.append(f"{item.where}: {problem} (set 'parent_code')")
+            continue
+        if item.parent_code not in by_code and item.parent_code not in in_db:
+            problems.append(
+                f"{item.where}: parent_code {item.parent_code} is neither in the file "
+                "nor in the database"
+            )
+            continue
+        parent_level = level_of(item.parent_code)
+        if parent_level is None:
+            continue  # the parent's own level is already reported
+        problem = Region.level_problem(item.level, parent_level)
+        if problem:
+            problems.append(f"{item.where}: {problem} (parent {item.parent_code})")
+
+    # Regions that stay in the database as they are must still fit under a region the file
+    # changes (e.g. a community turned into a subdistrict would strand its grid cells).
+    staying = (
+        Region.objects.filter(parent__code__in=list(by_code))
+        .exclude(code__in=list(by_code))
+        .values_list("code", "level", "parent__code")
+    )
+    for code, level, parent_code in staying:
+        parent = by_code[parent_code]
+        if parent.level and Region.level_problem(level, parent.level):
+            problems.append(
+                f"{parent.where}: level {parent.level!r} does not fit its child {code} "
+                f"({level}) that stays in the database"
+            )
+
+    if problems:
+        return
+    for item in items:
+        if item.geometry is None or item.parent_code is None:
+            continue
+        if item.parent_code in by_code:
+            parent_geometry = by_code[item.parent_code].geometry
+        else:
+            parent_geometry = in_db[item.parent_code].geometry()
+        if parent_geometry is None:
+            continue
+        share = geo.sticks_out(item.geometry, parent_geometry, tolerance)
+        if share is not None:
+            warnings.append(
+                f"{item.where}: lies {share:.1%} outside its parent {item.parent_code} "
+                f"(tolerance {tolerance:.1%})"
+            )
+
+
+def import_regions(
+    data, *, dry_run: bool = False, tolerance: float = geo.OUTSIDE_TOLERANCE
+) -> ImportReport:
+    """Create or update regions from a parsed FeatureCollection.
+
+    Raises ImportProblems (listing every problem by feature index and code) and changes
+    nothing when any feature is wrong. Warnings (a child sticking out of its parent by more
+    than `tolerance` of its area) do not stop the import.
+    """
+    if not (isinstance(tolerance, (int, float)) and 0 <= tolerance <= 1) or math.isnan(tolerance):
+        raise ValueError("tolerance must be between 0 and 1")
+    problems: list[str] = []
+    report = ImportReport(dry_run=dry_run)
+    items = _parse_features(data, problems)
+    if not problems:
+        _check(items, problems, report.warnings, tolerance)
+    if problems:
+        raise ImportProblems(problems)
+    if dry_run:
+        existing = set(
+            Region.objects.filter(code__in=[i.code for i in items]).values_list("code", flat=True)
+        )
+        for item in items:
+            (report.updated if item.code in existing else report.created).append(item.code)
+        return report
+
+    items.sort(key=lambda i: (Region.level_rank(i.level), i.index))
+    with transaction.atomic():
+        saved: dict[str, Region] = {}
+        existing = {r.code: r for r in Region.objects.filter(code__in=[i.code for i in items])}
+        for item in items:
+            region = existing.get(item.code)
+            created = region is None
+            if created:
+                region = Region(code=item.code)
+            if item.parent_code is None:
+                region.parent = None
+            elif item.parent_code in saved:
+                region.parent = saved[item.parent_code]
+            else:
+                region.parent = Region.objects.get(code=item.parent_code)
+            region.name = item.name
+            region.level = item.level
+            region.geometry_note = item.note
+            if item.active is not None:
+                region.active = item.active
+            if item.geometry is not None:
+                region.boundary = geo.to_geojson(item.geometry)
+            else:
+                region.boundary = None
+                region.center_lng, region.center_lat = item.center or (None, None)
+            try:
+                region.save()
+            except ValidationError as exc:  # not expected after the checks; never half-done
+                raise ImportProblems([f"{item.where}: {m}" for m in exc.messages]) from exc
+            saved[item.code] = region
+            (report.created if created else report.updated).append(item.code)
+    return report
+
+
+def export_regions(queryset=None) -> dict:
+    """All regions (or `queryset`) as a FeatureCollection in the import format, parents first."""
+    queryset = Region.objects.all() if queryset is None else queryset
+    features = []
+    for region in queryset.select_related("parent").order_by("path"):
+        properties = {
+            "code": region.code,
+            "name": region.name,
+            "level": region.level,
+            "parent_code": region.parent.code if region.parent_id else None,
+            "note": region.geometry_note,
+            "active": region.active,
+        }
+        if not region.boundary and region.center_lat is not None:
+            properties["center_lng"] = region.center_lng
+            properties["center_lat"] = region.center_lat
+        features.append({"type": "Feature", "properties": properties, "geometry": region.boundary})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def dumps(collection: dict) -> str:
+    """JSON text with one feature per line (readable diffs, still plain GeoJSON)."""
+    lines = [
+        json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
+        for feature in collection["features"]
+    ]
+    body = ",\n".join(lines)
+    return '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n"

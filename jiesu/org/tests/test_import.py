@@ -1,0 +1,279 @@
+"""GeoJSON import and export of regions."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from jiesu.org import geo
+from jiesu.org.models import Region
+from jiesu.org.regions_io import ImportProblems, export_regions, import_regions
+
+from .conftest import square
+
+
+def feature(code, name, level, parent_code=None, geometry=None, **extra):
+    return {
+        "type": "Feature",
+        "properties": {
+            "code": code,
+            "name": name,
+            "level": level,
+            "parent_code": parent_code,
+            **extra,
+        },
+        "geometry": geometry,
+    }
+
+
+def collection(*features):
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+def good_file():
+    # Deliberately children before parents: the import sorts by level.
+    return collection(
+        feature("440310001001", "Community A", "community", "440310001", square(0, 0, 5, 5)),
+        feature("440310", "Pingshan", "district", None, square(0, 0, 10, 10), note="demo"),
+        feature("440310001", "Subdistrict W", "subdistrict", "440310", square(0, 0, 5, 10)),
+        feature("440310002", "Subdistrict E", "subdistrict", "440310", square(5, 0, 10, 10)),
+        feature("440310001001G1", "Grid 1", "grid", "440310001001", square(1, 1, 2, 2)),
+    )
+
+
+def snapshot():
+    return sorted(
+        Region.objects.values_list(
+            "code", "name", "level", "parent__code", "path", "boundary_digest"
+        )
+    )
+
+
+def write(tmp_path, data, name="regions.geojson"):
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.django_db
+class TestImport:
+    def test_good_file(self):
+        report = import_regions(good_file())
+        assert sorted(report.created) == sorted(
+            ["440310", "440310001", "440310002", "440310001001", "440310001001G1"]
+        )
+        assert report.updated == [] and report.warnings == []
+        grid = Region.objects.get(code="440310001001G1")
+        assert [r.code for r in grid.ancestors()] == ["440310", "440310001", "440310001001"]
+        assert grid.depth == 3 and grid.min_lng == 1
+        assert Region.objects.get(code="440310").geometry_note == "demo"
+        assert geo.resolve_point(1.5, 1.5) == grid
+
+    def test_reimport_updates_by_code(self):
+        import_regions(good_file())
+        ids = dict(Region.objects.values_list("code", "pk"))
+        data = good_file()
+        # Rename the district, move the community to the east, give the grid a new shape.
+        data["features"][1]["properties"]["name"] = "Pingshan District"
+        data["features"][0]["properties"]["parent_code"] = "440310002"
+        data["features"][0]["geometry"] = square(5, 0, 10, 5)
+        data["features"][4]["geometry"] = square(6, 1, 7, 2)
+        report = import_regions(data)
+        assert report.created == [] and len(report.updated) == 5
+        assert dict(Region.objects.values_list("code", "pk")) == ids  # same rows
+        assert Region.objects.get(code="440310").name == "Pingshan District"
+        community = Region.objects.get(code="440310001001")
+        assert community.parent.code == "440310002"
+        grid = Region.objects.get(code="440310001001G1")
+        assert grid.path.startswith(community.path)  # the subtree moved along
+        assert geo.resolve_point(1.5, 6.5) == grid
+
+    def test_reimport_keeps_active_flag_unless_given(self):
+        import_regions(good_file())
+        Region.objects.filter(code="440310002").update(active=False)
+        import_regions(good_file())
+        assert not Region.objects.get(code="440310002").active
+        data = good_file()
+        data["features"][3]["properties"]["active"] = True
+        import_regions(data)
+        assert Region.objects.get(code="440310002").active
+
+    def test_parent_may_already_be_in_the_database(self):
+        import_regions(collection(*good_file()["features"][1:4]))
+        report = import_regions(
+            collection(
+                feature("440310002001", "Community E", "community", "440310002", square(6, 6, 7, 7))
+            )
+        )
+        assert report.created == ["440310002001"]
+        assert Region.objects.get(code="440310002001").parent.code == "440310002"
+
+    def _refused(self, data, *expected):
+        import_regions(
+            collection(feature("OLD", "Existing", "district", None, square(50, 50, 51, 51)))
+        )
+        before = snapshot()
+        with pytest.raises(ImportProblems) as error:
+            import_regions(data)
+        assert snapshot() == before, "a refused import must change nothing"
+        text = "\n".join(error.value.problems)
+        for fragment in expected:
+            assert fragment in text, text
+        return error.value.problems
+
+    def test_invalid_polygon_changes_nothing(self):
+        data = good_file()
+        data["features"][2]["geometry"] = {
+            "type": "Polygon",
+            "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]],
+        }
+        self._refused(data, "features[2] (code 440310001): The boundary is not a valid polygon")
+
+    def test_bad_level_order_changes_nothing(self):
+        data = good_file()
+        data["features"][4]["properties"]["parent_code"] = "440310001"  # grid under subdistrict
+        self._refused(
+            data,
+            "features[4] (code 440310001001G1): A Grid cell must be placed under a Community",
+        )
+
+    def test_missing_parent_for_non_district(self):
+        data = good_file()
+        data["features"][3]["properties"]["parent_code"] = None
+        self._refused(data, "features[3] (code 440310002): Only a district may have no parent")
+
+    def test_unknown_parent_changes_nothing(self):
+        data = good_file()
+        data["features"][0]["properties"]["parent_code"] = "999"
+        self._refused(
+            data, "features[0] (code 440310001001): parent_code 999 is neither in the file"
+        )
+
+    def test_duplicate_codes_change_nothing(self):
+        data = good_file()
+        data["features"].append(
+            feature("440310002", "Again", "subdistrict", "440310", square(5, 0, 10, 10))
+        )
+        self._refused(
+            data, "features[5] (code 440310002): duplicate code, already used by features[3]"
+        )
+
+    def test_every_problem_is_reported_at_once(self):
+        data = good_file()
+        data["features"][0]["properties"]["level"] = "street"
+        data["features"][2]["properties"]["name"] = ""
+        data["features"][3]["geometry"] = {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}
+        data["features"].append(
+            {"type": "Feature", "properties": {"name": "no code"}, "geometry": None}
+        )
+        problems = self._refused(
+            data,
+            "features[0] (code 440310001001): 'level' is 'street'",
+            "features[2] (code 440310001): 'name' is missing",
+            "features[3] (code 440310002): The boundary must be a Polygon or a MultiPolygon",
+            "features[5]: 'code' is missing",
+        )
+        assert len(problems) == 4
+
+    def test_not_a_feature_collection(self):
+        self._refused({"type": "Feature"}, "FeatureCollection")
+        self._refused({"type": "FeatureCollection"}, "no 'features' list")
+
+    def test_level_change_that_strands_database_children(self):
+        import_regions(good_file())
+        before = snapshot()
+        data = collection(
+            feature("440310001", "Subdistrict W", "community", "440310002", square(0, 0, 5, 10))
+        )
+        with pytest.raises(ImportProblems) as error:
+            import_regions(data)
+        assert "does not fit its child 440310001001" in str(error.value)
+        assert snapshot() == before
+
+    def test_child_outside_parent_warns_but_imports(self):
+        data = good_file()
+        data["features"][4]["geometry"] = square(4, 1, 6, 2)  # half outside its community
+        report = import_regions(data)
+        assert len(report.warnings) == 1
+        assert report.warnings[0].startswith(
+            "features[4] (code 440310001001G1): lies 50.0% outside"
+        )
+        assert Region.objects.filter(code="440310001001G1").exists()
+
+    def test_small_overhang_within_tolerance_is_silent(self):
+        data = good_file()
+        data["features"][4]["geometry"] = square(1, 1, 5.001, 2)  # 0.025% outside
+        assert import_regions(data).warnings == []
+
+    def test_null_geometry_and_centre(self):
+        data = collection(
+            feature("D", "District", "district", None, None, center_lng=114.3, center_lat=22.7)
+        )
+        import_regions(data)
+        d = Region.objects.get(code="D")
+        assert d.boundary is None and (d.center_lng, d.center_lat) == (114.3, 22.7)
+
+    def test_numeric_codes_are_read_as_text(self):
+        import_regions(
+            collection(feature(440310, "District", "district", None, square(0, 0, 1, 1)))
+        )
+        assert Region.objects.filter(code="440310").exists()
+
+    def test_dry_run_changes_nothing(self):
+        report = import_regions(good_file(), dry_run=True)
+        assert len(report.created) == 5
+        assert not Region.objects.exists()
+
+    def test_export_round_trip(self):
+        import_regions(good_file())
+        exported = export_regions()
+        codes = [f["properties"]["code"] for f in exported["features"]]
+        assert codes.index("440310") < codes.index("440310001") < codes.index("440310001001")
+        before = snapshot()
+        Region.objects.update(name="changed")
+        report = import_regions(json.loads(json.dumps(exported)))
+        assert report.created == [] and len(report.updated) == 5
+        assert snapshot() == before
+
+
+@pytest.mark.django_db
+class TestCommands:
+    def test_import_and_export_commands(self, tmp_path, capsys):
+        path = write(tmp_path, good_file())
+        call_command("import_regions", path)
+        out = capsys.readouterr().out
+        assert "created 5 region(s), updated 0" in out
+        target = tmp_path / "out.geojson"
+        call_command("export_regions", str(target))
+        exported = json.loads(target.read_text(encoding="utf-8"))
+        assert exported["type"] == "FeatureCollection"
+        assert len(exported["features"]) == 5
+        # The exported file imports again as a pure update.
+        call_command("import_regions", str(target))
+        assert "created 0 region(s), updated 5" in capsys.readouterr().out
+
+    def test_import_command_refuses_bad_file(self, tmp_path):
+        data = good_file()
+        data["features"][0]["properties"]["parent_code"] = "nowhere"
+        with pytest.raises(CommandError) as error:
+            call_command("import_regions", write(tmp_path, data))
+        assert "nothing was changed" in str(error.value)
+        assert "features[0] (code 440310001001)" in str(error.value)
+        assert not Region.objects.exists()
+
+    def test_import_command_not_json(self, tmp_path):
+        path = tmp_path / "broken.geojson"
+        path.write_text("{", encoding="utf-8")
+        with pytest.raises(CommandError, match="not valid JSON"):
+            call_command("import_regions", str(path))
+
+    def test_import_command_warns(self, tmp_path, capsys):
+        data = good_file()
+        data["features"][4]["geometry"] = square(4, 1, 6, 2)
+        call_command("import_regions", write(tmp_path, data))
+        assert "warning: features[4]" in capsys.readouterr().err
+
+    def test_dry_run_command(self, tmp_path, capsys):
+        call_command("import_regions", write(tmp_path, good_file()), "--dry-run")
+        assert "would create 5" in capsys.readouterr().out
+        assert not Region.objects.exists()
