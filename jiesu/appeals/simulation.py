@@ -448,7 +448,6 @@ class Simulation:
         appeal = self._appeal(step)
         if appeal.status != Status.IN_PROGRESS:
             return
-        lead = appeal.lead_assignment
         handler = self._lead_handler(appeal)
         appeal = workflow.complete(
             appeal,
