@@ -1,0 +1,582 @@
+"""The working calendar and all deadline arithmetic. Every deadline in Jiesu is computed here.
+
+Which days are working days
+    1. An administrator's `CalendarOverride` for the date, if there is one;
+    2. otherwise the `chinesecalendar` library (official holidays and make-up working days 调休)
+       for the years it knows (2004-2026 in chinesecalendar 1.11.0);
+    3. otherwise, for a year an administrator declared complete (`CoveredYear`), Monday to Friday
+       are working days and Saturday and Sunday rest days;
+    4. any other year raises `CalendarNotCovered`, naming the year. The calendar never guesses.
+    A year must be covered (by the library or a declaration) before any of its dates is answered,
+    even dates that carry an override: a half-entered year is not used.
+
+Working time
+    The working periods (`WorkingPeriod`, by default 09:00-12:00 and 14:00-18:00) of working
+    days, in local time (settings.TIME_ZONE, Asia/Shanghai).
+
+Conventions (see docs/adr/0004-working-day-convention.md)
+    - N working days from an instant end at the same clock time on the N-th working day after
+      that instant's day, whatever that day is (working day or not, inside working hours or not).
+    - N working hours from an instant are the N hours of working time that follow it; the
+      deadline may fall exactly at the end of a period (16:00 + 2 working hours = 18:00 the same
+      day, not 09:00 the next working day).
+    - `working_time_between(a, b)` is antisymmetric: negative when b is before a (the working
+      time by which b misses a), zero when they are equal.
+    - Natural time (minutes, hours, days) is absolute time and needs no calendar.
+
+All instants must be aware datetimes; results are aware datetimes in settings.TIME_ZONE.
+
+Use the module functions (they share one `WorkingCalendar` loaded from the database and kept in
+memory until the calendar tables change, checked with one small query per call), or
+`get_calendar()` once and its methods for a batch of computations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import threading
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from numbers import Real
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from chinese_calendar import constants as _library_data
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from jiesu.workdays.units import DurationUnit
+
+__all__ = [
+    "DEFAULT_PERIODS",
+    "LIBRARY_FIRST_YEAR",
+    "LIBRARY_LAST_YEAR",
+    "CalendarError",
+    "CalendarMisconfigured",
+    "CalendarNotCovered",
+    "Coverage",
+    "DayInfo",
+    "WorkingCalendar",
+    "add_duration",
+    "add_natural",
+    "add_working_days",
+    "add_working_hours",
+    "add_working_time",
+    "coverage",
+    "day_info",
+    "get_calendar",
+    "invalidate_cache",
+    "is_working_day",
+    "is_working_time",
+    "library_covers",
+    "next_working_day",
+    "next_working_instant",
+    "start_of_next_working_day",
+    "uncovered_years",
+    "working_time_between",
+]
+
+LIBRARY_FIRST_YEAR: int = min(_library_data.holidays).year
+LIBRARY_LAST_YEAR: int = max(_library_data.holidays).year
+
+DEFAULT_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
+    (dt.time(9, 0), dt.time(12, 0)),
+    (dt.time(14, 0), dt.time(18, 0)),
+)
+
+_ONE_DAY = dt.timedelta(days=1)
+_ZERO = dt.timedelta(0)
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+class CalendarError(Exception):
+    """Base class of the working calendar's errors."""
+
+
+class CalendarNotCovered(CalendarError):
+    """The calendar does not know a year: neither the library nor an administrator covers it."""
+
+    def __init__(self, year: int):
+        self.year = year
+        super().__init__(year)
+
+    @property
+    def message(self) -> str:
+        # Translated when shown, in the language active then.
+        return gettext(
+            "The working calendar does not cover %(year)s: enter that year's holidays and "
+            "make-up days as overrides and mark the year covered."
+        ) % {"year": self.year}
+
+    def __str__(self):
+        return self.message
+
+
+class CalendarMisconfigured(CalendarError):
+    """The working periods cannot be used (none configured, or overlapping)."""
+
+
+# -- coverage ----------------------------------------------------------------------------------
+
+
+class Coverage(enum.StrEnum):
+    """Who vouches for a year's working days."""
+
+    LIBRARY = "library"  # the chinesecalendar library knows the year
+    DECLARED = "declared"  # an administrator declared the year complete (CoveredYear)
+
+
+def library_covers(year: int) -> bool:
+    """Whether the installed `chinesecalendar` knows this year's holidays and make-up days."""
+    return LIBRARY_FIRST_YEAR <= year <= LIBRARY_LAST_YEAR
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    """What the calendar says about one date, and why."""
+
+    date: dt.date
+    is_working_day: bool
+    source: str  # "override", "library" or "declared"
+    name: str  # the override's name or the library's holiday name; "" for an ordinary day
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _as_duration(amount, unit: dt.timedelta, what: str) -> dt.timedelta:
+    """`amount` units (int, float, Decimal, Fraction) or a timedelta, exact to the microsecond."""
+    if isinstance(amount, dt.timedelta):
+        return amount
+    if isinstance(amount, bool) or not isinstance(amount, Real | Decimal):
+        raise TypeError(f"{what} must be a number or a timedelta, not {type(amount).__name__}")
+    micros = Fraction(amount) * Fraction(unit // dt.timedelta(microseconds=1))
+    return dt.timedelta(microseconds=round(micros))
+
+
+def _as_count(n, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, Real | Decimal):
+        raise TypeError(f"{what} must be a whole number, not {type(n).__name__}")
+    if n != int(n):
+        raise ValueError(f"{what} must be a whole number, got {n}")
+    return int(n)
+
+
+# -- the calendar ------------------------------------------------------------------------------
+
+
+class WorkingCalendar:
+    """A working calendar: the library, overrides, declared years and working periods.
+
+    Treat it as immutable once built. `WorkingCalendar.from_database()` loads the administrators' data in
+    three queries; the plain constructor takes it as arguments (handy for tests and what-ifs).
+    """
+
+    def __init__(
+        self,
+        *,
+        overrides: Mapping[dt.date, bool] | None = None,
+        override_names: Mapping[dt.date, str] | None = None,
+        covered_years: Iterable[int] = (),
+        periods: Sequence[tuple[dt.time, dt.time]] = DEFAULT_PERIODS,
+        tz: dt.tzinfo | str | None = None,
+    ):
+        self.overrides: dict[dt.date, bool] = dict(overrides or {})
+        self.override_names: dict[dt.date, str] = dict(override_names or {})
+        self.covered_years: frozenset[int] = frozenset(covered_years)
+        self.periods: tuple[tuple[dt.time, dt.time], ...] = self._validated_periods(periods)
+        if tz is None:
+            tz = timezone.get_default_timezone()
+        elif isinstance(tz, str):
+            tz = ZoneInfo(tz)
+        self.tz: dt.tzinfo = tz
+        self._days: dict[dt.date, bool] = {}
+
+    @classmethod
+    def from_database(cls, using: str = DEFAULT_DB_ALIAS) -> WorkingCalendar:
+        from jiesu.workdays.models import CalendarOverride, CoveredYear, WorkingPeriod
+
+        overrides, names = {}, {}
+        rows = CalendarOverride.objects.using(using).values_list("date", "is_working_day", "name")
+        for date, working, name in rows:
+            overrides[date] = working
+            if name:
+                names[date] = name
+        years = CoveredYear.objects.using(using).values_list("year", flat=True)
+        periods = WorkingPeriod.objects.using(using).order_by("start").values_list("start", "end")
+        return cls(
+            overrides=overrides, override_names=names, covered_years=years, periods=list(periods)
+        )
+
+    @staticmethod
+    def _validated_periods(periods) -> tuple[tuple[dt.time, dt.time], ...]:
+        ordered = sorted((start, end) for start, end in periods)
+        for start, end in ordered:
+            if start.tzinfo is not None or end.tzinfo is not None:
+                raise CalendarMisconfigured("Working periods are local wall-clock times.")
+            if end <= start:
+                raise CalendarMisconfigured(
+                    f"Working period {start:%H:%M}-{end:%H:%M} does not end after it starts."
+                )
+        for (start_a, end_a), (start_b, end_b) in zip(ordered, ordered[1:], strict=False):
+            if start_b < end_a:
+                raise CalendarMisconfigured(
+                    f"Working periods {start_a:%H:%M}-{end_a:%H:%M} and "
+                    f"{start_b:%H:%M}-{end_b:%H:%M} overlap."
+                )
+        return tuple(ordered)
+
+    def __repr__(self):
+        spans = ", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in self.periods)
+        return (
+            f"<WorkingCalendar {len(self.overrides)} overrides, "
+            f"declared {sorted(self.covered_years)}, periods {spans}, {self.tz}>"
+        )
+
+    # -- coverage ------------------------------------------------------------------------------
+
+    def year_coverage(self, year: int) -> Coverage | None:
+        if library_covers(year):
+            return Coverage.LIBRARY
+        if year in self.covered_years:
+            return Coverage.DECLARED
+        return None
+
+    def coverage(self, years: Iterable[int]) -> dict[int, Coverage | None]:
+        """For each year, who covers it (`Coverage.LIBRARY` / `DECLARED`) or None."""
+        return {year: self.year_coverage(year) for year in years}
+
+    def uncovered_years(self, first: int, last: int) -> list[int]:
+        """The years from `first` to `last` (inclusive) the calendar cannot answer for."""
+        return [year for year in range(first, last + 1) if self.year_coverage(year) is None]
+
+    def is_year_covered(self, year: int) -> bool:
+        return self.year_coverage(year) is not None
+
+    # -- days ----------------------------------------------------------------------------------
+
+    def _as_date(self, day: dt.date) -> dt.date:
+        if isinstance(day, dt.datetime):
+            return self.localize(day).date()
+        if not isinstance(day, dt.date):
+            raise TypeError(f"Expected a date, not {type(day).__name__}")
+        return day
+
+    def day_info(self, day: dt.date) -> DayInfo:
+        """Whether `day` is a working day, and where that comes from."""
+        day = self._as_date(day)
+        covered = self.year_coverage(day.year)
+        if covered is None:
+            raise CalendarNotCovered(day.year)
+        if day in self.overrides:
+            return DayInfo(day, self.overrides[day], "override", self.override_names.get(day, ""))
+        if covered is Coverage.LIBRARY:
+            try:
+                on_holiday, name = chinese_calendar.get_holiday_detail(day)
+            except NotImplementedError as exc:  # defensive: the library's own range check
+                raise CalendarNotCovered(day.year) from exc
+            return DayInfo(day, not on_holiday, "library", name or "")
+        return DayInfo(day, day.weekday() < 5, "declared", "")
+
+    def is_working_day(self, day: dt.date) -> bool:
+        """True for a working day. A datetime counts by its local date."""
+        day = self._as_date(day)
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self.day_info(day).is_working_day
+        return known
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """The first working day strictly after `day` (a datetime counts by its local date)."""
+        day = self._as_date(day) + _ONE_DAY
+        while not self.is_working_day(day):
+            day += _ONE_DAY
+        return day
+
+    # -- instants ------------------------------------------------------------------------------
+
+    def localize(self, instant: dt.datetime) -> dt.datetime:
+        """`instant` in the calendar's time zone; naive datetimes are refused."""
+        if not isinstance(instant, dt.datetime):
+            raise TypeError(f"Expected a datetime, not {type(instant).__name__}")
+        if timezone.is_naive(instant):
+            raise ValueError(
+                f"Naive datetime {instant.isoformat()} given to the working calendar: pass an "
+                f"aware datetime (e.g. django.utils.timezone.make_aware(value)), so that "
+                f"'{self.tz}' or any other zone is explicit."
+            )
+        return instant.astimezone(self.tz)
+
+    def _require_periods(self) -> None:
+        if not self.periods:
+            raise CalendarMisconfigured(
+                "No working periods are configured: add them in the admin (Working periods)."
+            )
+
+    def _period_bounds(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+        return [
+            (dt.datetime.combine(day, start, self.tz), dt.datetime.combine(day, end, self.tz))
+            for start, end in self.periods
+        ]
+
+    def is_working_time(self, instant: dt.datetime) -> bool:
+        """True when `instant` lies inside a working period (start included, end excluded)."""
+        local = self.localize(instant)
+        moment = local.time()
+        if not any(start <= moment < end for start, end in self.periods):
+            return False
+        return self.is_working_day(local.date())
+
+    def next_working_instant(self, instant: dt.datetime) -> dt.datetime:
+        """`instant` itself when it is working time, else the start of the next working period."""
+        self._require_periods()
+        local = self.localize(instant)
+        if self.is_working_time(local):
+            return local
+        day = local.date()
+        if self.is_working_day(day):
+            for start, _end in self._period_bounds(day):
+                if start > local:
+                    return start
+        return dt.datetime.combine(self.next_working_day(day), self.periods[0][0], self.tz)
+
+    def start_of_next_working_day(self, instant: dt.datetime) -> dt.datetime:
+        """The start of the first working period on the first working day after `instant`'s day.
+
+        For limits counted "from the next day" (次日起): the clock starts then.
+        """
+        self._require_periods()
+        local = self.localize(instant)
+        return dt.datetime.combine(self.next_working_day(local.date()), self.periods[0][0], self.tz)
+
+    # -- arithmetic ----------------------------------------------------------------------------
+
+    def add_natural(self, start: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+        """`start` plus `delta` of absolute (natural) time; needs no calendar."""
+        if not isinstance(delta, dt.timedelta):
+            raise TypeError(f"delta must be a timedelta, not {type(delta).__name__}")
+        local = self.localize(start)
+        return (local.astimezone(dt.UTC) + delta).astimezone(self.tz)
+
+    def add_working_time(self, start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+        """The instant at which `duration` of working time after `start` has passed."""
+        local = self.localize(start)
+        if not isinstance(duration, dt.timedelta):
+            raise TypeError(f"duration must be a timedelta, not {type(duration).__name__}")
+        if duration < _ZERO:
+            raise ValueError(f"Working time to add must not be negative, got {duration}")
+        if duration == _ZERO:
+            return local
+        self._require_periods()
+        remaining = duration
+        cursor = local
+        day = local.date()
+        while True:
+            for period_start, period_end in self._period_bounds(day):
+                begin = max(period_start, cursor)
+                if begin >= period_end or not self.is_working_day(day):
+                    continue
+                available = period_end - begin
+                if remaining <= available:
+                    return begin + remaining
+                remaining -= available
+            day += _ONE_DAY
+            cursor = dt.datetime.combine(day, dt.time(0), self.tz)
+
+    def add_working_hours(self, start: dt.datetime, hours=0, minutes=0) -> dt.datetime:
+        """`start` plus working hours (and minutes). Numbers may be int, float, Decimal."""
+        duration = _as_duration(hours, dt.timedelta(hours=1), "hours") + _as_duration(
+            minutes, dt.timedelta(minutes=1), "minutes"
+        )
+        return self.add_working_time(start, duration)
+
+    def add_working_days(self, start: dt.datetime, n: int) -> dt.datetime:
+        """Same clock time on the n-th working day after `start`'s (local) day.
+
+        `start`'s own day counts for nothing, working or not: 3 working days from a Friday
+        10:00 (ordinary week) end on Wednesday 10:00, and so do 3 from the Saturday or Sunday.
+        """
+        n = _as_count(n, "Working days")
+        if n < 0:
+            raise ValueError(f"Working days to add must not be negative, got {n}")
+        local = self.localize(start)
+        day = local.date()
+        for _ in range(n):
+            day = self.next_working_day(day)
+        return dt.datetime.combine(day, local.time(), self.tz)
+
+    def working_time_between(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
+        """Working time from `a` to `b`; negative when `b` is before `a` (antisymmetric)."""
+        a, b = self.localize(a), self.localize(b)
+        if b < a:
+            return -self.working_time_between(b, a)
+        total = _ZERO
+        day, last = a.date(), b.date()
+        while day <= last:
+            for period_start, period_end in self._period_bounds(day):
+                low, high = max(period_start, a), min(period_end, b)
+                # Only days that contribute need to be known (a deadline at midnight of an
+                # uncovered year's 1 January is still answerable).
+                if high > low and self.is_working_day(day):
+                    total += high - low
+            day += _ONE_DAY
+        return total
+
+    def add_duration(self, start: dt.datetime, amount, unit: DurationUnit | str) -> dt.datetime:
+        """`start` plus `amount` counted in `unit` (a `DurationUnit` code: min, h, d, wh, wd)."""
+        try:
+            unit = DurationUnit(unit)
+        except ValueError:
+            raise ValueError(f"Unknown duration unit {unit!r}") from None
+        if isinstance(amount, dt.timedelta):
+            raise TypeError("amount is a number counted in the unit, not a timedelta")
+        if unit == DurationUnit.WORKING_DAYS:
+            return self.add_working_days(start, amount)
+        if unit == DurationUnit.WORKING_HOURS:
+            return self.add_working_hours(start, amount)
+        size = {
+            DurationUnit.NATURAL_MINUTES: dt.timedelta(minutes=1),
+            DurationUnit.NATURAL_HOURS: dt.timedelta(hours=1),
+            DurationUnit.NATURAL_DAYS: dt.timedelta(days=1),
+        }[unit]
+        delta = _as_duration(amount, size, "amount")
+        if delta < _ZERO:
+            raise ValueError(f"amount must not be negative, got {amount}")
+        return self.add_natural(start, delta)
+
+
+# -- the shared calendar and its cache ---------------------------------------------------------
+#
+# The calendar loaded from the database is kept per process, keyed by the token of the single
+# CalendarVersion row. Every save or delete of an override, declared year or working period
+# writes a fresh random token in the same transaction (signals wired in apps.py). Each call
+# reads the token (one query) and reloads when it differs, so:
+# - an edit in one process or machine is seen by every other at its next call;
+# - an edit inside a transaction is seen by that transaction at once, and a rolled-back edit
+#   leaves a token nobody will ever read again (tests that roll back stay isolated);
+# - bulk writes that send no signals (QuerySet.update, bulk_create, raw SQL) must call
+#   `invalidate_cache()` themselves.
+
+_cache_lock = threading.Lock()
+_cached: tuple[tuple, WorkingCalendar] | None = None
+
+
+def _read_token(using: str):
+    from jiesu.workdays.models import CalendarVersion
+
+    return CalendarVersion.objects.using(using).filter(pk=1).values_list("token", flat=True).first()
+
+
+def get_calendar(using: str = DEFAULT_DB_ALIAS) -> WorkingCalendar:
+    """The calendar as the database defines it now (cached; one query when unchanged)."""
+    global _cached
+    key = (using, _read_token(using), str(timezone.get_default_timezone()))
+    cached = _cached
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    calendar = WorkingCalendar.from_database(using)
+    with _cache_lock:
+        _cached = (key, calendar)
+    return calendar
+
+
+def _forget_loaded_calendar(**kwargs) -> None:
+    global _cached
+    with _cache_lock:
+        _cached = None
+
+
+def invalidate_cache(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Tell every process that the calendar tables changed (after writes without signals)."""
+    from jiesu.workdays.models import CalendarVersion
+
+    _forget_loaded_calendar()
+    versions = CalendarVersion.objects.using(using)
+    if versions.filter(pk=1).update(token=uuid.uuid4(), changed_at=timezone.now()):
+        return
+    try:
+        with transaction.atomic(using=using):
+            versions.create(pk=1, token=uuid.uuid4())
+    except IntegrityError:  # created meanwhile by another writer
+        versions.filter(pk=1).update(token=uuid.uuid4(), changed_at=timezone.now())
+
+
+def _calendar_data_changed(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    invalidate_cache(using)
+
+
+# -- module functions on the shared calendar ---------------------------------------------------
+
+
+def coverage(years: Iterable[int]) -> dict[int, Coverage | None]:
+    """For each year, `Coverage.LIBRARY`, `Coverage.DECLARED` or None (not covered)."""
+    return get_calendar().coverage(years)
+
+
+def uncovered_years(first: int, last: int) -> list[int]:
+    """The years from `first` to `last` (inclusive) the calendar cannot answer for."""
+    return get_calendar().uncovered_years(first, last)
+
+
+def day_info(day: dt.date) -> DayInfo:
+    return get_calendar().day_info(day)
+
+
+def is_working_day(day: dt.date) -> bool:
+    return get_calendar().is_working_day(day)
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    return get_calendar().next_working_day(day)
+
+
+def is_working_time(instant: dt.datetime) -> bool:
+    return get_calendar().is_working_time(instant)
+
+
+def next_working_instant(instant: dt.datetime) -> dt.datetime:
+    return get_calendar().next_working_instant(instant)
+
+
+def start_of_next_working_day(instant: dt.datetime) -> dt.datetime:
+    return get_calendar().start_of_next_working_day(instant)
+
+
+def add_natural(start: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    # Natural time needs no calendar data: no database query.
+    return WorkingCalendar().add_natural(start, delta)
+
+
+def add_working_time(start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+    return get_calendar().add_working_time(start, duration)
+
+
+def add_working_hours(start: dt.datetime, hours=0, minutes=0) -> dt.datetime:
+    return get_calendar().add_working_hours(start, hours, minutes)
+
+
+def add_working_days(start: dt.datetime, n: int) -> dt.datetime:
+    return get_calendar().add_working_days(start, n)
+
+
+def working_time_between(a: dt.datetime, b: dt.datetime) -> dt.timedelta:
+    return get_calendar().working_time_between(a, b)
+
+
+def add_duration(start: dt.datetime, amount, unit: DurationUnit | str) -> dt.datetime:
+    if unit in _NATURAL_UNITS:
+        # Natural time needs no calendar data: no database query.
+        return WorkingCalendar().add_duration(start, amount, unit)
+    return get_calendar().add_duration(start, amount, unit)
+
+
+_NATURAL_UNITS = frozenset(
+    {DurationUnit.NATURAL_MINUTES, DurationUnit.NATURAL_HOURS, DurationUnit.NATURAL_DAYS}
+)

@@ -1,0 +1,101 @@
+"""manage.py deadline."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from jiesu.workdays.management.commands.deadline import Command
+from jiesu.workdays.models import CalendarOverride, CoveredYear
+
+pytestmark = pytest.mark.django_db
+
+
+def deadline(*args: str) -> str:
+    out = io.StringIO()
+    call_command("deadline", *args, stdout=out)
+    return out.getvalue().strip()
+
+
+def test_the_issue_example():
+    assert deadline("--start", "2026-09-30 10:00", "--working-days", "3") == "2026-10-10 10:00"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--working-days", "0"], "2026-09-30 10:00"),
+        (["--working-hours", "3"], "2026-09-30 15:00"),  # over lunch
+        (["--working-hours", "8"], "2026-10-08 11:00"),  # over National Day
+        (["--working-hours", "0.5"], "2026-09-30 10:30"),
+        (["--hours", "24"], "2026-10-01 10:00"),
+        (["--hours", "1.25"], "2026-09-30 11:15"),
+        (["--working-hours", "0.01"], "2026-09-30 10:00:36"),
+    ],
+)
+def test_limits(args, expected):
+    assert deadline("--start", "2026-09-30 10:00", *args) == expected
+
+
+def test_other_start_formats():
+    assert deadline("--start", "2026-09-30T10:00", "--working-days", "3") == "2026-10-10 10:00"
+    # An explicit offset is converted to local time: 02:00 UTC is 10:00 in Shanghai.
+    assert deadline("--start", "2026-09-30T02:00+00:00", "--working-days", "3") == (
+        "2026-10-10 10:00"
+    )
+
+
+def test_start_defaults_to_now():
+    out = deadline("--hours", "0")
+    assert dt.datetime.strptime(out[:16], "%Y-%m-%d %H:%M")
+
+
+@pytest.mark.parametrize("start", ["2026-09-30", "30/09/2026 10:00", "2026-13-01 10:00", "soon"])
+def test_a_bad_start_is_refused(start):
+    with pytest.raises(CommandError, match="Invalid --start"):
+        deadline("--start", start, "--working-days", "3")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--working-days", "1.5"],
+        ["--working-days", "-1"],
+        ["--working-hours", "two"],
+        ["--hours", "nan"],
+    ],
+)
+def test_a_bad_amount_is_refused(args):
+    with pytest.raises(CommandError, match="Invalid --"):
+        deadline("--start", "2026-09-30 10:00", *args)
+
+
+def test_exactly_one_limit_is_required():
+    with pytest.raises(CommandError, match="one of the arguments"):
+        deadline("--start", "2026-09-30 10:00")
+    with pytest.raises(CommandError, match="not allowed with"):
+        deadline("--start", "2026-09-30 10:00", "--working-days", "3", "--hours", "2")
+
+
+def test_an_uncovered_year_fails_naming_it():
+    with pytest.raises(CommandError, match="does not cover 2027"):
+        deadline("--start", "2026-12-30 10:00", "--working-days", "3")
+
+
+def test_an_uncovered_year_exits_non_zero(capsys):
+    """As run from the shell: message on stderr, exit status 1."""
+    with pytest.raises(SystemExit) as exited:
+        Command().run_from_argv(
+            ["manage.py", "deadline", "--skip-checks", "--start", "2026-12-30 10:00",
+             "--working-days", "3"]
+        )  # fmt: skip
+    assert exited.value.code == 1
+    assert "2027" in capsys.readouterr().err
+
+
+def test_a_declared_year_works():
+    CalendarOverride.objects.create(date=dt.date(2027, 1, 1), is_working_day=False)
+    CoveredYear.objects.create(year=2027)
+    assert deadline("--start", "2026-12-30 10:00", "--working-days", "3") == "2027-01-05 10:00"
