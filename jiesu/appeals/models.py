@@ -99,6 +99,14 @@ class Appeal(models.Model):
         _("public reply"), blank=True, help_text=_("The answer the citizen reads.")
     )
     closing_reason = models.CharField(_("closing note"), max_length=300, blank=True)
+    # Public tracking: the citizen gets a query code once; only its keyed hash is stored.
+    query_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The citizen's own rating after completion (it feeds the return visit).
+    citizen_rating = models.CharField(
+        _("citizen's rating"), max_length=12, choices=Satisfaction.choices[:3], blank=True
+    )
+    citizen_comment = models.TextField(_("citizen's comment"), blank=True)
+    citizen_rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     visit_attempts = models.PositiveSmallIntegerField(_("visit attempts"), default=0)
     # Time stamps of the main steps (the history has all of them)
     received_at = models.DateTimeField(_("received at"), db_index=True)
@@ -142,6 +150,64 @@ class Appeal(models.Model):
     @property
     def lead_assignment(self):
         return self.assignments.filter(role=Assignment.Role.LEAD, active=True).first()
+
+
+def attachment_path(instance, filename):
+    return f"appeals/{instance.uploaded_at:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{filename}"
+
+
+class Attachment(models.Model):
+    """A photo or short video: a citizen's report, or a unit's evidence of the result.
+
+    Files are checked by their bytes (not their names), stored without EXIF metadata, and
+    photos get a thumbnail (see `jiesu.appeals.attachments`).
+    """
+
+    class Purpose(models.TextChoices):
+        REPORT = "report", _("Citizen's report")
+        EVIDENCE = "evidence", _("Evidence of handling")
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Photo")
+        VIDEO = "video", _("Video")
+
+    appeal = models.ForeignKey(
+        Appeal, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    assignment = models.ForeignKey(
+        "Assignment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence_files",
+    )
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    thumbnail = models.FileField(
+        _("thumbnail"), upload_to=attachment_path, max_length=255, blank=True
+    )
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64, db_index=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    original_name = models.CharField(_("original name"), max_length=255, blank=True)
+    # Where the photo says it was taken (from its EXIF, before EXIF is stripped): a hint only.
+    exif_lat = models.FloatField(null=True, blank=True)
+    exif_lng = models.FloatField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["appeal", "uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name or self.sha256[:12]
 
 
 class AppealNumberSequence(models.Model):

@@ -20,11 +20,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiesu.appeals import audit, clocks, hooks, numbering, timesource
+from jiesu.appeals import audit, clocks, hooks, numbering, timesource, tracking
 from jiesu.appeals.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from jiesu.appeals.models import (
     Appeal,
     Assignment,
+    Attachment,
     Clock,
     ReturnVisit,
     SupervisionNotice,
@@ -510,8 +511,11 @@ def receive(
         )
     now = timesource.now()
     region = geo.resolve_point(*coords) if coords else None
+    number = numbering.next_number(now)
+    query_code = tracking.new_code()
     appeal = Appeal.objects.create(
-        number=numbering.next_number(now),
+        number=number,
+        query_code_hash=tracking.code_hash(number, query_code),
         channel=channel,
         external_ref=external_ref,
         reporter_name="" if anonymous else reporter_name.strip(),
@@ -545,6 +549,8 @@ def receive(
         label=None if actor else f"channel:{channel}",
     )
     hooks.appeal_event.send(sender=Appeal, appeal=appeal, event=event)
+    # Shown to the citizen once (receipt page, acceptance SMS); only its hash is stored.
+    appeal.query_code = query_code
     return appeal
 
 
@@ -983,6 +989,24 @@ def refuse_extension(appeal, actor, *, reason: str, expected_version=None) -> Ap
     return step.appeal
 
 
+def _link_evidence(appeal: Appeal, lead: Assignment, attachments) -> list[int]:
+    """Attach uploaded evidence files (not yet linked to any appeal) to this completion."""
+    ids = [a.pk if isinstance(a, Attachment) else int(a) for a in attachments or ()]
+    if not ids:
+        return []
+    files = list(Attachment.objects.select_for_update().filter(pk__in=ids))
+    if len(files) != len(set(ids)) or any(
+        f.appeal_id not in (None, appeal.pk) or f.purpose != Attachment.Purpose.EVIDENCE
+        for f in files
+    ):
+        raise InvalidInput(
+            _("An evidence file is unknown or belongs to another appeal."),
+            field_errors={"attachments": [_("Unknown evidence file.")]},
+        )
+    Attachment.objects.filter(pk__in=ids).update(appeal=appeal, assignment=lead)
+    return sorted(set(ids))
+
+
 def _complete_now(step: _Step, lead: Assignment):
     a = step.appeal
     lead.state = Assignment.State.COMPLETED
@@ -996,7 +1020,9 @@ def _complete_now(step: _Step, lead: Assignment):
 
 
 @transaction.atomic
-def complete(appeal, actor, *, result: str, evidence: str, expected_version=None) -> Appeal:
+def complete(
+    appeal, actor, *, result: str, evidence: str, attachments=(), expected_version=None
+) -> Appeal:
     """办结反馈: the lead unit reports the result with evidence, for all units involved.
     In a unit that requires it, a handler's completion waits for the unit leader."""
     result = _require_text(result, "result", _("Write the result the citizen will read."))
@@ -1013,6 +1039,7 @@ def complete(appeal, actor, *, result: str, evidence: str, expected_version=None
     lead.result, lead.evidence = result, evidence
     lead.completed_at, lead.completed_by = step.now, actor
     lead.save(update_fields=["result", "evidence", "completed_at", "completed_by"])
+    attachment_ids = _link_evidence(a, lead, attachments)
     needs_leader = lead.unit.requires_leader_approval and not permissions.can(
         actor, Action.APPROVE_UNIT_COMPLETION, unit=lead.unit
     )
@@ -1022,13 +1049,18 @@ def complete(appeal, actor, *, result: str, evidence: str, expected_version=None
         _finish(
             step,
             unit=lead.unit,
-            payload={"result": result, "awaiting_leader": True},
+            payload={"result": result, "awaiting_leader": True, "attachments": attachment_ids},
             kind="complete",
         )
         _tell_unit(step, lead.unit, "completion_awaiting_approval")
         return a
     _complete_now(step, lead)
-    _finish(step, to_status=Status.COMPLETED, unit=lead.unit, payload={"result": result})
+    _finish(
+        step,
+        to_status=Status.COMPLETED,
+        unit=lead.unit,
+        payload={"result": result, "attachments": attachment_ids},
+    )
     return a
 
 
@@ -1231,6 +1263,42 @@ def reopen(appeal, actor, *, reason: str, expected_version=None) -> Appeal:
 
 
 # --------------------------------------------------------------------------------------------
+# The citizen's own rating
+
+
+@transaction.atomic
+def citizen_rate(appeal, *, rating: str, comment: str = "") -> Appeal:
+    """The citizen rates the result (satisfied / basically / not) after completion. It is not
+    a transition: it is recorded in the history and shown to the return-visit agent."""
+    valid = {"satisfied", "basic", "unsatisfied"}
+    if rating not in valid:
+        raise InvalidInput(
+            _("Choose satisfied, basically satisfied or not satisfied."),
+            field_errors={"rating": [_("Unknown rating.")]},
+        )
+    comment = (comment or "").strip()[:1000]
+    a = _lock(appeal, None)
+    if a.status not in (Status.COMPLETED, Status.VISITING, Status.CLOSED) or a.completed_at is None:
+        raise InvalidTransition(_("The appeal can be rated once its result has been given."))
+    if a.citizen_rated_at is not None:
+        raise InvalidTransition(_("This appeal has already been rated."))
+    now = timesource.now()
+    a.citizen_rating, a.citizen_comment, a.citizen_rated_at = rating, comment, now
+    a.save(update_fields=["citizen_rating", "citizen_comment", "citizen_rated_at"])
+    event = audit.append(
+        a,
+        "citizen_rating",
+        at=now,
+        from_status=a.status,
+        to_status=a.status,
+        payload={"rating": rating, "comment": comment},
+        label="citizen",
+    )
+    hooks.appeal_event.send(sender=Appeal, appeal=a, event=event)
+    return a
+
+
+# --------------------------------------------------------------------------------------------
 # Supervision
 
 
@@ -1368,6 +1436,7 @@ __all__ = [
     "approve_extension",
     "approve_return",
     "approve_review",
+    "citizen_rate",
     "close",
     "complete",
     "contact",

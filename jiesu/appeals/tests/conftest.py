@@ -156,3 +156,14 @@ def completed(world, **kwargs):
 def visiting(world, **kwargs):
     appeal = completed(world, **kwargs)
     return workflow.approve_review(appeal, world.u("supervisor"))
+
+
+def build_world() -> World:
+    """The `world` fixture's world, built outside the fixture: for fixtures of a wider scope
+    (a module-wide set of appeals) and for state machines that rebuild it per example.
+
+    The caller opens the database and sets fast password hashing itself (the fixture's own
+    `settings.PASSWORD_HASHERS = ...` lands on a throwaway namespace here)."""
+    from types import SimpleNamespace
+
+    return world.__wrapped__(None, SimpleNamespace())

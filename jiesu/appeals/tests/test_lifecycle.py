@@ -269,3 +269,32 @@ def test_send_back_resumes_original_handle_clock(world):
     appeal = workflow.send_back(appeal, world.u("supervisor"), reason="照片不清楚")
     handle.refresh_from_db()
     assert handle.stopped_at is None and appeal.status == Status.IN_PROGRESS
+
+
+def test_query_code_is_given_once_and_stored_hashed(world):
+    from jiesu.appeals import tracking
+
+    appeal = new_appeal(world)
+    code = appeal.query_code
+    assert len(code) == 6 and code not in appeal.query_code_hash
+    stored = Appeal.objects.get(pk=appeal.pk)
+    assert tracking.check_code(stored, code)
+    assert tracking.check_code(stored, code.lower())
+    assert tracking.check_code(stored, "1234")  # last four digits of 13800001234
+    assert not tracking.check_code(stored, "ABCDEF" if code != "ABCDEF" else "BCDEFG")
+    assert not tracking.check_code(stored, "")
+
+
+def test_citizen_rating_after_completion_only_once(world):
+    appeal = in_progress(world)
+    with pytest.raises(InvalidTransition):
+        workflow.citizen_rate(appeal, rating="satisfied")
+    appeal = workflow.complete(appeal, world.u("handler"), result="已处理", evidence="照片")
+    with pytest.raises(InvalidInput):
+        workflow.citizen_rate(appeal, rating="great")
+    appeal = workflow.citizen_rate(appeal, rating="basic", comment="处理还算及时")
+    assert appeal.citizen_rating == "basic"
+    assert appeal.events.filter(kind="citizen_rating").count() == 1
+    with pytest.raises(InvalidTransition):
+        workflow.citizen_rate(appeal, rating="satisfied")
+    assert audit.verify_appeal(Appeal.objects.get(pk=appeal.pk)) is None
