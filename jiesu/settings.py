@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "jiesu.catalog",
     "jiesu.notify",
     "jiesu.appeals",
+    "jiesu.intake",
     # The demo loader sits below every room: it may use them all.
     "jiesu.demo",
 ]
