@@ -13,11 +13,18 @@ admin.site.index_title = "参考数据管理"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("jiesu.intake.api.urls")),
+    path("open311/", include("jiesu.intake.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
 ]
-urlpatterns += i18n_patterns(path("admin/", admin.site.urls), prefix_default_language=False)
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    # Citizen pages: 随手拍 submission, public tracking, rating.
+    path("", include("jiesu.intake.citizen.urls")),
+    prefix_default_language=False,
+)
 
 if settings.DEBUG:
     from django.conf.urls.static import static
