@@ -185,6 +185,15 @@ class HandlingRule(models.Model):
         super().clean()
         if self.category_id and not self.category.is_leaf:
             raise ValidationError({"category": _("Handling rules belong to leaf categories.")})
+        if self.lead_mode == self.LeadMode.AREA and self.lead_unit_id:
+            raise ValidationError(
+                {
+                    "lead_unit": _(
+                        "In area mode the lead unit comes from the appeal's region; "
+                        "leave this field empty."
+                    )
+                }
+            )
 
 
 class TimeLimit(models.Model):
@@ -197,6 +206,7 @@ class TimeLimit(models.Model):
 
     rule = models.ForeignKey(
         HandlingRule,
+        verbose_name=_("handling rule"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -241,15 +251,44 @@ class TimeLimit(models.Model):
         return f"{self.get_clock_display()} {self.amount} {self.get_unit_display()}"
 
 
+class DistrictDefaultLimitManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(rule__isnull=True)
+
+
+class DistrictDefaultLimit(TimeLimit):
+    """The district-wide default time limits (`TimeLimit` rows without a rule)."""
+
+    objects = DistrictDefaultLimitManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("district default time limit")
+        verbose_name_plural = _("district default time limits")
+
+    def save(self, *args, **kwargs):
+        self.rule = None
+        super().save(*args, **kwargs)
+
+
 class HandlingRuleVersion(models.Model):
     """An immutable snapshot of a handling rule, made each time the rule changes."""
 
-    rule = models.ForeignKey(HandlingRule, on_delete=models.PROTECT, related_name="versions")
+    rule = models.ForeignKey(
+        HandlingRule,
+        verbose_name=_("handling rule"),
+        on_delete=models.PROTECT,
+        related_name="versions",
+    )
     number = models.PositiveIntegerField(_("version"))
     snapshot = models.JSONField(_("snapshot"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
 
     class Meta:

@@ -1,0 +1,48 @@
+"""manage.py import_catalog FILE [--dry-run] [--user USERNAME]"""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from jiesu.catalog.importing import CatalogImportError, import_catalog
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the category catalogue (and handling rules) from a .csv or .xlsx file. "
+        "The whole file is checked first; if anything is wrong, nothing is changed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="catalogue file ending in .csv or .xlsx")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check the file and report what would change, without saving",
+        )
+        parser.add_argument(
+            "--user",
+            metavar="USERNAME",
+            help="staff member recorded as the author of new rule versions",
+        )
+
+    def handle(self, *args, file, dry_run=False, user=None, **options):
+        author = None
+        if user:
+            User = get_user_model()
+            try:
+                author = User.objects.get(username=user)
+            except User.DoesNotExist as exc:
+                raise CommandError(
+                    _("No staff member with user name %(name)s.") % {"name": user}
+                ) from exc
+        try:
+            result = import_catalog(file, user=author, dry_run=dry_run)
+        except CatalogImportError as exc:
+            for problem in exc.problems:
+                self.stderr.write(f"{file}: {problem}")
+            raise CommandError(
+                _("%(count)s problem(s) in %(file)s; nothing was changed.")
+                % {"count": len(exc.problems), "file": file}
+            ) from exc
+        self.stdout.write(self.style.SUCCESS(result.summary()))

@@ -1,0 +1,222 @@
+"""Public functions of the catalogue: rule versions, time limits and the lead unit.
+
+Other rooms use these, never the models' internals:
+
+- `rule_snapshot(rule)` — the JSON-able content of a handling rule;
+- `record_version(rule, user=None)` — freeze the rule into a new `HandlingRuleVersion` when it
+  differs from the latest one;
+- `current_version(category)` — the latest version of a leaf's rule (or None);
+- `resolve_time_limit(clock, appeal_type_code, grade_code, version=None)` — the limit that
+  applies, from the version's snapshot, then the district-wide defaults;
+- `lead_unit_for(category, region=None)` — the unit that leads an appeal of that category.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jiesu.catalog.models import (
+    Category,
+    Clock,
+    HandlingRule,
+    HandlingRuleVersion,
+    TimeLimit,
+)
+from jiesu.org.models import Region, Unit
+
+#: Order of the clocks in snapshots and exports.
+CLOCK_ORDER = {Clock.SIGN: 0, Clock.CONTACT: 1, Clock.HANDLE: 2}
+
+#: Bumped if the snapshot layout ever changes, so readers can tell old snapshots apart.
+SNAPSHOT_FORMAT = 1
+
+
+class TimeLimitNotFound(LookupError):
+    """No rule limit and no district default applies to a clock, type and grade."""
+
+
+def limit_entry(limit: TimeLimit) -> dict[str, Any]:
+    """One time limit as a JSON-able dict (codes, not database ids)."""
+    return {
+        "clock": limit.clock,
+        "appeal_type": limit.appeal_type.code if limit.appeal_type_id else None,
+        "grade": limit.grade.code if limit.grade_id else None,
+        "amount": limit.amount,
+        "unit": limit.unit,
+    }
+
+
+def limit_sort_key(entry: Mapping[str, Any]) -> tuple:
+    return (
+        CLOCK_ORDER.get(entry["clock"], 99),
+        entry["appeal_type"] or "",
+        entry["grade"] or "",
+    )
+
+
+def sorted_limits(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [dict(e) for e in sorted(entries, key=limit_sort_key)]
+
+
+def rule_snapshot(rule: HandlingRule) -> dict[str, Any]:
+    """The content of a handling rule as a JSON-able dict, in a stable order.
+
+    Units, grades and appeal types are named by code. Two rules with the same content have
+    equal snapshots, which is how `record_version` tells whether anything changed.
+    """
+    limits = rule.time_limits.select_related("appeal_type", "grade")
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "lead_mode": rule.lead_mode,
+        "lead_unit": rule.lead_unit.code if rule.lead_unit_id else None,
+        "assisting_units": sorted(rule.assisting_units.values_list("code", flat=True)),
+        "default_grade": rule.default_grade.code if rule.default_grade_id else None,
+        "count_from": rule.count_from,
+        "filing_condition": rule.filing_condition,
+        "closing_condition": rule.closing_condition,
+        "plan": rule.plan,
+        "limits": sorted_limits(limit_entry(limit) for limit in limits),
+    }
+
+
+def _record_version(rule: HandlingRule, user=None) -> tuple[HandlingRuleVersion, bool]:
+    """Like `record_version`, also saying whether a new version was made."""
+    with transaction.atomic():
+        # Lock the rule so that two saves at once cannot both take the same number.
+        HandlingRule.objects.select_for_update().filter(pk=rule.pk).first()
+        snapshot = rule_snapshot(rule)
+        latest = rule.versions.order_by("-number").first()
+        if latest is not None and latest.snapshot == snapshot:
+            return latest, False
+        version = HandlingRuleVersion.objects.create(
+            rule=rule,
+            number=(latest.number + 1) if latest else 1,
+            snapshot=snapshot,
+            created_by=user if user is not None and user.is_authenticated else None,
+        )
+        return version, True
+
+
+def record_version(rule: HandlingRule, user=None) -> HandlingRuleVersion:
+    """Freeze the rule's current content into a new version if it changed.
+
+    Call it after the rule's time limits and assisting units are saved. Returns the new
+    version, or the latest one when the rule is unchanged since it was recorded.
+    """
+    return _record_version(rule, user)[0]
+
+
+def current_version(category: Category) -> HandlingRuleVersion | None:
+    """The latest version of the category's handling rule; None if it has no rule or version."""
+    return (
+        HandlingRuleVersion.objects.filter(rule__category=category)
+        .select_related("rule")
+        .order_by("-number")
+        .first()
+    )
+
+
+def _snapshot_of(version) -> Mapping[str, Any] | None:
+    if version is None:
+        return None
+    if isinstance(version, HandlingRuleVersion):
+        return version.snapshot
+    if isinstance(version, Mapping):
+        return version
+    raise TypeError("version must be a HandlingRuleVersion, a snapshot dict or None")
+
+
+def _most_specific(entries, appeal_type_code, grade_code):
+    """Pick from (appeal_type, grade, amount, unit) entries: type+grade > grade > type > any."""
+    wanted = [
+        (appeal_type_code, grade_code),
+        (None, grade_code),
+        (appeal_type_code, None),
+        (None, None),
+    ]
+    by_key = {(t, g): (amount, unit) for t, g, amount, unit in entries}
+    for key in wanted:
+        if key in by_key:
+            return by_key[key]
+    return None
+
+
+def resolve_time_limit(
+    clock: str,
+    appeal_type_code: str | None,
+    grade_code: str | None,
+    version: HandlingRuleVersion | Mapping | None = None,
+) -> tuple[int, str]:
+    """The time limit for one clock as (amount, duration unit code), e.g. (3, "wd").
+
+    The limits of the rule version (its snapshot, never the live rule) are searched first,
+    then the district-wide defaults; in each, the most specific limit wins: type and grade,
+    then grade, then type, then a limit for any type and grade. Raises `TimeLimitNotFound`
+    when nothing applies.
+    """
+    clock = str(clock)
+    if clock not in Clock.values:
+        raise ValueError(f"unknown clock {clock!r}; expected one of {', '.join(Clock.values)}")
+    snapshot = _snapshot_of(version)
+    if snapshot is not None:
+        entries = [
+            (e["appeal_type"], e["grade"], e["amount"], e["unit"])
+            for e in snapshot.get("limits", [])
+            if e["clock"] == clock
+        ]
+        found = _most_specific(entries, appeal_type_code, grade_code)
+        if found is not None:
+            return found
+    defaults = TimeLimit.objects.filter(rule__isnull=True, clock=clock).values_list(
+        "appeal_type__code", "grade__code", "amount", "unit"
+    )
+    found = _most_specific(list(defaults), appeal_type_code, grade_code)
+    if found is not None:
+        return found
+    raise TimeLimitNotFound(
+        _(
+            "No time limit for the %(clock)s clock (type %(type)s, grade %(grade)s): "
+            "neither the rule nor the district defaults set one."
+        )
+        % {
+            "clock": Clock(clock).label,
+            "type": appeal_type_code or "-",
+            "grade": grade_code or "-",
+        }
+    )
+
+
+def _unit_for_region(region: Region) -> Unit | None:
+    """The active unit bound to the region or, failing that, to its nearest ancestor."""
+    chain = [region, *reversed(region.ancestors())]
+    units = list(Unit.objects.filter(active=True, region__in=chain).order_by("depth", "code"))
+    for area in chain:
+        for unit in units:
+            if unit.region_id == area.pk:
+                return unit
+    return None
+
+
+def lead_unit_for(category: Category, region: Region | None = None) -> Unit | None:
+    """The unit that leads an appeal of this (leaf) category, optionally located in a region.
+
+    Fixed mode: the rule's lead unit if it is active. Area mode (属地): the active unit bound
+    to the region, else to its nearest ancestor region; when several units are bound to the
+    same region, the one highest in the unit tree (then by code) leads. In every other case —
+    no rule, no lead unit, an inactive one, no region, no bound unit — the district backstop
+    unit leads (first-ask responsibility, 兜底). Returns None only if no backstop is configured.
+    """
+    rule = HandlingRule.objects.filter(category=category).select_related("lead_unit").first()
+    if rule is not None:
+        if rule.lead_mode == HandlingRule.LeadMode.FIXED:
+            if rule.lead_unit is not None and rule.lead_unit.active:
+                return rule.lead_unit
+        elif region is not None:
+            unit = _unit_for_region(region)
+            if unit is not None:
+                return unit
+    return Unit.backstop()
