@@ -25,8 +25,16 @@ def test_simulation_covers_the_whole_life_and_the_chain_verifies(demo, capsys):
     assert Status.CLOSED in statuses
     assert statuses & {Status.DISPATCHED, Status.IN_PROGRESS, Status.VISITING, Status.COMPLETED}
     kinds = set(Event.objects.values_list("kind", flat=True))
-    for kind in ("receive", "register", "dispatch", "sign", "contact", "complete",
-                 "approve_review", "record_visit"):
+    for kind in (
+        "receive",
+        "register",
+        "dispatch",
+        "sign",
+        "contact",
+        "complete",
+        "approve_review",
+        "record_visit",
+    ):
         assert kind in kinds
     assert kinds - {"unmask", "clock_warning", "clock_breach"} <= set(TRANSITIONS)
     assert UnitRequest.objects.exists()
