@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "jiesu.notify",
     "jiesu.appeals",
     "jiesu.intake",
+    "jiesu.console",
     # The demo loader sits below every room: it may use them all.
     "jiesu.demo",
 ]
@@ -79,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "jiesu.console.context_processors.console",
             ],
         },
     },
@@ -117,7 +119,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "console:login"
 
 # Internationalisation: Chinese by default, English available. Times are Asia/Shanghai.
 LANGUAGE_CODE = "zh-hans"

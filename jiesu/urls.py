@@ -2,7 +2,6 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from jiesu.views import healthz
@@ -17,10 +16,11 @@ urlpatterns = [
     path("open311/", include("jiesu.intake.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    # "/" is the citizen landing page: jiesu.intake.citizen, in i18n_patterns below.
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("console/", include("jiesu.console.urls")),
     # Citizen pages: 随手拍 submission, public tracking, rating.
     path("", include("jiesu.intake.citizen.urls")),
     prefix_default_language=False,

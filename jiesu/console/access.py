@@ -1,0 +1,25 @@
+"""Which appeals a staff member may see in the console (the API uses the same rule)."""
+
+from django.db.models import Q
+
+from jiesu.appeals.models import Appeal
+from jiesu.org import permissions
+from jiesu.org.permissions import Action
+
+
+def visible_appeals(user):
+    """Appeals the user may open: district roles see all; unit roles see appeals any of
+    whose assignments (current or past) belongs to a unit in their scope."""
+    if not user.is_authenticated:
+        return Appeal.objects.none()
+    if permissions.can(user, Action.VIEW_APPEAL):
+        return Appeal.objects.all()
+    units = permissions.units_in_scope(user, Action.VIEW_APPEAL)
+    return Appeal.objects.filter(Q(assignments__unit__in=units)).distinct()
+
+
+def may_view(user, appeal) -> bool:
+    if permissions.can(user, Action.VIEW_APPEAL):
+        return True
+    units = permissions.units_in_scope(user, Action.VIEW_APPEAL)
+    return appeal.assignments.filter(unit__in=units).exists()

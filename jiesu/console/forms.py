@@ -1,0 +1,226 @@
+"""One Django form per workflow transition: the console's way to call `appeals.workflow`.
+
+Field names are the keyword arguments of the workflow function, so a form's cleaned data is
+passed straight through, and the workflow's own field errors land next to the same fields.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiesu.appeals.models import Appeal, Attachment, SupervisionNotice
+from jiesu.catalog.models import AppealType, Category, Grade
+from jiesu.org.models import Unit
+
+
+class ActionForm(forms.Form):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, appeal=None, user=None, **kwargs):
+        self.appeal = appeal
+        self.user = user
+        super().__init__(*args, **kwargs)
+        if appeal is not None and not self.is_bound:
+            self.initial.setdefault("expected_version", appeal.version)
+
+    def workflow_kwargs(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "") or k == "note"}
+
+
+def reason_field(label=_("Reason")):
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+def note_field(label=_("Note")):
+    return forms.CharField(
+        label=label, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+
+def unit_field(label, required=True, help_text=""):
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=Unit.objects.filter(active=True).order_by("path"),
+        required=required,
+        help_text=help_text,
+    )
+
+
+class LeafChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        parent = obj.parent
+        return f"{parent.parent.name} › {parent.name} › {obj.name}" if parent else obj.name
+
+
+class RegisterForm(ActionForm):
+    appeal_type = forms.ModelChoiceField(
+        label=_("Type"), queryset=AppealType.objects.filter(active=True)
+    )
+    category = LeafChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(level=3, active=True)
+        .select_related("parent__parent")
+        .order_by("code"),
+    )
+    grade = forms.ModelChoiceField(label=_("Grade"), queryset=Grade.objects.all())
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.appeal is not None and not self.is_bound:
+            self.initial.setdefault("address", self.appeal.address)
+            for name in ("appeal_type", "category", "grade"):
+                value = getattr(self.appeal, f"{name}_id")
+                if value:
+                    self.initial.setdefault(name, value)
+
+    def workflow_kwargs(self):
+        data = super().workflow_kwargs()
+        data.setdefault("address", None)
+        return data
+
+
+class RejectForm(ActionForm):
+    reason = reason_field(_("Reason for rejecting (the citizen is told)"))
+
+
+class MergeForm(ActionForm):
+    into = forms.CharField(label=_("Merge into appeal number"), max_length=32)
+
+    def clean_into(self):
+        number = self.cleaned_data["into"].strip().upper()
+        appeal = Appeal.objects.filter(number=number).first()
+        if appeal is None:
+            raise forms.ValidationError(_("No appeal has this number."))
+        return appeal
+
+
+class AnswerForm(ActionForm):
+    reply = forms.CharField(
+        label=_("Answer (the citizen reads it)"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class DispatchForm(ActionForm):
+    lead_unit = unit_field(
+        _("Lead unit"),
+        required=False,
+        help_text=_("Empty: the catalogue's rule decides; if unclear, the backstop unit leads."),
+    )
+    assisting_units = forms.ModelMultipleChoiceField(
+        label=_("Assisting units"),
+        queryset=Unit.objects.filter(active=True).order_by("path"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+
+    def workflow_kwargs(self):
+        data = super().workflow_kwargs()
+        if not self.cleaned_data.get("assisting_units"):
+            data.pop("assisting_units", None)
+        return data
+
+
+class RedispatchForm(ActionForm):
+    lead_unit = unit_field(_("New lead unit"))
+    reason = reason_field()
+
+
+class ContactForm(ActionForm):
+    method = forms.ChoiceField(
+        label=_("How"),
+        choices=[("电话", _("Phone")), ("短信", _("SMS")), ("上门", _("Visit on site"))],
+    )
+    note = note_field()
+
+
+class RequestReturnForm(ActionForm):
+    reason = reason_field(_("Why this is not your unit's matter"))
+
+
+class ApproveReturnForm(ActionForm):
+    lead_unit = unit_field(
+        _("Re-dispatch to"),
+        required=False,
+        help_text=_("Empty: the backstop unit leads (first-ask responsibility)."),
+    )
+    note = note_field()
+
+
+class RequestExtensionForm(ActionForm):
+    working_days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=15)
+    reason = reason_field()
+
+
+class CompleteForm(ActionForm):
+    result = forms.CharField(
+        label=_("Result (the citizen reads it)"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    evidence = forms.CharField(
+        label=_("Evidence: what was done"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    photos = forms.FileField(
+        label=_("Evidence photos"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+
+    def workflow_kwargs(self):
+        data = super().workflow_kwargs()
+        data.pop("photos", None)
+        return data
+
+
+class RecordVisitForm(ActionForm):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Appeal.Satisfaction.choices)
+    unit_at_fault = forms.BooleanField(
+        label=_("Not satisfied for reasons on the unit's side (reopens the appeal)"),
+        required=False,
+    )
+    note = note_field(_("What the citizen said"))
+
+
+class AnswerSupervisionForm(ActionForm):
+    notice = forms.ModelChoiceField(label=_("Notice"), queryset=SupervisionNotice.objects.none())
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.appeal is not None:
+            self.fields["notice"].queryset = self.appeal.supervisions.filter(
+                answered_at__isnull=True
+            )
+
+
+def _simple(*fields):
+    return type("Form", (ActionForm,), dict(fields))
+
+
+FORMS = {
+    "register": RegisterForm,
+    "reject": RejectForm,
+    "merge": MergeForm,
+    "answer": AnswerForm,
+    "dispatch": DispatchForm,
+    "redispatch": RedispatchForm,
+    "sign": ActionForm,
+    "contact": ContactForm,
+    "request_return": RequestReturnForm,
+    "approve_return": ApproveReturnForm,
+    "refuse_return": _simple(("reason", reason_field())),
+    "request_extension": RequestExtensionForm,
+    "approve_extension": _simple(("note", note_field())),
+    "refuse_extension": _simple(("reason", reason_field())),
+    "complete": CompleteForm,
+    "approve_completion": _simple(("note", note_field())),
+    "reject_completion": _simple(("reason", reason_field())),
+    "approve_review": _simple(("note", note_field())),
+    "send_back": _simple(("reason", reason_field())),
+    "record_visit": RecordVisitForm,
+    "close": _simple(("reason", reason_field())),
+    "reopen": _simple(("reason", reason_field())),
+    "supervise": _simple(("reason", reason_field(_("What the notice demands")))),
+    "answer_supervision": AnswerSupervisionForm,
+}
+
+# Evidence photos are stored before the transition and passed as attachments.
+EVIDENCE_PURPOSE = Attachment.Purpose.EVIDENCE

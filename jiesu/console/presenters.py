@@ -1,0 +1,83 @@
+"""Small helpers that turn appeal records into what the console shows."""
+
+from datetime import timedelta
+
+from django.utils.translation import gettext as _
+
+from jiesu.appeals.models import Clock
+from jiesu.appeals.workflow import TRANSITIONS
+from jiesu.workdays import calendar
+from jiesu.workdays.units import DurationUnit
+
+WORKING = {DurationUnit.WORKING_HOURS, DurationUnit.WORKING_DAYS}
+
+EVENT_LABELS = {
+    "unmask": lambda: _("Viewed the reporter's full contact data"),
+    "clock_warning": lambda: _("Deadline approaching (yellow light)"),
+    "clock_breach": lambda: _("Deadline passed (red light)"),
+    "citizen_rating": lambda: _("Citizen rated the result"),
+}
+
+
+def event_label(kind: str) -> str:
+    if kind in TRANSITIONS:
+        return str(TRANSITIONS[kind].label)
+    if kind in EVENT_LABELS:
+        return str(EVENT_LABELS[kind]())
+    return kind
+
+
+def light_label(light: str) -> str:
+    return {
+        Clock.Light.GREEN: _("On time"),
+        Clock.Light.YELLOW: _("Due soon"),
+        Clock.Light.RED: _("Overdue"),
+    }.get(light, light)
+
+
+def format_span(delta: timedelta, working: bool) -> str:
+    minutes = int(abs(delta.total_seconds()) // 60)
+    hours, minutes = divmod(minutes, 60)
+    if working:
+        text = _("%(h)d working h %(m)d min") % {"h": hours, "m": minutes}
+    elif hours >= 48:
+        text = _("%(d)d days %(h)d h") % {"d": hours // 24, "h": hours % 24}
+    else:
+        text = _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    return text
+
+
+def clock_view(clock: Clock, now) -> dict:
+    light = clock.light(now)
+    working = clock.limit_unit in WORKING
+    info = {
+        "clock": clock,
+        "light": light,
+        "light_label": light_label(light),
+        "running": clock.running,
+        "extended": clock.due_at != clock.original_due_at,
+    }
+    if clock.cancelled:
+        info["state"] = _("Cancelled")
+        info["light"] = "done"
+    elif clock.stopped_at is not None:
+        info["state"] = _("Met") if clock.met else _("Met late")
+    else:
+        try:
+            left = (
+                calendar.working_time_between(now, clock.due_at) if working else clock.due_at - now
+            )
+        except calendar.CalendarError:
+            left = clock.due_at - now
+            working = False
+        if left.total_seconds() >= 0:
+            info["state"] = _("%(left)s left") % {"left": format_span(left, working)}
+        else:
+            info["state"] = _("%(late)s overdue") % {"late": format_span(left, working)}
+    return info
+
+
+def worst_light(clocks, now) -> str | None:
+    order = {"red": 3, "yellow": 2, "green": 1}
+    lights = [c.light(now) for c in clocks if c.running]
+    return max(lights, key=lambda light: order[light]) if lights else None

@@ -1,0 +1,140 @@
+"""The console through Django's test client: each role's workbench, the appeal page, actions."""
+
+import pytest
+
+from jiesu.appeals.models import Event
+from jiesu.appeals.states import Status
+from jiesu.appeals.tests.conftest import dispatched, in_progress, new_appeal, registered
+
+
+@pytest.fixture
+def login(client, world):
+    def as_(name):
+        client.force_login(world.u(name))
+        return client
+
+    return as_
+
+
+@pytest.mark.parametrize(
+    "user,desk",
+    [
+        ("intake", "/console/intake/"),
+        ("dispatcher", "/console/dispatch/"),
+        ("handler", "/console/unit/"),
+        ("leader", "/console/unit/"),
+        ("supervisor", "/console/review/"),
+        ("visitor", "/console/visits/"),
+        ("admin", "/console/manage/"),
+    ],
+)
+def test_each_role_lands_on_its_workbench(login, user, desk):
+    client = login(user)
+    response = client.get("/console/")
+    assert response.status_code == 302 and response["Location"] == desk
+    page = client.get(desk)
+    assert page.status_code == 200
+    assert "接诉" in page.content.decode()
+
+
+def test_workbench_refuses_other_roles(login):
+    assert login("handler").get("/console/dispatch/").status_code == 403
+
+
+def test_analyst_has_no_case_workbench(login):
+    response = login("analyst").get("/console/")
+    assert response["Location"] == "/console/no-role/"
+
+
+def test_login_required(client, db):
+    response = client.get("/console/intake/")
+    assert response.status_code == 302 and "/console/login/" in response["Location"]
+
+
+def test_intake_queue_and_register_from_appeal_page(login, world):
+    appeal = new_appeal(world)
+    client = login("intake")
+    page = client.get("/console/intake/").content.decode()
+    assert appeal.number in page
+    detail = client.get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert "立案" in detail  # the register action is offered
+    assert "13800001234" not in detail and "138****1234" in detail  # masked
+    response = client.post(
+        f"/console/appeals/{appeal.number}/act/register/",
+        {
+            "appeal_type": world.complaint.pk,
+            "category": world.leaf.pk,
+            "grade": world.grade_c.pk,
+            "address": "坪山街道某小区",
+            "expected_version": appeal.version,
+        },
+    )
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.status == Status.REGISTERED
+
+
+def test_failed_action_shows_errors_next_to_fields_and_changes_nothing(login, world):
+    appeal = new_appeal(world)
+    client = login("intake")
+    before = Event.objects.count()
+    response = client.post(f"/console/appeals/{appeal.number}/act/reject/", {"reason": ""})
+    assert response.status_code == 400
+    assert 'class="field has-error"' in response.content.decode()
+    assert Event.objects.count() == before
+
+
+def test_stale_version_is_refused_as_conflict(login, world):
+    appeal = registered(world)
+    client = login("dispatcher")
+    stale = appeal.version
+    assert (
+        client.post(
+            f"/console/appeals/{appeal.number}/act/dispatch/", {"expected_version": stale}
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        f"/console/appeals/{appeal.number}/act/dispatch/", {"expected_version": stale}
+    )
+    assert response.status_code == 409
+
+
+def test_unit_sees_only_its_appeals_and_only_allowed_actions(login, world):
+    appeal = dispatched(world)
+    other = login("water_handler")  # assisting unit: may view and sign its own part
+    assert other.get(f"/console/appeals/{appeal.number}/").status_code == 200
+    stranger = registered(world)
+    assert other.get(f"/console/appeals/{stranger.number}/").status_code == 403
+    handler = login("handler")
+    page = handler.get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert 'id="action-sign"' in page and 'id="action-dispatch"' not in page
+
+
+def test_forged_action_is_refused_by_the_workflow(login, world):
+    appeal = in_progress(world)
+    response = login("water_handler").post(
+        f"/console/appeals/{appeal.number}/act/complete/", {"result": "x", "evidence": "y"}
+    )
+    assert response.status_code == 403
+    appeal.refresh_from_db()
+    assert appeal.status == Status.IN_PROGRESS
+
+
+def test_unmask_is_logged(login, world):
+    appeal = new_appeal(world)
+    response = login("intake").post(f"/console/appeals/{appeal.number}/unmask/")
+    assert "13800001234" in response.content.decode()
+    assert appeal.events.filter(kind="unmask").count() == 1
+
+
+def test_confidential_reporter_hidden_from_units(login, world):
+    appeal = dispatched(world, confidential=True)
+    page = login("handler").get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert "张" not in page.split('id="reporter"')[1][:200]
+    assert login("handler").post(f"/console/appeals/{appeal.number}/unmask/").status_code == 403
+
+
+def test_english_console(login):
+    page = login("intake").get("/en/console/intake/").content.decode()
+    assert "Intake desk" in page

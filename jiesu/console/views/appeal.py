@@ -1,0 +1,186 @@
+"""The appeal page: everything about one appeal, and the actions this user may take now."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiesu.appeals import attachments as attachment_store
+from jiesu.appeals import privacy, timesource, workflow
+from jiesu.appeals.errors import WorkflowError
+from jiesu.appeals.models import Appeal, Attachment
+from jiesu.console.access import may_view, visible_appeals
+from jiesu.console.forms import FORMS
+from jiesu.console.presenters import clock_view, event_label
+from jiesu.org import permissions
+from jiesu.org.permissions import Action
+
+# Actions that change what the citizen or a unit sees are offered with a confirmation style.
+DANGEROUS = {"reject", "merge", "request_return", "send_back", "reopen", "close", "supervise"}
+SHORTCUTS = {"register": "r", "dispatch": "d", "sign": "s", "complete": "c", "reject": "x"}
+
+
+def _load(user, number) -> Appeal:
+    appeal = get_object_or_404(
+        Appeal.objects.select_related(
+            "category__parent__parent", "appeal_type", "grade", "region", "merged_into"
+        ),
+        number=number,
+    )
+    if not may_view(user, appeal):
+        raise PermissionDenied(_("This appeal is not in your scope."))
+    return appeal
+
+
+def _may_unmask(user, appeal) -> bool:
+    if appeal.anonymous:
+        return False
+    if appeal.confidential and privacy.is_handling_unit_view(user, appeal):
+        return False
+    if permissions.can(user, Action.UNMASK_CONTACT):
+        return True
+    return any(
+        permissions.can(user, Action.UNMASK_CONTACT, unit=a.unit)
+        for a in appeal.assignments.filter(active=True).select_related("unit")
+    )
+
+
+def appeal_context(request, appeal, failed=None):
+    user = request.user
+    now = timesource.now()
+    allowed = workflow.allowed_transitions(appeal, user)
+    forms = []
+    for name in allowed:
+        form_class = FORMS.get(name)
+        if form_class is None:
+            continue
+        if failed is not None and failed[0] == name:
+            form = failed[1]
+        else:
+            form = form_class(appeal=appeal, user=user, auto_id=f"id_{name}_%s")
+        forms.append(
+            {
+                "name": name,
+                "label": workflow.TRANSITIONS[name].label,
+                "form": form,
+                "open": failed is not None and failed[0] == name,
+                "danger": name in DANGEROUS,
+                "shortcut": SHORTCUTS.get(name, ""),
+                "multipart": name == "complete",
+            }
+        )
+    assignments = list(appeal.assignments.select_related("unit").order_by("-active", "-role", "id"))
+    clocks = [clock_view(c, now) for c in appeal.clocks.select_related("assignment__unit")]
+    events = [
+        {"event": e, "label": event_label(e.kind)}
+        for e in appeal.events.select_related("unit").order_by("seq")
+    ]
+    snapshot = appeal.rule_version.snapshot if appeal.rule_version_id else {}
+    if not snapshot and appeal.category_id and hasattr(appeal.category, "rule"):
+        snapshot = {"plan": appeal.category.rule.plan}
+    files = list(appeal.attachments.order_by("purpose", "uploaded_at"))
+    return {
+        "appeal": appeal,
+        "reporter": privacy.reporter_view(appeal, user),
+        "may_unmask": _may_unmask(user, appeal),
+        "assignments": assignments,
+        "clocks": clocks,
+        "events": events,
+        "action_forms": forms,
+        "plan": snapshot.get("plan", ""),
+        "report_files": [f for f in files if f.purpose == Attachment.Purpose.REPORT],
+        "evidence_files": [f for f in files if f.purpose == Attachment.Purpose.EVIDENCE],
+        "supervisions": list(appeal.supervisions.select_related("unit")),
+        "requests": list(appeal.unit_requests.select_related("assignment__unit")),
+        "visits": list(appeal.visits.all()),
+        "merged": list(appeal.merged_appeals.only("number", "title")),
+        "now": now,
+    }
+
+
+@login_required
+def detail(request, number):
+    appeal = _load(request.user, number)
+    return render(request, "console/appeal/detail.html", appeal_context(request, appeal))
+
+
+@login_required
+@require_POST
+def act(request, number, transition):
+    appeal = _load(request.user, number)
+    form_class = FORMS.get(transition)
+    if form_class is None or transition not in workflow.TRANSITIONS:
+        raise Http404(_("No such action."))
+    form = form_class(
+        request.POST,
+        request.FILES,
+        appeal=appeal,
+        user=request.user,
+        auto_id=f"id_{transition}_%s",
+    )
+    status = 400
+    if form.is_valid():
+        kwargs = form.workflow_kwargs()
+        try:
+            with transaction.atomic():
+                if transition == "complete":
+                    stored = [
+                        attachment_store.store_upload(
+                            f, purpose=Attachment.Purpose.EVIDENCE, user=request.user
+                        )
+                        for f in request.FILES.getlist("photos")
+                    ]
+                    kwargs["attachments"] = [a.pk for a in stored]
+                getattr(workflow, transition)(appeal.pk, request.user, **kwargs)
+        except WorkflowError as exc:
+            status = exc.http_status
+            for field, errors in exc.field_errors.items():
+                target = field if field in form.fields else None
+                for error in errors:
+                    form.add_error(target, str(error))
+            if not exc.field_errors:
+                form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(action)s: done.") % {"action": workflow.TRANSITIONS[transition].label},
+            )
+            nxt = request.POST.get("next", "")
+            if nxt.startswith("/") and not nxt.startswith("//"):
+                return redirect(nxt)
+            return redirect("console:appeal", number=appeal.number)
+    appeal.refresh_from_db()
+    context = appeal_context(request, appeal, failed=(transition, form))
+    return render(request, "console/appeal/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def unmask(request, number):
+    appeal = _load(request.user, number)
+    try:
+        data = privacy.reveal_contact(appeal, request.user, reason=request.POST.get("reason", ""))
+    except WorkflowError as exc:
+        return JsonResponse({"error": str(exc)}, status=exc.http_status)
+    return render(request, "console/appeal/_contact.html", {"contact": data})
+
+
+@login_required
+def attachment(request, pk, thumb=False):
+    file = get_object_or_404(Attachment.objects.select_related("appeal"), pk=pk)
+    if file.appeal_id is None:
+        if file.uploaded_by_id != request.user.pk:
+            raise Http404
+    elif not may_view(request.user, file.appeal):
+        raise PermissionDenied
+    stored = file.thumbnail if thumb and file.thumbnail else file.file
+    content_type = "image/jpeg" if thumb and file.thumbnail else file.content_type
+    return FileResponse(stored.open("rb"), content_type=content_type)
+
+
+def visible(request):
+    return visible_appeals(request.user)

@@ -1,0 +1,40 @@
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import translate_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+
+from jiesu.console.navigation import home_url
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "console/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return home_url(self.request.user)
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "console:login"
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("console:login")
+    return HttpResponseRedirect(home_url(request.user))
+
+
+def no_role(request):
+    return render(request, "console/no_role.html", status=403)
+
+
+@require_GET
+def switch_language(request):
+    """Go to the same page in the other language (URLs carry the language: /en/console/…)."""
+    target = request.GET.get("to", "")
+    nxt = request.GET.get("next", "/console/")
+    if not url_has_allowed_host_and_scheme(nxt, {request.get_host()}):
+        nxt = "/console/"
+    return HttpResponseRedirect(translate_url(nxt, target) if target else nxt)

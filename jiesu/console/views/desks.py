@@ -1,0 +1,232 @@
+"""The workbenches: each role's queue, oldest or most urgent first, new work without reload."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from jiesu.appeals import timesource
+from jiesu.appeals.models import Appeal, Assignment, Clock, SupervisionNotice, UnitRequest
+from jiesu.appeals.states import FINAL_STATES, Status
+from jiesu.console.access import visible_appeals
+from jiesu.console.lists import paginate
+from jiesu.console.navigation import DESKS
+from jiesu.org import permissions
+from jiesu.org.permissions import Action
+
+
+def _desk(request, key):
+    desk = next(d for d in DESKS if d.key == key)
+    if not set(request.user.role_set) & {str(r) for r in desk.roles}:
+        raise PermissionDenied(_("This workbench is not for your role."))
+    return desk
+
+
+def _render(request, key, tabs, current, queryset, extra=None):
+    page, items = paginate(request, queryset)
+    context = {
+        "active_desk": key,
+        "desk": _desk(request, key),
+        "tabs": tabs,
+        "current_tab": current,
+        "page": page,
+        "rows": items,
+        **(extra or {}),
+    }
+    template = (
+        "console/includes/appeal_table.html"
+        if request.headers.get("HX-Request")
+        else "console/desks/desk.html"
+    )
+    return render(request, template, context)
+
+
+def _tab(request, tabs):
+    keys = [t[0] for t in tabs]
+    current = request.GET.get("tab")
+    return current if current in keys else keys[0]
+
+
+def _counted(tabs, querysets):
+    return [(key, label, querysets[key].count()) for key, label in tabs]
+
+
+@login_required
+def intake(request):
+    _desk(request, "intake")
+    received = Appeal.objects.filter(status=Status.RECEIVED).order_by("received_at", "id")
+    registered = Appeal.objects.filter(status=Status.REGISTERED).order_by("registered_at", "id")
+    querysets = {"received": received, "registered": registered}
+    tabs = _counted(
+        [("received", _("Awaiting intake")), ("registered", _("Registered, not dispatched"))],
+        querysets,
+    )
+    current = _tab(request, tabs)
+    return _render(request, "intake", tabs, current, querysets[current])
+
+
+@login_required
+def dispatch(request):
+    _desk(request, "dispatch")
+    pending_ext = UnitRequest.objects.filter(
+        kind=UnitRequest.Kind.EXTENSION, decision=UnitRequest.Decision.PENDING
+    ).values("appeal_id")
+    querysets = {
+        "registered": Appeal.objects.filter(status=Status.REGISTERED).order_by(
+            "registered_at", "id"
+        ),
+        "returns": Appeal.objects.filter(status=Status.RETURN_REQUESTED).order_by(
+            "received_at", "id"
+        ),
+        "extensions": Appeal.objects.filter(pk__in=pending_ext).order_by("received_at", "id"),
+    }
+    tabs = _counted(
+        [
+            ("registered", _("Awaiting dispatch")),
+            ("returns", _("Return requests")),
+            ("extensions", _("Extension requests")),
+        ],
+        querysets,
+    )
+    current = _tab(request, tabs)
+    return _render(request, "dispatch", tabs, current, querysets[current])
+
+
+@login_required
+def unit(request):
+    _desk(request, "unit")
+    user = request.user
+    units = permissions.units_in_scope(user, Action.SIGN)
+    mine = Assignment.objects.filter(active=True, unit__in=units)
+    now = timesource.now()
+    due_soon = Clock.objects.filter(
+        stopped_at__isnull=True, cancelled=False, assignment__in=mine, warn_at__lte=now
+    ).values("appeal_id")
+    querysets = {
+        "to_sign": Appeal.objects.filter(
+            pk__in=mine.filter(state=Assignment.State.PENDING).values("appeal_id")
+        ).order_by("dispatched_at", "id"),
+        "in_progress": Appeal.objects.filter(
+            status=Status.IN_PROGRESS,
+            pk__in=mine.filter(role=Assignment.Role.LEAD).values("appeal_id"),
+        ).order_by("dispatched_at", "id"),
+        "returned": Appeal.objects.filter(
+            status=Status.IN_PROGRESS,
+            pk__in=mine.filter(role=Assignment.Role.LEAD).values("appeal_id"),
+        )
+        .filter(Q(reopen_count__gt=0) | Q(events__kind__in=["send_back", "refuse_return"]))
+        .distinct()
+        .order_by("dispatched_at", "id"),
+        "due_soon": Appeal.objects.filter(pk__in=due_soon).order_by("dispatched_at", "id"),
+        "approval": Appeal.objects.filter(
+            pk__in=mine.filter(state=Assignment.State.AWAITING_APPROVAL).values("appeal_id")
+        ).order_by("dispatched_at", "id"),
+        "supervised": Appeal.objects.filter(
+            pk__in=SupervisionNotice.objects.filter(
+                unit__in=units, answered_at__isnull=True
+            ).values("appeal_id")
+        ).order_by("received_at", "id"),
+    }
+    tabs = [
+        ("to_sign", _("To sign for")),
+        ("in_progress", _("In progress")),
+        ("returned", _("Sent back or reopened")),
+        ("due_soon", _("Due soon or overdue")),
+        ("supervised", _("Supervision notices")),
+    ]
+    if permissions.units_in_scope(user, Action.APPROVE_UNIT_COMPLETION).exists():
+        tabs.insert(2, ("approval", _("Awaiting my approval")))
+    tabs = _counted(tabs, querysets)
+    current = _tab(request, tabs)
+    return _render(request, "unit", tabs, current, querysets[current])
+
+
+@login_required
+def review(request):
+    _desk(request, "review")
+    qs = Appeal.objects.filter(status=Status.COMPLETED).order_by("completed_at", "id")
+    tabs = _counted([("completed", _("Results to review"))], {"completed": qs})
+    return _render(request, "review", tabs, "completed", qs)
+
+
+@login_required
+def visits(request):
+    _desk(request, "visits")
+    qs = Appeal.objects.filter(status=Status.VISITING).order_by("completed_at", "id")
+    tabs = _counted([("visiting", _("Awaiting return visit"))], {"visiting": qs})
+    return _render(request, "visits", tabs, "visiting", qs)
+
+
+@login_required
+def supervision(request):
+    _desk(request, "supervision")
+    now = timesource.now()
+    running = Clock.objects.filter(stopped_at__isnull=True, cancelled=False)
+    red = running.filter(due_at__lt=now).values("appeal_id")
+    yellow = running.filter(warn_at__lte=now, due_at__gte=now).values("appeal_id")
+    open_appeals = Appeal.objects.exclude(status__in=FINAL_STATES)
+    querysets = {
+        "red": open_appeals.filter(pk__in=red).order_by("received_at", "id"),
+        "yellow": open_appeals.filter(pk__in=yellow)
+        .exclude(pk__in=red)
+        .order_by("received_at", "id"),
+        "green": open_appeals.exclude(pk__in=red)
+        .exclude(pk__in=yellow)
+        .order_by("received_at", "id"),
+        "notices": Appeal.objects.filter(
+            pk__in=SupervisionNotice.objects.filter(answered_at__isnull=True).values("appeal_id")
+        ).order_by("received_at", "id"),
+    }
+    tabs = _counted(
+        [
+            ("red", _("Red: overdue")),
+            ("yellow", _("Yellow: due soon")),
+            ("green", _("Green: on time")),
+            ("notices", _("Notices awaiting answer")),
+        ],
+        querysets,
+    )
+    current = _tab(request, tabs)
+    overdue_by_unit = (
+        running.filter(due_at__lt=now, assignment__isnull=False)
+        .values("assignment__unit__name")
+        .annotate(n=Count("appeal", distinct=True))
+        .order_by("-n")[:20]
+    )
+    return _render(
+        request,
+        "supervision",
+        tabs,
+        current,
+        querysets[current],
+        {"overdue_by_unit": overdue_by_unit},
+    )
+
+
+@login_required
+def search(request):
+    _desk(request, "search")
+    qs = visible_appeals(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(
+            Q(number__icontains=q)
+            | Q(title__icontains=q)
+            | Q(description__icontains=q)
+            | Q(address__icontains=q)
+            | Q(reporter_phone=q)
+        )
+    status = request.GET.get("status")
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    qs = qs.order_by("-received_at", "-id")
+    return _render(
+        request, "search", [], "", qs, {"q": q, "status": status, "statuses": Status.choices}
+    )
+
+
+@login_required
+def manage(request):
+    desk = _desk(request, "manage")
+    return render(request, "console/desks/manage.html", {"active_desk": "manage", "desk": desk})
