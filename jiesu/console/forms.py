@@ -26,13 +26,18 @@ class ActionForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "") or k == "note"}
 
 
-def reason_field(label=_("Reason")):
-    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-
-
-def note_field(label=_("Note")):
+def reason_field(label=None):
     return forms.CharField(
-        label=label, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+        label=label or _("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+def note_field(label=None):
+    return forms.CharField(
+        label=label or _("Note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
     )
 
 
