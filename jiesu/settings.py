@@ -5,6 +5,7 @@ The defaults are the embedded mode: SQLite under var/, DEBUG on, local host only
 Production mode (DEBUG=false) refuses to start with the development secret key.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -101,6 +102,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+    )
+    # Tests use a file too (not the in-memory default), so that concurrency tests with real
+    # connections behave as the embedded mode does.
+    # One file per test process, so that parallel test runs never share a database.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(VAR_DIR / f"test_jiesu_{os.getpid()}.sqlite3")
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))

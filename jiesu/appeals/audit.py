@@ -75,7 +75,9 @@ def actor_label(actor) -> str:
         return "system"
     unit = getattr(actor, "unit", None)
     name = getattr(actor, "full_name", "") or actor.get_username()
-    return f"{name} ({actor.get_username()}){' @ ' + unit.name if unit else ''}"
+    label = f"{name} ({actor.get_username()}){' @ ' + unit.name if unit else ''}"
+    # Cut to the column, as hashed and stored alike (PostgreSQL refuses longer values).
+    return label[: Event._meta.get_field("actor_label").max_length]
 
 
 def append(

@@ -204,7 +204,7 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-        ordering = ["appeal", "uploaded_at", "id"]
+        ordering = ["appeal_id", "uploaded_at", "id"]
 
     def __str__(self):
         return self.original_name or self.sha256[:12]
@@ -268,7 +268,7 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
-        ordering = ["appeal", "-role", "id"]
+        ordering = ["appeal_id", "-role", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["appeal"],
@@ -320,7 +320,7 @@ class Clock(models.Model):
     class Meta:
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
-        ordering = ["appeal", "started_at", "id"]
+        ordering = ["appeal_id", "started_at", "id"]
         indexes = [models.Index(fields=["stopped_at", "cancelled", "due_at"])]
         constraints = [
             models.CheckConstraint(
@@ -446,7 +446,7 @@ class ReturnVisit(models.Model):
     class Meta:
         verbose_name = _("return visit")
         verbose_name_plural = _("return visits")
-        ordering = ["appeal", "visited_at", "id"]
+        ordering = ["appeal_id", "visited_at", "id"]
 
     def __str__(self):
         return f"{self.appeal} {self.get_outcome_display()}"
@@ -480,7 +480,7 @@ class Event(models.Model):
     class Meta:
         verbose_name = _("history event")
         verbose_name_plural = _("history events")
-        ordering = ["appeal", "seq"]
+        ordering = ["appeal_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["appeal", "seq"], name="appeals_event_seq_unique"),
         ]

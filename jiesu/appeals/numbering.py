@@ -15,13 +15,13 @@ def next_number(now) -> str:
     day = timezone.localtime(now).date()
     prefix = settings.JIESU.get("DISTRICT_PREFIX", "PS")
     with transaction.atomic():
-        seq = AppealNumberSequence.objects.select_for_update().filter(day=day).first()
+        seq = AppealNumberSequence.objects.select_for_update(of=("self",)).filter(day=day).first()
         if seq is None:
             try:
                 with transaction.atomic():
                     seq = AppealNumberSequence.objects.create(day=day, last=0)
             except IntegrityError:
-                seq = AppealNumberSequence.objects.select_for_update().get(day=day)
+                seq = AppealNumberSequence.objects.select_for_update(of=("self",)).get(day=day)
         seq.last += 1
         seq.save(update_fields=["last"])
     return f"{prefix}{day:%Y%m%d}{seq.last:06d}"

@@ -60,7 +60,7 @@ def reveal_contact(appeal: Appeal, user, *, reason: str = "") -> dict:
     if not allowed:
         raise NotAllowed(_("Your role does not allow seeing a reporter's full contact data."))
     with transaction.atomic():
-        locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        locked = Appeal.objects.select_for_update(of=("self",)).get(pk=appeal.pk)
         audit.append(
             locked,
             "unmask",

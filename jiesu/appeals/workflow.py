@@ -314,7 +314,7 @@ def _require_text(value: str | None, field_name: str, message) -> str:
 def _lock(appeal, expected_version: int | None) -> Appeal:
     pk = appeal.pk if isinstance(appeal, Appeal) else appeal
     try:
-        locked = Appeal.objects.select_for_update().get(pk=pk)
+        locked = Appeal.objects.select_for_update(of=("self",)).get(pk=pk)
     except Appeal.DoesNotExist:
         raise InvalidInput(_("No such appeal.")) from None
     if expected_version is not None and locked.version != expected_version:
@@ -370,7 +370,7 @@ def _finish(step: _Step, *, to_status: str | None = None, payload=None, unit=Non
 
 def _lead(appeal: Appeal) -> Assignment | None:
     return (
-        appeal.assignments.select_for_update()
+        appeal.assignments.select_for_update(of=("self",))
         .filter(role=Assignment.Role.LEAD, active=True)
         .select_related("unit")
         .first()
@@ -629,14 +629,14 @@ def merge(appeal, actor, *, into, expected_version=None) -> Appeal:
     a = step.appeal
     target_pk = into.pk if isinstance(into, Appeal) else into
     try:
-        target = Appeal.objects.select_for_update().get(pk=target_pk)
+        target = Appeal.objects.select_for_update(of=("self",)).get(pk=target_pk)
     except Appeal.DoesNotExist:
         raise InvalidInput(_("The appeal to merge into does not exist.")) from None
     if target.pk == a.pk:
         raise InvalidInput(_("An appeal cannot be merged into itself."))
     if target.merged_into_id is not None:
         # Merged appeals point at the appeal that carries the matter on.
-        target = Appeal.objects.select_for_update().get(pk=target.merged_into_id)
+        target = Appeal.objects.select_for_update(of=("self",)).get(pk=target.merged_into_id)
     if target.status in FINAL_STATES:
         raise InvalidInput(_("Merge only into an appeal that is still open."))
     if target.received_at > a.received_at:
@@ -684,8 +684,17 @@ def _start_assignment(step: _Step, unit: Unit, role: str, *, first_asked=False) 
     return assignment
 
 
+def _lapse_requests(assignment: Assignment, now, note) -> int:
+    """A unit's pending requests lapse when its handling ends (withdrawn, or completed): the
+    deadline they are about no longer runs, and nobody could decide them any more."""
+    return assignment.requests.filter(decision=UnitRequest.Decision.PENDING).update(
+        decision=UnitRequest.Decision.REFUSED, decision_note=note, decided_at=now
+    )
+
+
 def _withdraw(assignment: Assignment, now):
     clocks.cancel_for_assignment(assignment)
+    _lapse_requests(assignment, now, _("Lapsed: the appeal was taken from this unit."))
     assignment.active = False
     assignment.state = Assignment.State.WITHDRAWN
     assignment.withdrawn_at = now
@@ -843,7 +852,7 @@ def request_return(appeal, actor, *, reason: str, expected_version=None) -> Appe
 
 def _pending_request(appeal: Appeal, kind: str) -> UnitRequest:
     req = (
-        UnitRequest.objects.select_for_update()
+        UnitRequest.objects.select_for_update(of=("self",))
         .filter(appeal=appeal, kind=kind, decision=UnitRequest.Decision.PENDING)
         .select_related("assignment__unit")
         .first()
@@ -908,7 +917,7 @@ def refuse_return(appeal, actor, *, reason: str, expected_version=None) -> Appea
 
 
 def _handle_clock(appeal: Appeal, lead: Assignment) -> Clock | None:
-    return clocks.running(appeal, Clock.Kind.HANDLE, lead).select_for_update().first()
+    return clocks.running(appeal, Clock.Kind.HANDLE, lead).select_for_update(of=("self",)).first()
 
 
 @transaction.atomic
@@ -994,7 +1003,7 @@ def _link_evidence(appeal: Appeal, lead: Assignment, attachments) -> list[int]:
     ids = [a.pk if isinstance(a, Attachment) else int(a) for a in attachments or ()]
     if not ids:
         return []
-    files = list(Attachment.objects.select_for_update().filter(pk__in=ids))
+    files = list(Attachment.objects.select_for_update(of=("self",)).filter(pk__in=ids))
     if len(files) != len(set(ids)) or any(
         f.appeal_id not in (None, appeal.pk) or f.purpose != Attachment.Purpose.EVIDENCE
         for f in files
@@ -1012,6 +1021,7 @@ def _complete_now(step: _Step, lead: Assignment):
     lead.state = Assignment.State.COMPLETED
     lead.save(update_fields=["state"])
     clocks.stop(a, Clock.Kind.HANDLE, step.now, assignment=lead)
+    _lapse_requests(lead, step.now, _("Lapsed: the unit completed the appeal."))
     # Whatever was still counting for this round of handling is over.
     for kind in (Clock.Kind.SIGN, Clock.Kind.CONTACT):
         clocks.stop(a, kind, step.now)
@@ -1324,7 +1334,7 @@ def answer_supervision(appeal, actor, *, notice, answer: str, expected_version=N
     step = _begin(appeal, "answer_supervision", actor, expected_version, check_permission=False)
     notice_pk = notice.pk if isinstance(notice, SupervisionNotice) else notice
     notice = (
-        SupervisionNotice.objects.select_for_update()
+        SupervisionNotice.objects.select_for_update(of=("self",))
         .filter(pk=notice_pk, appeal=step.appeal)
         .first()
     )
@@ -1370,8 +1380,13 @@ def sweep_clocks(now=None, batch_size: int = 500) -> dict:
 @transaction.atomic
 def _sweep_one(clock_id: int, field_name: str, now) -> dict:
     clock = Clock.objects.select_related("appeal", "assignment__unit").get(pk=clock_id)
-    appeal = Appeal.objects.select_for_update().get(pk=clock.appeal_id)
-    clock = Clock.objects.select_for_update().select_related("assignment__unit").get(pk=clock_id)
+    appeal = Appeal.objects.select_for_update(of=("self",)).get(pk=clock.appeal_id)
+    # of=self: PostgreSQL cannot lock the nullable side of the outer join to the assignment.
+    clock = (
+        Clock.objects.select_for_update(of=("self",))
+        .select_related("assignment__unit")
+        .get(pk=clock_id)
+    )
     if getattr(clock, field_name) is not None or not clock.running:
         return {}
     setattr(clock, field_name, now)

@@ -78,7 +78,7 @@ def submit(
         with transaction.atomic():
             appeal = workflow.receive(channel=channel.code, actor=actor, **fields)
             if ids:
-                files = list(Attachment.objects.select_for_update().filter(pk__in=ids))
+                files = list(Attachment.objects.select_for_update(of=("self",)).filter(pk__in=ids))
                 if len(files) != len(ids) or any(
                     f.appeal_id is not None or f.purpose != Attachment.Purpose.REPORT for f in files
                 ):

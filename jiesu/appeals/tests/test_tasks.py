@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -9,6 +10,9 @@ from django_tasks_db.models import DBTaskResult
 from jiesu.appeals.models import Clock, SupervisionNotice
 from jiesu.appeals.tests.conftest import dispatched
 from jiesu.notify.models import Notification
+
+# The worker closes connections it finds in a transaction, so these tests run outside one.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_scheduler_enqueues_and_worker_sweeps(world, at):
