@@ -204,3 +204,54 @@ JIESU = {
     # Seconds between two SLA sweeps (the periodic task that raises yellow and red lights).
     "SWEEP_INTERVAL": env.int("JIESU_SWEEP_INTERVAL", default=60),
 }
+
+# Notifications (jiesu/notify, docs/guide/notifications.md). Embedded default: SMS, WeChat and
+# e-mail are written as JSON lines to var/outbox/<channel>.log; nothing leaves the machine.
+JIESU_NOTIFY = {
+    "ADAPTERS": {
+        "sms": env.str("JIESU_NOTIFY_SMS", default="file"),
+        "wechat": env.str("JIESU_NOTIFY_WECHAT", default="file"),
+        "email": env.str("JIESU_NOTIFY_EMAIL", default="file"),
+        "webhook": env.str("JIESU_NOTIFY_WEBHOOK", default="http"),
+    },
+    "OUTBOX_DIR": env.str("JIESU_NOTIFY_OUTBOX_DIR", default=str(VAR_DIR / "outbox")),
+    "BACKOFF": env.list("JIESU_NOTIFY_BACKOFF", cast=int, default=[60, 300, 1800, 7200, 43200]),
+    "MAX_ATTEMPTS": env.int("JIESU_NOTIFY_MAX_ATTEMPTS", default=6),
+    "LEASE": env.int("JIESU_NOTIFY_LEASE", default=600),
+    "TIMEOUT": env.float("JIESU_NOTIFY_TIMEOUT", default=10.0),
+    "SITE_NAME": env.str("JIESU_SITE_NAME", default="接诉"),
+    "TRACKING_URL": env.str("JIESU_TRACKING_URL", default=""),
+    "SMS": {
+        "URL": env.str("JIESU_SMS_URL", default=""),
+        "ACCESS_KEY_ID": env.str("JIESU_SMS_ACCESS_KEY_ID", default=""),
+        "ACCESS_KEY_SECRET": env.str("JIESU_SMS_ACCESS_KEY_SECRET", default=""),
+        "SIGN_NAME": env.str("JIESU_SMS_SIGN_NAME", default="接诉"),
+        "TEMPLATES": env.json("JIESU_SMS_TEMPLATES", default={}),
+        "DEFAULT_TEMPLATE": env.str("JIESU_SMS_DEFAULT_TEMPLATE", default=""),
+    },
+    "WECHAT": {
+        "URL": env.str(
+            "JIESU_WECHAT_URL", default="https://api.weixin.qq.com/cgi-bin/message/template/send"
+        ),
+        "ACCESS_TOKEN": env.str("JIESU_WECHAT_ACCESS_TOKEN", default=""),
+        "TEMPLATES": env.json("JIESU_WECHAT_TEMPLATES", default={}),
+        "DEFAULT_TEMPLATE": env.str("JIESU_WECHAT_DEFAULT_TEMPLATE", default=""),
+    },
+    "EMAIL": {
+        "FROM": env.str("JIESU_EMAIL_FROM", default=""),
+        "MESSAGE_ID_DOMAIN": env.str("JIESU_EMAIL_MESSAGE_ID_DOMAIN", default="jiesu.invalid"),
+    },
+    "WEBHOOK": {
+        "URL": env.str("JIESU_WEBHOOK_URL", default=""),
+        "SECRET": env.str("JIESU_WEBHOOK_SECRET", default=""),
+    },
+}
+# E-mail through Django's mail (when JIESU_NOTIFY_EMAIL=django).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="接诉 <noreply@localhost>")

@@ -6,3 +6,6 @@ class NotifyConfig(AppConfig):
     name = "jiesu.notify"
     label = "notify"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from jiesu.notify import checks  # noqa: F401  (registers the system checks)

@@ -2,8 +2,13 @@
 
 Rooms that decide something worth telling someone write an outbox row in the same database
 transaction as the decision (`jiesu.notify.outbox.enqueue`). A worker delivers the rows later
-through an adapter (SMS, WeChat, e-mail, webhook, in-app). This room knows nothing of appeals:
-a row carries an event code, a recipient and a JSON context for the message template.
+through an adapter (SMS, WeChat, e-mail, webhook; `jiesu.notify.delivery`); in-app rows are
+delivered by being visible (`jiesu.notify.inbox`). This room knows nothing of appeals: a row
+carries an event code, a recipient and a JSON context for the message template.
+
+Life of a row: pending → sending (claimed by one worker, with a claim token and a lease) →
+sent | failed (retried later with backoff) → … → dead (given up). A row whose worker died while
+`sending` is claimed again once its lease has expired.
 """
 
 from django.conf import settings
@@ -60,8 +65,24 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # The claim of the worker delivering the row (status `sending`): a random token and the time
+    # the worker last confirmed it (its lease runs from there).
+    claim_token = models.CharField(_("claim token"), max_length=32, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # The message as rendered at the first attempt; retries send exactly this text.
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    template = models.CharField(
+        _("template"),
+        max_length=150,
+        blank=True,
+        help_text=_("The template the text was rendered from (a generic one for unknown events)."),
+    )
+    # The receiver's reference for the message (an SMS gateway's BizId, a WeChat msgid, …).
+    provider_ref = models.CharField(_("receiver's reference"), max_length=128, blank=True)
     created_at = models.DateTimeField(_("created at"), db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # In-app rows: when someone first read it (each reader's own reading is a `Reading`).
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
@@ -90,3 +111,31 @@ class Notification(models.Model):
         if self.recipient_unit_id:
             return str(self.recipient_unit)
         return self.recipient_address
+
+
+class Reading(models.Model):
+    """One staff member has read one in-app notification.
+
+    Per reader, because a row addressed to a unit is read by each of its staff on their own:
+    one handler opening it must not hide it from the unit leader.
+    """
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="readings"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_readings"
+    )
+    read_at = models.DateTimeField(_("read at"))
+
+    class Meta:
+        verbose_name = _("reading")
+        verbose_name_plural = _("readings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "user"], name="notify_reading_once_per_user"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} read {self.notification_id}"

@@ -1,4 +1,9 @@
-"""Writing to the outbox. Call inside the transaction that makes the decision."""
+"""Writing to the outbox. Call inside the transaction that makes the decision.
+
+In-app messages are "delivered" by being visible to their recipients (`jiesu.notify.inbox`):
+they are written `sent` at once. Every other channel is written `pending`, due at once, for
+`jiesu.notify.delivery.deliver_due` to send.
+"""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +27,12 @@ def enqueue(
     """Add a message to the outbox, once: a second call with the same key returns the first row."""
     if user is None and unit is None and not address:
         raise ValueError("A notification needs a recipient (user, unit or address).")
+    if channel not in Notification.Channel.values:
+        raise ValueError(f"Unknown notification channel {channel!r}.")
+    if channel == Notification.Channel.IN_APP and user is None and unit is None:
+        raise ValueError("An in-app notification goes to a staff member or a unit.")
+    now = now or timezone.now()
+    in_app = channel == Notification.Channel.IN_APP
     existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
@@ -37,8 +48,10 @@ def enqueue(
                 subject_ref=subject_ref,
                 idempotency_key=idempotency_key,
                 language=language,
-                created_at=now or timezone.now(),
-                next_attempt_at=now or timezone.now(),
+                created_at=now,
+                status=Notification.Status.SENT if in_app else Notification.Status.PENDING,
+                sent_at=now if in_app else None,
+                next_attempt_at=None if in_app else now,
             )
     except IntegrityError:
         return Notification.objects.get(idempotency_key=idempotency_key)

@@ -1,19 +1,26 @@
-import logging
 import signal
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django_tasks import TaskResultStatus
 
 from jiesu.appeals import tasks
+from jiesu.notify import tasks as notify_tasks
 
-logger = logging.getLogger(__name__)
+# The periodic tasks: the SLA sweep and the outbox delivery.
+PERIODIC = [tasks.sweep_clocks, *notify_tasks.PERIODIC]
+# A worker killed in the middle of a task leaves its result RUNNING for ever.
+STUCK_AFTER = timedelta(minutes=15)
 
 
 class Command(BaseCommand):
     help = (
-        "Enqueue the periodic tasks (the SLA sweep) every --interval seconds, for the task "
-        "worker (`manage.py db_worker`) to run. Run exactly one scheduler per installation."
+        "Enqueue the periodic tasks (SLA sweep, outbox delivery) every --interval seconds for "
+        "the task workers (`manage.py db_worker`). Run exactly one scheduler per installation: "
+        "it never lets more than one run of each task wait in the queue."
     )
 
     def add_arguments(self, parser):
@@ -21,9 +28,9 @@ class Command(BaseCommand):
             "--interval",
             type=int,
             default=settings.JIESU.get("SWEEP_INTERVAL", 60),
-            help="Seconds between two sweeps (default: JIESU_SWEEP_INTERVAL or 60).",
+            help="Seconds between two rounds (default: JIESU_SWEEP_INTERVAL or 60).",
         )
-        parser.add_argument("--once", action="store_true", help="Enqueue one sweep and exit.")
+        parser.add_argument("--once", action="store_true", help="Enqueue one round and exit.")
 
     def handle(self, *args, interval, once, **options):
         running = True
@@ -34,18 +41,25 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        pending = None
+        pending = dict.fromkeys(PERIODIC)
         while True:
-            if pending is not None:
-                try:
-                    pending.refresh()
-                except Exception:  # the backend forgot it (pruned): enqueue afresh
-                    pending = None
-            if pending is None or pending.is_finished:
-                # Never pile sweeps up behind a stopped worker: one waiting sweep is enough.
-                pending = tasks.sweep_clocks.enqueue()
-                if options["verbosity"] > 1:
-                    self.stdout.write(f"Enqueued SLA sweep {pending.id}")
+            for task in PERIODIC:
+                result = pending[task]
+                if result is not None:
+                    try:
+                        result.refresh()
+                    except Exception:  # the backend forgot it (pruned): enqueue afresh
+                        result = None
+                stuck = (
+                    result is not None
+                    and result.status == TaskResultStatus.RUNNING
+                    and result.started_at is not None
+                    and timezone.now() - result.started_at > STUCK_AFTER
+                )
+                if result is None or result.is_finished or stuck:
+                    pending[task] = task.enqueue()
+                    if options["verbosity"] > 1:
+                        self.stdout.write(f"Enqueued {task.name} {pending[task].id}")
             if once or not running:
                 return
             slept = 0.0
