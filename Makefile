@@ -54,6 +54,10 @@ test-postgres: install
 	@echo "=== test suite on PostgreSQL ($(PG_TEST_URL)) ==="
 	DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -q
 
+# Benchmarks (bench/README.md): results as JSON in bench/results/.
+bench: install
+	$(PY) bench/run.py
+
 # Compile translations after editing jiesu/locale/*/LC_MESSAGES/django.po (needs gettext).
 messages: install
 	cd jiesu && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
