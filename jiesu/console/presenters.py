@@ -47,7 +47,20 @@ def format_span(delta: timedelta, working: bool) -> str:
     return text
 
 
-def clock_view(clock: Clock, now) -> dict:
+def working_calendar(clocks):
+    """The working calendar, read once for a page of clocks (None when no running clock counts
+    working time, or when the calendar cannot be read)."""
+    if not any(c.running and c.limit_unit in WORKING for c in clocks):
+        return None
+    try:
+        return calendar.get_calendar()
+    except calendar.CalendarError:
+        return None
+
+
+def clock_view(clock: Clock, now, cal=None) -> dict:
+    """How one clock stands. Pass `cal` (see `working_calendar`) when showing several clocks,
+    so that the calendar is looked up once per page, not once per clock."""
     light = clock.light(now)
     working = clock.limit_unit in WORKING
     info = {
@@ -64,9 +77,8 @@ def clock_view(clock: Clock, now) -> dict:
         info["state"] = _("Met") if clock.met else _("Met late")
     else:
         try:
-            left = (
-                calendar.working_time_between(now, clock.due_at) if working else clock.due_at - now
-            )
+            between = (cal or calendar).working_time_between
+            left = between(now, clock.due_at) if working else clock.due_at - now
         except calendar.CalendarError:
             left = clock.due_at - now
             working = False

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiesu.console.views import appeal, auth, desks
+from jiesu.console.views import appeal, auth, desks, intake, manage, search
 
 app_name = "console"
 
@@ -11,13 +11,61 @@ urlpatterns = [
     path("no-role/", auth.no_role, name="no_role"),
     path("language/", auth.switch_language, name="switch_language"),
     path("intake/", desks.intake, name="intake"),
+    path("intake/new/", intake.new_call, name="intake_new"),
     path("dispatch/", desks.dispatch, name="dispatch"),
     path("unit/", desks.unit, name="unit"),
     path("review/", desks.review, name="review"),
     path("visits/", desks.visits, name="visits"),
     path("supervision/", desks.supervision, name="supervision"),
-    path("search/", desks.search, name="search"),
+    path("search/", search.search, name="search"),
+    path("search/export/", search.export_xlsx, name="search_export"),
+    path("search/filters/", search.save_filter, name="search_filter_save"),
+    path("search/filters/<int:pk>/delete/", search.delete_filter, name="search_filter_delete"),
     path("manage/", desks.manage, name="manage"),
+    path("manage/rules/", manage.rules, name="manage_rules"),
+    path("manage/rules/<int:pk>/", manage.rule, name="manage_rule"),
+    path("manage/calendar/", manage.calendar_page, name="manage_calendar"),
+    path("manage/calendar/overrides/new/", manage.override_edit, name="manage_override_add"),
+    path("manage/calendar/overrides/<int:pk>/", manage.override_edit, name="manage_override"),
+    path(
+        "manage/calendar/overrides/<int:pk>/delete/",
+        manage.override_delete,
+        name="manage_override_delete",
+    ),
+    path("manage/calendar/years/declare/", manage.year_declare, name="manage_year_declare"),
+    path(
+        "manage/calendar/years/<int:year>/withdraw/",
+        manage.year_undeclare,
+        name="manage_year_undeclare",
+    ),
+    path("manage/calendar/periods/new/", manage.period_edit, name="manage_period_add"),
+    path("manage/calendar/periods/<int:pk>/", manage.period_edit, name="manage_period"),
+    path(
+        "manage/calendar/periods/<int:pk>/delete/",
+        manage.period_delete,
+        name="manage_period_delete",
+    ),
+    path("manage/channels/", manage.channel_list, name="manage_channels"),
+    path("manage/channels/new/", manage.channel_edit, name="manage_channel_add"),
+    path("manage/channels/<int:pk>/", manage.channel_edit, name="manage_channel"),
+    path("manage/channels/<int:pk>/key/", manage.channel_issue_key, name="manage_channel_key"),
+    path(
+        "manage/channels/<int:pk>/revoke/",
+        manage.channel_revoke_key,
+        name="manage_channel_revoke",
+    ),
+    path("manage/units/", manage.unit_list, name="manage_units"),
+    path("manage/units/new/", manage.unit_edit, name="manage_unit_add"),
+    path("manage/units/<int:pk>/", manage.unit_edit, name="manage_unit"),
+    path("manage/users/", manage.user_list, name="manage_users"),
+    path("manage/users/new/", manage.user_edit, name="manage_user_add"),
+    path("manage/users/<int:pk>/", manage.user_edit, name="manage_user"),
+    path("manage/users/<int:pk>/password/", manage.user_password, name="manage_user_password"),
+    path(
+        "manage/users/<int:pk>/deactivate/",
+        manage.user_deactivate,
+        name="manage_user_deactivate",
+    ),
     path("appeals/<str:number>/", appeal.detail, name="appeal"),
     path("appeals/<str:number>/act/<str:transition>/", appeal.act, name="act"),
     path("appeals/<str:number>/unmask/", appeal.unmask, name="unmask"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,16 +13,25 @@ from django.views.decorators.http import require_POST
 from jiesu.appeals import attachments as attachment_store
 from jiesu.appeals import privacy, timesource, workflow
 from jiesu.appeals.errors import WorkflowError
-from jiesu.appeals.models import Appeal, Attachment
+from jiesu.appeals.models import Appeal, Assignment, Attachment
 from jiesu.console.access import may_view, visible_appeals
 from jiesu.console.forms import FORMS
-from jiesu.console.presenters import clock_view, event_label
+from jiesu.console.presenters import clock_view, event_label, working_calendar
 from jiesu.org import permissions
 from jiesu.org.permissions import Action
 
 # Actions that change what the citizen or a unit sees are offered with a confirmation style.
 DANGEROUS = {"reject", "merge", "request_return", "send_back", "reopen", "close", "supervise"}
 SHORTCUTS = {"register": "r", "dispatch": "d", "sign": "s", "complete": "c", "reject": "x"}
+
+
+def _with_assignments(appeal: Appeal) -> Appeal:
+    """Load the appeal's assignments and their units once: the page, the permission checks and
+    `workflow.allowed_transitions` (which walks `appeal.assignments.all()`) all use them."""
+    prefetch_related_objects(
+        [appeal], Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
+    )
+    return appeal
 
 
 def _load(user, number) -> Appeal:
@@ -33,7 +43,7 @@ def _load(user, number) -> Appeal:
     )
     if not may_view(user, appeal):
         raise PermissionDenied(_("This appeal is not in your scope."))
-    return appeal
+    return _with_assignments(appeal)
 
 
 def _may_unmask(user, appeal) -> bool:
@@ -45,8 +55,14 @@ def _may_unmask(user, appeal) -> bool:
         return True
     return any(
         permissions.can(user, Action.UNMASK_CONTACT, unit=a.unit)
-        for a in appeal.assignments.filter(active=True).select_related("unit")
+        for a in appeal.assignments.all()
+        if a.active
     )
+
+
+def _page_order(assignments):
+    """Active first, the lead before assisting units, then in order of dispatch."""
+    return sorted(assignments, key=lambda a: (not a.active, a.role != Assignment.Role.LEAD, a.pk))
 
 
 def appeal_context(request, appeal, failed=None):
@@ -73,8 +89,10 @@ def appeal_context(request, appeal, failed=None):
                 "multipart": name == "complete",
             }
         )
-    assignments = list(appeal.assignments.select_related("unit").order_by("-active", "-role", "id"))
-    clocks = [clock_view(c, now) for c in appeal.clocks.select_related("assignment__unit")]
+    assignments = _page_order(appeal.assignments.all())
+    clock_rows = list(appeal.clocks.select_related("assignment__unit"))
+    cal = working_calendar(clock_rows)
+    clocks = [clock_view(c, now, cal=cal) for c in clock_rows]
     events = [
         {"event": e, "label": event_label(e.kind)}
         for e in appeal.events.select_related("unit").order_by("seq")
@@ -154,6 +172,7 @@ def act(request, number, transition):
                 return redirect(nxt)
             return redirect("console:appeal", number=appeal.number)
     appeal.refresh_from_db()
+    _with_assignments(appeal)
     context = appeal_context(request, appeal, failed=(transition, form))
     return render(request, "console/appeal/detail.html", context, status=status)
 

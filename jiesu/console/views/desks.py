@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from jiesu.appeals import timesource
 from jiesu.appeals.models import Appeal, Assignment, Clock, SupervisionNotice, UnitRequest
 from jiesu.appeals.states import FINAL_STATES, Status
-from jiesu.console.access import visible_appeals
 from jiesu.console.lists import paginate
 from jiesu.console.navigation import DESKS
 from jiesu.org import permissions
@@ -204,29 +203,8 @@ def supervision(request):
     )
 
 
-@login_required
-def search(request):
-    _desk(request, "search")
-    qs = visible_appeals(request.user)
-    q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(
-            Q(number__icontains=q)
-            | Q(title__icontains=q)
-            | Q(description__icontains=q)
-            | Q(address__icontains=q)
-            | Q(reporter_phone=q)
-        )
-    status = request.GET.get("status")
-    if status in Status.values:
-        qs = qs.filter(status=status)
-    qs = qs.order_by("-received_at", "-id")
-    return _render(
-        request, "search", [], "", qs, {"q": q, "status": status, "statuses": Status.choices}
-    )
-
-
-@login_required
 def manage(request):
-    desk = _desk(request, "manage")
-    return render(request, "console/desks/manage.html", {"active_desk": "manage", "desk": desk})
+    """The administration landing page (see `views.manage`: permission checks live there)."""
+    from jiesu.console.views.manage import index
+
+    return index(request)
