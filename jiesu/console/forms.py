@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.appeals.models import Appeal, Attachment, SupervisionNotice
-from jiesu.catalog.models import AppealType, Category, Grade
+from jiesu.catalog import services as catalog_services
+from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
 from jiesu.org.models import Unit
 
 
@@ -117,6 +118,21 @@ class DispatchForm(ActionForm):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.appeal is not None and not self.is_bound and self.appeal.category_id:
+            # The catalogue's suggestion, preselected: the rule's lead unit (fixed, or the unit
+            # of the appeal's area) and its assisting units. When the rule leads nowhere but to
+            # the backstop, the field stays empty so that dispatching records first-ask (兜底).
+            lead = catalog_services.lead_unit_for(self.appeal.category, self.appeal.region)
+            if lead is not None and not lead.is_backstop:
+                self.initial.setdefault("lead_unit", lead.pk)
+            rule = HandlingRule.objects.filter(category_id=self.appeal.category_id).first()
+            if rule is not None:
+                assisting = [u.pk for u in rule.assisting_units.filter(active=True)]
+                if assisting:
+                    self.initial.setdefault("assisting_units", assisting)
 
     def workflow_kwargs(self):
         data = super().workflow_kwargs()
