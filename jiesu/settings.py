@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "jiesu.notify",
     "jiesu.appeals",
     "jiesu.intake",
+    "jiesu.intake.open311",
     "jiesu.console",
     # The demo loader sits below every room: it may use them all.
     "jiesu.demo",

@@ -1431,7 +1431,10 @@ def _sweep_one(clock_id: int, field_name: str, now) -> dict:
 def allowed_transitions(appeal: Appeal, user) -> list[str]:
     """The transitions this user may attempt now (for offering actions in pages and the API)."""
     names = []
-    units = [a.unit for a in appeal.assignments.all() if a.active]
+    if "assignments" in getattr(appeal, "_prefetched_objects_cache", {}):
+        units = [a.unit for a in appeal.assignments.all() if a.active]
+    else:
+        units = [a.unit for a in appeal.assignments.filter(active=True).select_related("unit")]
     for name, t in TRANSITIONS.items():
         if name == "receive" or appeal.status not in t.sources:
             continue

@@ -1,10 +1,10 @@
 """Appeal lists for the workbenches: one query for the rows, one for their running clocks."""
 
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 
 from jiesu.appeals import timesource
 from jiesu.appeals.models import Appeal, Assignment, Clock
+from jiesu.console.paging import CappedPaginator
 
 PAGE_SIZE = 50
 
@@ -39,7 +39,8 @@ def rows(appeals):
 
 
 def paginate(request, queryset, size=PAGE_SIZE):
-    paginator = Paginator(with_list_data(queryset), size)
+    # Never count a whole queue of a million rows: the count stops at the cap ("10,000+").
+    paginator = CappedPaginator(with_list_data(queryset), size, count_queryset=queryset)
     page = paginator.get_page(request.GET.get("page"))
     return page, rows(page.object_list)
 

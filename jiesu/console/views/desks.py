@@ -11,6 +11,7 @@ from jiesu.appeals.models import Appeal, Assignment, Clock, SupervisionNotice, U
 from jiesu.appeals.states import FINAL_STATES, Status
 from jiesu.console.lists import paginate
 from jiesu.console.navigation import DESKS
+from jiesu.console.paging import capped_count
 from jiesu.org import permissions
 from jiesu.org.permissions import Action
 
@@ -47,8 +48,16 @@ def _tab(request, tabs):
     return current if current in keys else keys[0]
 
 
+TAB_COUNT_CAP = 999
+
+
 def _counted(tabs, querysets):
-    return [(key, label, querysets[key].count()) for key, label in tabs]
+    """Tab labels with their counts; a queue never counts past the cap ("999+")."""
+    counted = []
+    for key, label in tabs:
+        n = capped_count(querysets[key], TAB_COUNT_CAP)
+        counted.append((key, label, n if n <= TAB_COUNT_CAP else f"{TAB_COUNT_CAP}+"))
+    return counted
 
 
 @login_required

@@ -1,0 +1,173 @@
+"""Appeals as Open311 service requests.
+
+What is public: appeals with a category (their `service_code`) that are not confidential, from
+every channel. What never leaves: the reporter — name, phone, credit code, the channel's
+contact fields; phone numbers, identity-card numbers and e-mail addresses that a citizen typed
+into the description are masked too.
+
+Status: the final workflow states (closed 已结案, rejected 不予受理, answered 已直接答复,
+merged 已并单) are `closed`, every other state is `open`; `status_notes` carries the public
+reply (or the reject reason) once the appeal is finished or its result was accepted, the
+appeal it was merged into, or else the workflow state in words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils.translation import gettext as _
+
+from jiesu.appeals.models import Appeal, Assignment, Clock, Event
+from jiesu.appeals.states import FINAL_STATES, Status
+from jiesu.catalog import services as catalog
+from jiesu.intake.open311 import catalogue
+from jiesu.intake.open311.render import w3c_datetime
+
+# States in which the appeal's public reply is final enough to show.
+REPLY_STATES = {Status.CLOSED, Status.REJECTED, Status.ANSWERED, Status.VISITING}
+
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+
+
+def mask_personal(text: str) -> str:
+    text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    return _EMAIL.sub(lambda m: f"***@{m.group(1)}", text)
+
+
+def public_appeals():
+    return Appeal.objects.filter(category__isnull=False, confidential=False)
+
+
+def with_details(queryset):
+    last_event = (
+        Event.objects.filter(appeal=OuterRef("pk")).order_by("-seq").values("created_at")[:1]
+    )
+    return (
+        queryset.select_related(
+            "category",
+            "appeal_type",
+            "grade",
+            "region",
+            "rule_version",
+            "merged_into",
+            "open311",
+        )
+        .annotate(last_event_at=Subquery(last_event))
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.filter(role=Assignment.Role.LEAD)
+                .select_related("unit")
+                .order_by("-active", "-dispatched_at", "-id"),
+                to_attr="open311_leads",
+            ),
+            Prefetch(
+                "clocks",
+                queryset=Clock.objects.filter(kind=Clock.Kind.HANDLE, cancelled=False).order_by(
+                    "-started_at", "-id"
+                ),
+                to_attr="open311_handle_clocks",
+            ),
+        )
+    )
+
+
+def sidecar(appeal: Appeal):
+    try:
+        return appeal.open311
+    except Appeal.open311.RelatedObjectDoesNotExist:
+        return None
+
+
+class Describer:
+    """Turns appeals into Open311 request dicts, remembering rule and unit look-ups."""
+
+    def __init__(self):
+        self._versions = {}
+        self._leads = {}
+        self._notices = {}
+
+    def _snapshot(self, appeal: Appeal):
+        if appeal.rule_version_id:
+            return appeal.rule_version.pk, appeal.rule_version.snapshot
+        key = ("current", appeal.category_id)
+        if key not in self._versions:
+            version = catalog.current_version(appeal.category)
+            self._versions[key] = (version.pk, version.snapshot) if version else (None, None)
+        return self._versions[key]
+
+    def lead_unit(self, appeal: Appeal):
+        leads = getattr(appeal, "open311_leads", None)
+        if leads is None:
+            leads = list(
+                appeal.assignments.filter(role=Assignment.Role.LEAD)
+                .select_related("unit")
+                .order_by("-active", "-dispatched_at", "-id")
+            )
+        if leads:
+            return leads[0].unit
+        if appeal.status in FINAL_STATES:
+            return None
+        # Not dispatched yet: the unit the catalogue names for this category and place.
+        key = (appeal.category_id, appeal.region_id)
+        if key not in self._leads:
+            self._leads[key] = catalog.lead_unit_for(appeal.category, appeal.region)
+        return self._leads[key]
+
+    def notice(self, appeal: Appeal, lead) -> str | None:
+        version_pk, snapshot = self._snapshot(appeal)
+        type_code = appeal.appeal_type.code if appeal.appeal_type_id else None
+        grade_code = appeal.grade.code if appeal.grade_id else None
+        key = (version_pk, type_code, grade_code, lead.pk if lead else None)
+        if key not in self._notices:
+            self._notices[key] = catalogue.notice(
+                snapshot=snapshot, appeal_type_code=type_code, grade_code=grade_code, lead=lead
+            )
+        return self._notices[key]
+
+    def request(self, appeal: Appeal) -> dict:
+        extra = sidecar(appeal)
+        lead = self.lead_unit(appeal)
+        clocks = getattr(appeal, "open311_handle_clocks", None)
+        if clocks is None:
+            clocks = list(
+                appeal.clocks.filter(kind=Clock.Kind.HANDLE, cancelled=False).order_by(
+                    "-started_at", "-id"
+                )
+            )
+        closed = appeal.status in FINAL_STATES
+        updated = appeal.closed_at if closed and appeal.closed_at else None
+        updated = updated or getattr(appeal, "last_event_at", None) or appeal.received_at
+        return {
+            "service_request_id": appeal.number,
+            "status": "closed" if closed else "open",
+            "status_notes": status_notes(appeal),
+            "service_name": appeal.category.name,
+            "service_code": appeal.category.code,
+            "description": mask_personal(appeal.description),
+            "agency_responsible": lead.name if lead is not None else None,
+            "service_notice": self.notice(appeal, lead) if not closed else None,
+            "requested_datetime": w3c_datetime(appeal.received_at),
+            "updated_datetime": w3c_datetime(updated),
+            "expected_datetime": w3c_datetime(clocks[0].due_at) if clocks else None,
+            "address": appeal.address or None,
+            "address_id": (extra.address_id or None) if extra else None,
+            "zipcode": None,
+            "lat": appeal.lat,
+            "long": appeal.lng,
+            "media_url": (extra.media_url or None) if extra else None,
+        }
+
+
+def status_notes(appeal: Appeal) -> str:
+    if appeal.status == Status.MERGED and appeal.merged_into_id:
+        return _("Merged into appeal %(number)s about the same matter.") % {
+            "number": appeal.merged_into.number
+        }
+    if appeal.status in REPLY_STATES and appeal.reply.strip():
+        return appeal.reply.strip()
+    return str(appeal.get_status_display())
