@@ -8,7 +8,7 @@ PORT ?= 8000
 # The PostgreSQL the second test run uses; the tests create (and drop) their own database.
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/jiesu
 
-.PHONY: install run test test-sqlite test-postgres lint format messages bench clean
+.PHONY: install run test test-sqlite test-postgres lint format messages bench clean browser
 
 install: $(VENV)/.installed
 
@@ -37,7 +37,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint
+test: lint browser
 	$(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory test-sqlite
 	@if $(PY) -c "import psycopg; psycopg.connect('$(PG_TEST_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
@@ -45,6 +45,15 @@ test: lint
 	else \
 		echo "*** PostgreSQL is not reachable at $(PG_TEST_URL): ran the suite on SQLite only. ***"; \
 	fi
+
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+		else \
+			echo "*** chromium is missing: sudo apt-get install chromium fonts-noto-cjk (browser tests will be skipped) ***"; \
+		fi; }
 
 test-sqlite: install
 	@echo "=== test suite on SQLite ==="

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 
 @pytest.fixture
@@ -11,5 +12,10 @@ def postgres_only():
 
 
 @pytest.fixture(autouse=True)
-def _chinese_by_default(settings):
+def _languages(settings):
+    """Pages are Chinese by default, as in production (LANGUAGE_CODE, LocaleMiddleware).
+    Code called directly from a test (workflow errors, command output) speaks English, so
+    assertions read the source strings; tests of Chinese output activate zh-hans themselves."""
     settings.LANGUAGE_CODE = "zh-hans"
+    with translation.override("en"):
+        yield

@@ -154,6 +154,13 @@ STORAGES = {
     },
 }
 
+# Cache: rate limits (API keys, public tracking) must be shared by every server process in
+# production: CACHE_URL=redis://127.0.0.1:6379/1 or dbcache://jiesu_cache (createcachetable).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+    # The database cache restarts an entry's expiry on increment: keep lockouts long enough.
+    CACHES["default"]["TIMEOUT"] = 900
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -169,6 +176,23 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Files (photos, evidence) through Django's storage API: local files by default, any
+# S3-compatible store when JIESU_S3_BUCKET is set (django-storages).
+if env.str("JIESU_S3_BUCKET", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("JIESU_S3_BUCKET"),
+            "endpoint_url": env.str("JIESU_S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("JIESU_S3_REGION", default=None),
+            "access_key": env.str("JIESU_S3_ACCESS_KEY", default=None),
+            "secret_key": env.str("JIESU_S3_SECRET_KEY", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 from django.db import models, transaction
 
 from jiesu.catalog.importing import ImportResult, import_catalog
+from jiesu.intake.channels import ensure_demo_channels
 from jiesu.org import geo
 from jiesu.org.models import Region, Unit, User, UserRole
 from jiesu.org.regions_io import import_regions
@@ -88,6 +89,7 @@ class SeedReport:
     accounts: Tally = field(default_factory=Tally)
     roles: Tally = field(default_factory=Tally)
     passwords_set: int = 0
+    channels_created: int = 0
     catalogue: ImportResult | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -97,12 +99,18 @@ class SeedReport:
         catalogue = (
             self.catalogue.changed + self.catalogue.versions_recorded if self.catalogue else 0
         )
-        return sum(t.created + t.updated for t in tallies) + self.passwords_set + catalogue
+        return (
+            sum(t.created + t.updated for t in tallies)
+            + self.passwords_set
+            + self.channels_created
+            + catalogue
+        )
 
     def lines(self) -> list[str]:
         lines = [
             f"regions:   {self.regions}",
             f"units:     {self.units}",
+            f"channels:  {self.channels_created} created",
             f"accounts:  {self.accounts}; roles {self.roles}; passwords set {self.passwords_set}",
         ]
         if self.catalogue is not None:
@@ -280,4 +288,5 @@ def seed_demo(reset_passwords: bool = False) -> SeedReport:
         units = seed_units(report)
         seed_accounts(report, units, reset_passwords)
         seed_catalogue(report)
+        report.channels_created = len(ensure_demo_channels())
     return report

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 from django.test import TestCase
+from django.utils import translation
 
 from jiesu.catalog.models import Category, HandlingRule, HandlingRuleVersion, TimeLimit
 from jiesu.catalog.services import current_version, lead_unit_for, resolve_time_limit
@@ -50,7 +51,8 @@ class SeedDemoTests(TestCase):
         cls.first = seed_demo()
         cls.state_after_first = database_state()
         out = io.StringIO()
-        call_command("seed_demo", stdout=out)
+        with translation.override("en"):
+            call_command("seed_demo", stdout=out)
         cls.second_output = out.getvalue()
         cls.state_after_second = database_state()
 

@@ -1,1 +1,19 @@
-urlpatterns = []
+"""Citizen pages, at the site root inside i18n_patterns (Chinese at /, English at /en/)."""
+
+from django.urls import path
+
+from jiesu.intake.citizen import views
+
+app_name = "citizen"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("report/", views.report, name="report"),
+    path("report/done/<str:token>/", views.report_done, name="report-done"),
+    path("report/photo/<int:pk>/", views.pending_photo, name="pending-photo"),
+    path("track/", views.track, name="track"),
+    path("track/<str:number>/", views.track_detail, name="track-detail"),
+    path("track/<str:number>/status/", views.track_status, name="track-status"),
+    path("track/<str:number>/rate/", views.rate, name="rate"),
+    path("track/<str:number>/photo/<int:pk>/", views.track_photo, name="track-photo"),
+]

@@ -1,0 +1,205 @@
+"""Forms of the citizen pages."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiesu.catalog.models import AppealType
+
+# Mainland mobile numbers, and landlines with their area code (0755-12345678).
+PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+# Citizen-friendly names of the seeded appeal types, in the page's language.
+TYPE_LABELS = {
+    "complaint": _("Complaint"),
+    "consultation": _("Question"),
+    "suggestion": _("Suggestion"),
+    "request": _("Request for help"),
+    "report": _("Report of wrongdoing"),
+    "praise": _("Praise"),
+}
+TYPE_HINTS = {
+    "complaint": _("Something is wrong and should be put right"),
+    "consultation": _("Ask about a policy or a procedure"),
+    "suggestion": _("An idea to improve a service"),
+    "request": _("Ask for help with a concrete problem"),
+    "report": _("Report a breach of rules or law"),
+    "praise": _("Thank a unit or a person"),
+}
+
+
+class TypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return TYPE_LABELS.get(obj.code, obj.name)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+def derive_title(description: str, limit: int = 30) -> str:
+    """A short title from the first sentence of the description."""
+    text = " ".join(description.split())
+    first = re.split(r"(?<=[。！？!?；;])|(?<=\.)\s", text, maxsplit=1)[0].strip()
+    first = first.rstrip("。！？!?；;.") or text
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+class ReportForm(forms.Form):
+    """随手拍: the fields of the submission page (the photos are handled by the view)."""
+
+    appeal_type = TypeChoiceField(
+        label=_("What kind of matter is it?"),
+        queryset=AppealType.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": _("Choose what kind of matter it is.")},
+    )
+    description = forms.CharField(
+        label=_("What happened?"),
+        help_text=_("Describe the problem: what, where exactly, since when."),
+        min_length=5,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Describe the matter.")},
+    )
+    title = forms.CharField(
+        label=_("Short title (optional)"),
+        help_text=_("If you leave it empty, the first sentence of your description is used."),
+        required=False,
+        max_length=60,
+    )
+    photos = forms.Field(
+        label=_("Photos (optional)"),
+        help_text=_("Up to %(n)d photos. Location data inside photos is removed when stored."),
+        required=False,
+        widget=MultipleFileInput,
+    )
+    address = forms.CharField(
+        label=_("Address or landmark"),
+        help_text=_("For example: the east gate of the Liuhe community, next to the bus stop."),
+        required=False,
+        max_length=300,
+    )
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
+    reporter_name = forms.CharField(label=_("Your name"), required=False, max_length=50)
+    reporter_phone = forms.CharField(
+        label=_("Mobile phone"),
+        help_text=_("We send the acceptance notice and the result to this number."),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    anonymous = forms.BooleanField(
+        label=_("Report anonymously"),
+        help_text=_("We keep no name or phone. You can still track it with the query code."),
+        required=False,
+    )
+    confidential = forms.BooleanField(
+        label=_("Keep my identity confidential"),
+        help_text=_("The handling unit will not see your name or phone."),
+        required=False,
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that my contact data and photos are used only to handle this appeal, "
+            "as described in the privacy note."
+        ),
+        error_messages={"required": _("Please agree to the use of your data to send it.")},
+    )
+    form_token = forms.CharField(widget=forms.HiddenInput)
+    keep_photos = forms.TypedMultipleChoiceField(
+        label=_("Photos already added"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, pending=(), max_photos=9, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].help_text = self.fields["photos"].help_text % {"n": max_photos}
+        self.fields["appeal_type"].queryset = AppealType.objects.filter(active=True).order_by(
+            "sort_order", "code"
+        )
+        self.fields["keep_photos"].choices = [(a.pk, a.original_name or a.pk) for a in pending]
+        self.pending = list(pending)
+        if not self.is_bound:
+            self.initial.setdefault("keep_photos", [a.pk for a in pending])
+
+    def clean_reporter_phone(self):
+        phone = re.sub(r"[\s()]", "", self.cleaned_data.get("reporter_phone") or "")
+        phone = phone.removeprefix("+86")
+        if phone and not PHONE_RE.match(phone):
+            raise forms.ValidationError(
+                _("Enter a mobile number (11 digits) or a landline with its area code.")
+            )
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        anonymous = data.get("anonymous")
+        if anonymous:
+            data["reporter_name"] = ""
+            data["reporter_phone"] = ""
+            data["confidential"] = False
+        elif "reporter_phone" in data and not data["reporter_phone"]:
+            self.add_error(
+                "reporter_phone",
+                _("Your phone number is needed so the unit can reach you (or report anonymously)."),
+            )
+        if (data.get("lat") is None) != (data.get("lng") is None):
+            data["lat"] = data["lng"] = None
+        return data
+
+    @property
+    def title_or_derived(self) -> str:
+        data = self.cleaned_data
+        return (data.get("title") or "").strip() or derive_title(data["description"])
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(
+        label=_("Appeal number"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+        error_messages={"required": _("Enter the appeal number.")},
+    )
+    code = forms.CharField(
+        label=_("Query code or last four digits of your phone"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+        error_messages={"required": _("Enter the query code.")},
+    )
+
+    def clean_number(self):
+        return re.sub(r"\s", "", self.cleaned_data["number"]).upper()
+
+    def clean_code(self):
+        return re.sub(r"\s", "", self.cleaned_data["code"]).upper()
+
+
+class RatingForm(forms.Form):
+    rating = forms.ChoiceField(
+        label=_("Are you satisfied with the result?"),
+        choices=[
+            ("satisfied", _("Satisfied")),
+            ("basic", _("Basically satisfied")),
+            ("unsatisfied", _("Not satisfied")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose one answer.")},
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

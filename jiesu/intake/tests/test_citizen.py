@@ -1,0 +1,609 @@
+"""Citizen pages with Django's test client: 随手拍, receipt, tracking, rate limit, rating.
+
+Most tests use the English pages (/en/...: `reverse` runs under English), so that texts are
+checked in their source form whatever the Chinese catalogue says; the Chinese default pages
+are checked at the root."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import translation
+
+from jiesu.appeals import tracking, workflow
+from jiesu.appeals.models import Appeal, Attachment
+from jiesu.appeals.tests.conftest import build_world
+from jiesu.catalog.models import AppealType
+from jiesu.intake.citizen import access, views
+from jiesu.intake.models import Channel, ChannelSubmission
+from jiesu.intake.tests import citizen_samples as samples
+
+pytestmark = pytest.mark.django_db
+
+INSIDE = {"lat": "22.7", "lng": "114.35"}  # inside the test district (114–115 E, 22–23 N)
+OUTSIDE = {"lat": "31.23", "lng": "121.47"}  # Shanghai
+
+
+@pytest.fixture(autouse=True)
+def _setup(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    with translation.override("en"):
+        yield
+    cache.clear()
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+def token_of(response) -> str:
+    return re.search(rb'name="form_token" value="([^"]+)"', response.content).group(1).decode()
+
+
+def form_data(client, **overrides):
+    page = client.get(reverse("citizen:report"))
+    data = {
+        "form_token": token_of(page),
+        "appeal_type": str(AppealType.objects.get(code="complaint").pk),
+        "description": "小区东门垃圾堆了三天没人清理，气味很大。请尽快处理。",
+        "title": "",
+        "address": "六和社区东门",
+        "reporter_name": "李四",
+        "reporter_phone": "13912345678",
+        "consent": "on",
+        **INSIDE,
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def submit(client, data, photos=()):
+    payload = dict(data)
+    if photos:
+        payload["photos"] = list(photos)
+    return client.post(reverse("citizen:report"), payload)
+
+
+def photo(name="IMG_0001.jpg", **kwargs):
+    return samples.upload(name, samples.jpeg_bytes(**kwargs))
+
+
+def receipt(client, response):
+    """Follow the redirect to the receipt page; (appeal, code shown or None)."""
+    assert response.status_code == 302, response.content.decode()[:3000]
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    number = re.search(rb'id="appeal-number"[^>]*>([A-Z0-9]+)<', page.content).group(1).decode()
+    code = re.search(rb'id="query-code"[^>]*>([A-Z0-9]+)<', page.content)
+    return Appeal.objects.get(number=number), code.group(1).decode() if code else None
+
+
+def track(client, number, code):
+    return client.post(reverse("citizen:track"), {"number": number, "code": code})
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+
+def test_landing_page_at_the_root_in_chinese(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b'<html lang="zh-Hans">' in response.content
+    assert b'href="/report/"' in response.content and b'href="/track/"' in response.content
+    assert b'href="/en/"' in response.content
+    with translation.override("zh-hans"):
+        assert translation.gettext("Track my appeal").encode() in response.content
+
+
+def test_chinese_report_page_and_messages(client, world):
+    with translation.override("zh-hans"):
+        page = client.get("/report/")
+        assert b'<html lang="zh-Hans">' in page.content
+        data = form_data(client, reporter_phone="")
+        response = client.post("/report/", data)
+        expected = translation.gettext(
+            "Your phone number is needed so the unit can reach you (or report anonymously)."
+        )
+    assert response.status_code == 400
+    assert expected in response.content.decode()
+    assert Appeal.objects.count() == 0
+
+
+def test_english_pages_under_en(client):
+    response = client.get("/en/report/")
+    assert response.status_code == 200
+    assert b'<html lang="en">' in response.content
+    assert b"Snap and report" in response.content
+    assert b'href="/report/"' in response.content  # the link back to Chinese
+    assert client.get("/en/track/").status_code == 200
+
+
+def test_report_form_has_what_a_phone_needs(client):
+    response = client.get(reverse("citizen:report"))
+    html = response.content.decode()
+    assert 'name="viewport"' in html
+    assert "csrfmiddlewaretoken" in html and 'name="form_token"' in html
+    assert 'enctype="multipart/form-data"' in html
+    assert 'type="file" name="photos" multiple' in html
+    assert 'id="map"' in html and "leaflet.js" in html and "district-outline" in html
+    for code in ("complaint", "consultation", "suggestion", "request", "report"):
+        pk = AppealType.objects.get(code=code).pk
+        assert f'name="appeal_type" value="{pk}"' in html
+    # Every visible input has a label.
+    for field_id in re.findall(r'<input type="(?:text|checkbox|file)"[^>]* id="([^"]+)"', html):
+        assert f'for="{field_id}"' in html, field_id
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_map_outline_comes_from_the_region_boundaries(client, world):
+    html = client.get(reverse("citizen:report")).content.decode()
+    outline = re.search(r'id="district-outline"[^>]*>(.*?)</script>', html, re.S).group(1)
+    assert "坪山区" in outline.encode().decode("unicode_escape") or "\\u576a" in outline
+    assert "114.0" in outline and "Polygon" in outline
+
+
+# -- submitting --------------------------------------------------------------------------------
+
+
+def test_submit_with_photo_gives_number_and_code(client, world):
+    response = submit(client, form_data(client), [photo()])
+    appeal, code = receipt(client, response)
+
+    assert appeal.channel == "web" and appeal.status == "received"
+    assert Channel.objects.get(code="web").kind == Channel.Kind.WEB
+    assert appeal.title == "小区东门垃圾堆了三天没人清理，气味很大"
+    assert appeal.reporter_phone == "13912345678" and appeal.reporter_name == "李四"
+    assert appeal.appeal_type.code == "complaint"
+    assert (appeal.lat, appeal.lng) == (22.7, 114.35)
+    assert appeal.region == world.district
+    assert code and tracking.check_code(appeal, code)
+    (attachment,) = appeal.attachments.all()
+    assert attachment.purpose == Attachment.Purpose.REPORT
+    assert attachment.exif_lat == pytest.approx(samples.LAT, abs=1e-4)
+    with attachment.file.open("rb") as f:
+        assert b"Secret Phone" not in f.read()
+    # The receipt shows the code once; a reload shows the number only.
+    again = client.get(response["Location"])
+    assert appeal.number.encode() in again.content
+    assert code.encode() not in again.content
+    assert "no-store" in again["Cache-Control"]
+
+
+def test_title_field_wins_over_the_derived_title(client, world):
+    response = submit(client, form_data(client, title="垃圾堆积"))
+    appeal, _code = receipt(client, response)
+    assert appeal.title == "垃圾堆积"
+
+
+def test_phone_required_unless_anonymous(client, world):
+    response = submit(client, form_data(client, reporter_phone=""), [photo()])
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_reporter_phone_error"' in html and "phone number is needed" in html
+    assert 'aria-invalid="true"' in html
+    assert Appeal.objects.count() == 0
+    # The photo is kept for the next try, shown as a thumbnail the same session may see.
+    (pending,) = Attachment.objects.all()
+    assert f'name="keep_photos" value="{pending.pk}"' in html
+    thumb = client.get(reverse("citizen:pending-photo", args=[pending.pk]))
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+    from django.test import Client
+
+    assert Client().get(reverse("citizen:pending-photo", args=[pending.pk])).status_code == 404
+
+    # Second try, same form, with the phone: the kept photo goes with it.
+    data = form_data(client, reporter_phone="0755-28881234")
+    data["form_token"] = token_of(response)
+    data["keep_photos"] = [str(pending.pk)]
+    appeal, _code = receipt(client, submit(client, data))
+    assert appeal.reporter_phone == "0755-28881234"
+    assert list(appeal.attachments.values_list("pk", flat=True)) == [pending.pk]
+
+
+def test_unticked_kept_photo_is_deleted(client, world):
+    response = submit(client, form_data(client, reporter_phone=""), [photo()])
+    (pending,) = Attachment.objects.all()
+    data = form_data(client)
+    data["form_token"] = token_of(response)  # keep_photos not sent: the photo was unticked
+    appeal, _code = receipt(client, submit(client, data))
+    assert appeal.attachments.count() == 0
+    assert not Attachment.objects.filter(pk=pending.pk).exists()
+
+
+def test_anonymous_needs_no_phone_and_keeps_none(client, world):
+    data = form_data(client, anonymous="on", reporter_phone="13900000000", confidential="on")
+    appeal, code = receipt(client, submit(client, data))
+    assert appeal.anonymous and not appeal.confidential
+    assert appeal.reporter_phone == "" and appeal.reporter_name == ""
+    assert code
+
+
+def test_confidential_is_recorded(client, world):
+    appeal, _code = receipt(client, submit(client, form_data(client, confidential="on")))
+    assert appeal.confidential and not appeal.anonymous
+
+
+def test_bad_phone_refused(client, world):
+    response = submit(client, form_data(client, reporter_phone="12345"))
+    assert response.status_code == 400
+    assert b"mobile number" in response.content
+    assert Appeal.objects.count() == 0
+
+
+def test_consent_required(client, world):
+    response = submit(client, form_data(client, consent=None))
+    assert response.status_code == 400
+    assert b'id="id_consent_error"' in response.content
+    assert Appeal.objects.count() == 0
+
+
+def test_disguised_photo_refused_and_nothing_stored(client, world, settings):
+    fake = samples.upload("scan.jpg", samples.pdf_bytes(), "image/jpeg")
+    response = submit(client, form_data(client), [fake])
+    assert response.status_code == 400
+    assert "scan.jpg: This file is not a supported photo" in response.content.decode()
+    assert Appeal.objects.count() == 0
+    assert Attachment.objects.count() == 0
+    assert samples.stored_files(settings.MEDIA_ROOT) == []
+
+
+def test_too_many_photos(client, world):
+    Channel.objects.create(code="web", name="web", kind=Channel.Kind.WEB, max_attachments=2)
+    photos = [photo(f"p{i}.jpg", width=200 + i, height=150) for i in range(3)]
+    response = submit(client, form_data(client), photos)
+    assert response.status_code == 400
+    assert b"At most 2 photos" in response.content
+    assert Attachment.objects.count() == 2 and Appeal.objects.count() == 0
+
+
+def test_place_required(client, world):
+    response = submit(client, form_data(client, lat="", lng="", address=""))
+    assert response.status_code == 400
+    assert b"put a pin on the map or write an address" in response.content
+
+
+def test_photo_position_used_when_no_place_given(client, world):
+    data = form_data(client, lat="", lng="", address="")
+    appeal, _code = receipt(client, submit(client, data, [photo()]))
+    assert appeal.lat == pytest.approx(samples.LAT, abs=1e-4)
+    assert appeal.region == world.district
+
+
+def test_pin_outside_the_district_refused(client, world):
+    response = submit(client, form_data(client, **OUTSIDE))
+    assert response.status_code == 400
+    assert b"outside the district" in response.content
+    assert Appeal.objects.count() == 0
+
+
+def test_address_alone_is_enough(client, world):
+    appeal, _code = receipt(client, submit(client, form_data(client, lat="", lng="")))
+    assert appeal.lat is None and appeal.address == "六和社区东门"
+
+
+def test_double_submit_files_one_appeal(client, world):
+    data = form_data(client)
+    first = submit(client, data, [photo()])
+    second = submit(client, data, [photo()])  # the browser sends the photo again
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Appeal.objects.count() == 1
+    assert Attachment.objects.count() == 1  # the second copy was never stored
+    appeal, code = receipt(client, second)
+    assert code and tracking.check_code(appeal, code)
+
+
+def test_simultaneous_double_submit_keeps_the_first(client, world, monkeypatch):
+    """Both requests passed the early check: the second loses on the idempotency key, its
+    photo copy is dropped, and it still shows the first appeal with its code."""
+    data = form_data(client)
+    first = submit(client, data, [photo()])
+    monkeypatch.setattr(
+        views.ChannelSubmission.objects, "filter", _without_early_check(monkeypatch)
+    )
+    second = submit(client, data, [photo(width=300)])
+    monkeypatch.undo()
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+    assert Appeal.objects.count() == 1
+    appeal = Appeal.objects.get()
+    assert Attachment.objects.count() == 1 and appeal.attachments.count() == 1
+    _appeal, code = receipt(client, second)
+    assert code and tracking.check_code(appeal, code)
+
+
+def _without_early_check(monkeypatch):
+    original = ChannelSubmission.objects.filter
+    calls = {"n": 0}
+
+    def patched(*args, **kwargs):
+        calls["n"] += 1
+        queryset = original(*args, **kwargs)
+        if calls["n"] == 1:  # the view's early "already filed?" check sees nothing
+            return queryset.none()
+        return queryset
+
+    return patched
+
+
+def test_forged_token_refused(client, world):
+    response = submit(client, form_data(client, form_token="forged"), [photo()])
+    assert response.status_code == 400
+    assert b"This form has expired" in response.content
+    assert Appeal.objects.count() == 0 and Attachment.objects.count() == 0
+
+
+def test_closed_channel(client, world):
+    Channel.objects.create(code="web", name="web", kind=Channel.Kind.WEB, active=False)
+    assert client.get(reverse("citizen:report")).status_code == 503
+
+
+def test_receipt_needs_a_real_token(client, world):
+    assert client.get(reverse("citizen:report-done", args=["nope"])).status_code == 404
+    token = access.new_form_token()  # valid, but nothing was filed with it
+    assert client.get(reverse("citizen:report-done", args=[token])).status_code == 404
+
+
+# -- tracking ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def filed(client, world):
+    """An appeal filed on the page by a citizen with a photo; a fresh client (no session)."""
+    appeal, code = receipt(client, submit(client, form_data(client), [photo()]))
+    client.logout()
+    client.cookies.clear()
+    return appeal, code
+
+
+def test_track_with_code(client, filed):
+    appeal, code = filed
+    response = track(client, appeal.number.lower(), f" {code.lower()} ")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("citizen:track-detail", args=[appeal.number])
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="status-headline">Received<' in html
+    assert "Appeal submitted" in html
+    assert appeal.title in html
+    assert "hx-get=" in html and "every 15s" in html and "htmx.min.js" in html
+
+
+def test_track_with_last_four_digits(client, filed):
+    appeal, _code = filed
+    assert track(client, appeal.number, "5678").status_code == 302
+
+
+def test_wrong_code_refused(client, filed):
+    appeal, _code = filed
+    response = track(client, appeal.number, "ZZZZZZ")
+    assert response.status_code == 400
+    assert b"do not match" in response.content
+    assert client.get(reverse("citizen:track-detail", args=[appeal.number])).status_code == 302
+    assert track(client, "PS00000000000000", "ABCDEF").status_code == 400
+
+
+def test_detail_without_the_code_goes_to_the_form(client, filed):
+    appeal, _code = filed
+    response = client.get(reverse("citizen:track-detail", args=[appeal.number]))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('citizen:track')}?number={appeal.number}"
+    form = client.get(response["Location"])
+    assert f'value="{appeal.number}"'.encode() in form.content
+
+
+def test_rate_limit_per_number(client, filed, settings):
+    settings.JIESU = {**settings.JIESU, "TRACK_MAX_FAILURES_PER_NUMBER": 3}
+    appeal, code = filed
+    for _ in range(3):
+        assert track(client, appeal.number, "WRONG1").status_code == 400
+    # Locked: even the right code is refused now, from any address.
+    response = track(client, appeal.number, code)
+    assert response.status_code == 429
+    assert b"Too many attempts" in response.content and b"15 minutes" in response.content
+    other = client.post(
+        reverse("citizen:track"),
+        {"number": appeal.number, "code": code},
+        REMOTE_ADDR="10.9.9.9",
+    )
+    assert other.status_code == 429
+    # When the window has passed (the cache entry expired), the right code works again.
+    cache.clear()
+    assert track(client, appeal.number, code).status_code == 302
+
+
+def test_rate_limit_per_address(client, filed, settings):
+    settings.JIESU = {**settings.JIESU, "TRACK_MAX_FAILURES_PER_IP": 4}
+    appeal, code = filed
+    for i in range(4):
+        assert track(client, f"PS2026000000000{i}", "AAAAAA").status_code == 400
+    assert track(client, appeal.number, code).status_code == 429
+    # Another address is not affected.
+    response = client.post(
+        reverse("citizen:track"), {"number": appeal.number, "code": code}, REMOTE_ADDR="10.0.0.2"
+    )
+    assert response.status_code == 302
+
+
+def test_successful_tracking_does_not_count_as_failure(client, filed, settings):
+    settings.JIESU = {**settings.JIESU, "TRACK_MAX_FAILURES_PER_NUMBER": 2}
+    appeal, code = filed
+    for _ in range(5):
+        assert track(client, appeal.number, code).status_code == 302
+
+
+def _granted(client, filed):
+    appeal, code = filed
+    assert track(client, appeal.number, code).status_code == 302
+    return appeal
+
+
+def _act(world, appeal, *steps):
+    for step in steps:
+        appeal = Appeal.objects.get(pk=appeal.pk)
+        if step == "register":
+            workflow.register(
+                appeal,
+                world.u("intake"),
+                appeal_type=world.complaint,
+                category=world.leaf,
+                grade=world.grade_c,
+            )
+        elif step == "dispatch":
+            workflow.dispatch(appeal, world.u("dispatcher"))
+        elif step == "sign":
+            workflow.sign(appeal, world.u("handler"))
+        elif step == "request_return":
+            workflow.request_return(appeal, world.u("handler"), reason="内部备注：非我单位职责")
+        elif step == "refuse_return":
+            workflow.refuse_return(appeal, world.u("dispatcher"), reason="内部：请继续办理")
+        elif step == "contact":
+            workflow.contact(appeal, world.u("handler"), method="phone", note="内部：电话沟通")
+        elif step == "supervise":
+            workflow.supervise(appeal, world.u("supervisor"), reason="内部督办理由")
+        elif step == "complete":
+            workflow.complete(
+                appeal,
+                world.u("handler"),
+                result="垃圾已清运，已安排每日巡查。",
+                evidence="现场照片",
+            )
+        elif step == "approve_review":
+            workflow.approve_review(appeal, world.u("supervisor"))
+    return Appeal.objects.get(pk=appeal.pk)
+
+
+def test_status_fragment_updates_and_hides_staff(client, world, filed):
+    appeal = _granted(client, filed)
+    url = reverse("citizen:track-status", args=[appeal.number])
+    page = client.get(reverse("citizen:track-detail", args=[appeal.number])).content.decode()
+    version = re.search(r'data-version="([^"]+)"', page).group(1)
+    assert client.get(url, {"v": version}).status_code == 204  # nothing new
+
+    _act(world, appeal, "register", "dispatch", "sign", "request_return", "refuse_return")
+    _act(world, appeal, "contact", "supervise")
+    response = client.get(url, {"v": version})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="status-headline">Being handled<' in html
+    assert "Passed to 城市管理局" in html and "城市管理局 has taken it on" in html
+    assert "has contacted you" in html
+    # No staff names, no internal notes or requests, no supervision.
+    for secret in ("intake", "dispatcher", "handler", "supervisor", "内部", "非我单位"):
+        assert secret not in html, secret
+    assert "水务局 has taken it on" not in html  # assisting units' steps stay internal
+    new_version = re.search(r'data-version="([^"]+)"', html).group(1)
+    assert new_version != version
+    assert client.get(url, {"v": new_version}).status_code == 204
+
+
+def test_status_fragment_without_session_asks_for_the_code(client, filed):
+    appeal, _code = filed
+    response = client.get(reverse("citizen:track-status", args=[appeal.number]))
+    assert response.status_code == 200
+    assert b"enter the query code again" in response.content
+    assert b"hx-get" not in response.content  # polling stops
+
+
+def test_changed_phone_ends_the_access(client, filed):
+    appeal = _granted(client, filed)
+    Appeal.objects.filter(pk=appeal.pk).update(reporter_phone="13700000000")
+    response = client.get(reverse("citizen:track-detail", args=[appeal.number]))
+    assert response.status_code == 302
+
+
+def test_reply_and_rating(client, world, filed):
+    appeal = _granted(client, filed)
+    detail = reverse("citizen:track-detail", args=[appeal.number])
+    _act(world, appeal, "register", "dispatch", "sign", "complete")
+    html = client.get(detail).content.decode()
+    assert "Handled, result under review" in html
+    assert "垃圾已清运" not in html  # not public before the centre's review
+    assert 'id="rating"' in html  # the citizen may rate once the result is given
+
+    _act(world, appeal, "approve_review")
+    html = client.get(detail).content.decode()
+    assert 'id="reply">垃圾已清运' in html
+
+    rate_url = reverse("citizen:rate", args=[appeal.number])
+    bad = client.post(rate_url, {"rating": "great"})
+    assert bad.status_code == 400
+    response = client.post(rate_url, {"rating": "basic", "comment": "还可以"}, follow=True)
+    assert b"Your rating has been recorded" in response.content
+    appeal.refresh_from_db()
+    assert appeal.citizen_rating == "basic" and appeal.citizen_comment == "还可以"
+    assert appeal.events.filter(kind="citizen_rating").count() == 1
+    html = response.content.decode()
+    assert 'id="rating"' not in html and 'id="my-rating"' in html
+    assert "You rated the result" in html
+    # Rating twice is refused with a message.
+    again = client.post(rate_url, {"rating": "satisfied"}, follow=True)
+    assert b"already been rated" in again.content
+    appeal.refresh_from_db()
+    assert appeal.citizen_rating == "basic"
+
+
+def test_rating_not_offered_before_completion(client, world, filed):
+    appeal = _granted(client, filed)
+    html = client.get(reverse("citizen:track-detail", args=[appeal.number])).content.decode()
+    assert 'id="rating"' not in html
+    response = client.post(reverse("citizen:rate", args=[appeal.number]), {"rating": "satisfied"})
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.citizen_rated_at is None
+
+
+def test_rating_needs_the_session(client, world, filed):
+    appeal, _code = filed
+    _act(world, appeal, "register", "dispatch", "sign", "complete", "approve_review")
+    response = client.post(reverse("citizen:rate", args=[appeal.number]), {"rating": "satisfied"})
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.citizen_rated_at is None
+
+
+def test_merged_appeal_shows_the_progress_it_joined(client, world, filed):
+    earlier = workflow.receive(
+        channel="hotline",
+        title="别人的标题：王五家门口",
+        description="王五的描述，电话 13611112222",
+        reporter_name="王五",
+        reporter_phone="13611112222",
+        lat=22.7,
+        lng=114.35,
+        actor=world.u("intake"),
+    )
+    Appeal.objects.filter(pk=earlier.pk).update(received_at=earlier.received_at.replace(year=2020))
+    appeal = _granted(client, filed)
+    workflow.merge(appeal, world.u("intake"), into=earlier)
+    _act(world, earlier, "register", "dispatch")
+    html = client.get(reverse("citizen:track-detail", args=[appeal.number])).content.decode()
+    assert "Passed to the responsible unit" in html  # the earlier appeal's status
+    assert f"handled together with appeal {earlier.number}" in html
+    assert "Passed to 城市管理局" in html
+    for secret in ("王五", "13611112222", "别人的标题"):
+        assert secret not in html
+    assert 'id="rating"' not in html
+
+
+def test_own_photo_thumbnail_only_with_the_session(client, world, filed):
+    appeal = _granted(client, filed)
+    (attachment,) = appeal.attachments.all()
+    url = reverse("citizen:track-photo", args=[appeal.number, attachment.pk])
+    html = client.get(reverse("citizen:track-detail", args=[appeal.number])).content.decode()
+    assert url in html
+    assert "/media/" not in html  # no public media URLs
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    body = b"".join(response.streaming_content)
+    assert b"Exif" not in body and body[:2] == b"\xff\xd8"
+    from django.test import Client
+
+    assert Client().get(url).status_code == 404
+    other = workflow.receive(channel="web", title="t", description="d", reporter_phone="1")
+    Attachment.objects.filter(pk=attachment.pk).update(appeal=other)
+    assert client.get(url).status_code == 404
