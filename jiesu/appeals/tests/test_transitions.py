@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 
 from jiesu.appeals import audit, timesource, workflow
@@ -257,8 +257,17 @@ class Cases:
     scenarios: dict = field(default_factory=dict)
     foreign_notice: int | None = None
 
+    before: dict = field(default_factory=dict)  # appeal pk -> snapshot, see `snapshot_before`
+
     def scenario(self, state, name) -> Scenario:
         return self.scenarios.get((state, VARIANT.get(name))) or self.scenarios[(state, None)]
+
+    def snapshot_before(self, appeal_pk):
+        """The snapshot of a scenario's appeal before any test acts on it. Every test starts
+        from the same rolled-back state, so it is taken once (this halves the queries)."""
+        if appeal_pk not in self.before:
+            self.before[appeal_pk] = snapshot(appeal_pk)
+        return self.before[appeal_pk]
 
 
 def _registered(w):
@@ -428,8 +437,7 @@ def snapshot(appeal_pk):
             appeal.merged_into_id,
             appeal.status_before_return,
         ),
-        "events": Event.objects.count(),
-        "clocks": Clock.objects.count(),
+        "counts": _counts(),  # events, clocks, notifications
         "clock_rows": list(
             Clock.objects.filter(appeal_id=appeal_pk)
             .order_by("id")
@@ -441,11 +449,16 @@ def snapshot(appeal_pk):
             .values_list("id", "unit_id", "active", "state", "contacted_at")
         ),
         "requests": list(UnitRequest.objects.order_by("id").values_list("id", "decision")),
-        "notices": list(
-            SupervisionNotice.objects.order_by("id").values_list("id", "answered_at")
-        ),
-        "notifications": Notification.objects.count(),
+        "notices": list(SupervisionNotice.objects.order_by("id").values_list("id", "answered_at")),
     }
+
+
+def _counts():
+    """Rows of events, clocks and notifications, in one query (this runs in every case)."""
+    tables = [connection.ops.quote_name(m._meta.db_table) for m in (Event, Clock, Notification)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t})" for t in tables))
+        return tuple(cursor.fetchone())
 
 
 # -- the table ------------------------------------------------------------------------------------
@@ -472,7 +485,7 @@ def test_table_covers_the_code():
 def test_transition(cases, db, state, name, actor):
     outcome = expected(state, name, actor)
     scenario = cases.scenario(state, name)
-    before = snapshot(scenario.appeal)
+    before = cases.snapshot_before(scenario.appeal)
     assert before["appeal"][0] == state
 
     if outcome is not OK:
@@ -488,7 +501,7 @@ def test_transition(cases, db, state, name, actor):
     assert appeal.version == before["appeal"][1] + 1
     new_events = list(appeal.events.filter(seq__gt=before["appeal"][2]))
     assert [e.kind for e in new_events] == [name]
-    assert Event.objects.count() == before["events"] + 1
+    assert _counts()[0] == before["counts"][0] + 1
     event = new_events[0]
     assert (event.from_status, event.to_status) == (state, appeal.status)
     assert event.actor == cases.world.u(ACTORS[actor])
@@ -576,10 +589,24 @@ PRECONDITIONS = [
     (S.IN_PROGRESS, None, "approve_extension", "dispatcher", {}, InvalidTransition),
     (S.IN_PROGRESS, None, "refuse_extension", "dispatcher", {}, InvalidTransition),
     (S.RETURN_REQUESTED, None, "approve_extension", "dispatcher", {}, InvalidTransition),
-    (S.IN_PROGRESS, "extension_pending", "request_extension", "lead_handler", {}, InvalidTransition),
+    (
+        S.IN_PROGRESS,
+        "extension_pending",
+        "request_extension",
+        "lead_handler",
+        {},
+        InvalidTransition,
+    ),
     (S.IN_PROGRESS, "awaiting_leader", "complete", "lead_handler", {}, InvalidTransition),
     (S.IN_PROGRESS, None, "redispatch", "dispatcher", {"lead_unit": "urban"}, InvalidInput),
-    (S.RETURN_REQUESTED, None, "approve_return", "dispatcher", {"lead_unit": "urban"}, InvalidInput),
+    (
+        S.RETURN_REQUESTED,
+        None,
+        "approve_return",
+        "dispatcher",
+        {"lead_unit": "urban"},
+        InvalidInput,
+    ),
     (S.RECEIVED, None, "merge", "intake_operator", {"into": "self"}, InvalidInput),
     (S.RECEIVED, None, "merge", "intake_operator", {"into": "rejected"}, InvalidInput),
 ]
@@ -680,3 +707,56 @@ def test_assisting_unit_in_progress(cases, db):
     appeal.refresh_from_db()
     assert appeal.status == S.IN_PROGRESS
     assert audit.verify_appeal(appeal) is None
+
+
+# -- a unit's pending request lapses with its assignment ------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["redispatch", "approve_return"])
+def test_pending_extension_lapses_when_the_unit_is_taken_off(cases, db, how):
+    """Re-dispatched (or returned) with an extension still pending: the request lapses with the
+    withdrawn assignment instead of lingering for a dispatcher to decide, and the new lead's
+    own request is the one that gets decided."""
+    w = cases.world
+    scenario = cases.scenario(
+        S.IN_PROGRESS if how == "redispatch" else S.RETURN_REQUESTED, "approve_extension"
+    )
+    old_request = UnitRequest.objects.get(
+        appeal_id=scenario.appeal, kind=UnitRequest.Kind.EXTENSION
+    )
+    call(cases, scenario, how, "dispatcher")  # to 水务局
+    old_request.refresh_from_db()
+    assert old_request.decision != UnitRequest.Decision.PENDING
+    assert old_request.decided_at == ACT_AT
+    assert not UnitRequest.objects.filter(
+        appeal_id=scenario.appeal, decision=UnitRequest.Decision.PENDING
+    ).exists()
+    for name in ("approve_extension", "refuse_extension"):
+        with pytest.raises(InvalidTransition):
+            call(cases, scenario, name, "dispatcher")
+
+    call(cases, scenario, "sign", "water_handler")
+    call(cases, scenario, "request_extension", "water_handler", working_days=2)
+    call(cases, scenario, "approve_extension", "dispatcher")
+    new_lead = Appeal.objects.get(pk=scenario.appeal).lead_assignment
+    assert new_lead.unit == w.water
+    handle = new_lead.clocks.get(kind=Clock.Kind.HANDLE)
+    assert handle.due_at > handle.original_due_at
+    assert not Notification.objects.filter(
+        event="unit.extension_refused", recipient_unit=w.urban
+    ).exists()
+
+
+def test_pending_extension_lapses_when_the_unit_completes(cases, db):
+    """Completed with an extension still pending: the request lapses (a completed or closed
+    appeal must not wait in the dispatcher's extension queue for a decision nobody can take)."""
+    scenario = cases.scenario(S.IN_PROGRESS, "approve_extension")
+    call(cases, scenario, "complete", "lead_handler")
+    request = UnitRequest.objects.get(appeal_id=scenario.appeal, kind=UnitRequest.Kind.EXTENSION)
+    assert request.decision != UnitRequest.Decision.PENDING
+    assert request.decided_at == ACT_AT
+    # Sent back, the unit may ask again.
+    call(cases, scenario, "send_back", "supervisor")
+    call(cases, scenario, "request_extension", "lead_handler")
+    call(cases, scenario, "approve_extension", "dispatcher")
+    assert audit.verify_appeal(Appeal.objects.get(pk=scenario.appeal)) is None
