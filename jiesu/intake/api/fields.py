@@ -1,0 +1,84 @@
+"""Serializer fields shared by the API: safe text, reference data by code, credit codes."""
+
+from __future__ import annotations
+
+import re
+
+from rest_framework import serializers
+
+from jiesu.intake.errors import tr
+
+# Characters refused in any text: C0 controls other than tab, newline and carriage return,
+# DEL, C1 controls, lone surrogates and non-characters. XML 1.0 cannot carry most of them
+# (Open311 answers in XML), PostgreSQL refuses NUL, and none belongs in an appeal.
+CONTROL_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
+_LINE_BREAKS = re.compile(r"\r\n?")
+_SPACE_RUN = re.compile(r"\s*[\r\n\t]+\s*")
+
+
+def clean_text(value: str, *, multiline: bool) -> str:
+    """Normalise line breaks (and fold them into spaces in one-line fields); raise
+    ValidationError (code ``control_characters``) on characters that are not text."""
+    if CONTROL_CHARACTERS.search(value):
+        raise serializers.ValidationError(
+            tr(
+                "Contains control characters; only letters, digits, punctuation, spaces, tabs "
+                "and line breaks are allowed.",
+                "包含控制字符；只允许文字、数字、标点、空格、制表符和换行。",
+            ),
+            code="control_characters",
+        )
+    value = _LINE_BREAKS.sub("\n", value)
+    if not multiline:
+        value = _SPACE_RUN.sub(" ", value)
+    return value
+
+
+class SafeCharField(serializers.CharField):
+    """A CharField that refuses control characters; `multiline` keeps line breaks."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs):
+        self.multiline = multiline
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = clean_text(data, multiline=self.multiline)
+        return super().to_internal_value(data)
+
+
+class CodeField(serializers.SlugRelatedField):
+    """Reference data named by its code (category, type, grade, unit, region)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = clean_text(data, multiline=False).strip()
+        return super().to_internal_value(data)
+
+    def to_representation(self, obj):
+        return obj.code
+
+
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
+
+# 统一社会信用代码 (GB 32100-2015): 18 characters from this alphabet, the last a check digit.
+_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_valid(code: str) -> bool:
+    """True for a well-formed unified social credit code with a correct check digit."""
+    code = (code or "").strip().upper()
+    if len(code) != 18 or any(c not in _CREDIT_ALPHABET for c in code):
+        return False
+    total = sum(
+        _CREDIT_ALPHABET.index(c) * w for c, w in zip(code[:17], _CREDIT_WEIGHTS, strict=True)
+    )
+    check = (31 - total % 31) % 31
+    return _CREDIT_ALPHABET[check] == code[17]

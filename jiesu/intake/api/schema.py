@@ -1,0 +1,45 @@
+"""OpenAPI descriptions of the API's authentication schemes (drf-spectacular extensions)."""
+
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class ChannelKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "jiesu.intake.auth.ChannelKeyAuthentication"
+    name = "channelApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Api-Key",
+            "description": "A channel's API key (js_…), issued with `manage.py channel_key CODE`. "
+            "`Authorization: ApiKey <key>` works too.",
+        }
+
+
+class StaffTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "jiesu.intake.auth.StaffTokenAuthentication"
+    name = "staffToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A staff member's token: `Authorization: Token <40 hex digits>` "
+            "(`manage.py drf_create_token USERNAME`).",
+        }
+
+
+class StaffSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "jiesu.intake.auth.CsrfSessionAuthentication"
+    name = "staffSession"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": "The console's session; unsafe methods need the X-CSRFToken header.",
+        }
