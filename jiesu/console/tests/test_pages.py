@@ -138,3 +138,15 @@ def test_confidential_reporter_hidden_from_units(login, world):
 def test_english_console(login):
     page = login("intake").get("/en/console/intake/").content.decode()
     assert "Intake desk" in page
+
+
+def test_visit_desk_shows_call_script_and_citizen_rating(login, world):
+    from jiesu.appeals import workflow
+    from jiesu.appeals.tests.conftest import visiting
+
+    appeal = visiting(world)
+    workflow.citizen_rate(appeal, rating="basic", comment="还行")
+    page = login("visitor").get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert 'data-testid="call-script"' in page and "还行" in page
+    other = login("handler").get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert 'data-testid="call-script"' not in other

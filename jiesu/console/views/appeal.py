@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from jiesu.appeals import attachments as attachment_store
 from jiesu.appeals import privacy, timesource, workflow
 from jiesu.appeals.errors import WorkflowError
-from jiesu.appeals.models import Appeal, Assignment, Attachment
+from jiesu.appeals.models import Appeal, Assignment, Attachment, UnitRequest
 from jiesu.console.access import may_view, visible_appeals
 from jiesu.console.forms import FORMS
 from jiesu.console.presenters import clock_view, event_label, working_calendar
@@ -65,10 +65,45 @@ def _page_order(assignments):
     return sorted(assignments, key=lambda a: (not a.active, a.role != Assignment.Role.LEAD, a.pk))
 
 
+def _applies(appeal, user, name) -> bool:
+    """Whether an action the role and state allow has something to act on right now, so that
+    the page does not offer what the workflow would only refuse (sign for an appeal the unit
+    has signed, approve an extension nobody asked for, ...)."""
+    active = [a for a in appeal.assignments.all() if a.active]
+    lead = next((a for a in active if a.role == Assignment.Role.LEAD), None)
+    if name == "sign":
+        return any(
+            a.state == Assignment.State.PENDING and permissions.can(user, Action.SIGN, unit=a.unit)
+            for a in active
+        )
+    if name == "complete":
+        return (
+            lead is not None
+            and lead.state == Assignment.State.SIGNED
+            and permissions.can(user, Action.COMPLETE, unit=lead.unit)
+        )
+    if name in ("approve_completion", "reject_completion"):
+        return lead is not None and lead.state == Assignment.State.AWAITING_APPROVAL
+    if name in ("approve_extension", "refuse_extension"):
+        return appeal.unit_requests.filter(
+            kind=UnitRequest.Kind.EXTENSION, decision=UnitRequest.Decision.PENDING
+        ).exists()
+    if name == "answer_supervision":
+        return appeal.supervisions.filter(answered_at__isnull=True).exists()
+    return True
+
+
 def appeal_context(request, appeal, failed=None):
     user = request.user
     now = timesource.now()
-    allowed = workflow.allowed_transitions(appeal, user)
+    allowed = [
+        name for name in workflow.allowed_transitions(appeal, user) if _applies(appeal, user, name)
+    ]
+    if failed is not None and failed[0] not in allowed:
+        # The action is no longer on offer (e.g. somebody else acted first): say why at the top.
+        for errors in failed[1].errors.values():
+            for error in errors:
+                messages.error(request, error)
     forms = []
     for name in allowed:
         form_class = FORMS.get(name)
@@ -109,6 +144,7 @@ def appeal_context(request, appeal, failed=None):
         "clocks": clocks,
         "events": events,
         "action_forms": forms,
+        "allowed_names": allowed,
         "plan": snapshot.get("plan", ""),
         "report_files": [f for f in files if f.purpose == Attachment.Purpose.REPORT],
         "evidence_files": [f for f in files if f.purpose == Attachment.Purpose.EVIDENCE],
