@@ -172,6 +172,22 @@ class RequestExtensionForm(ActionForm):
     reason = reason_field()
 
 
+class MultiplePhotoInput(forms.ClearableFileInput):
+    """A file input that takes several photos at once (before and after, several angles)."""
+
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Each chosen file is checked like a single one; the view stores them with
+    `appeals.attachments.store_upload`, which checks their bytes."""
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultiplePhotoField, self).clean(d, initial) for d in data if d]
+        return super().clean(data, initial)
+
+
 class CompleteForm(ActionForm):
     result = forms.CharField(
         label=_("Result (the citizen reads it)"), widget=forms.Textarea(attrs={"rows": 4})
@@ -179,10 +195,10 @@ class CompleteForm(ActionForm):
     evidence = forms.CharField(
         label=_("Evidence: what was done"), widget=forms.Textarea(attrs={"rows": 2})
     )
-    photos = forms.FileField(
+    photos = MultiplePhotoField(
         label=_("Evidence photos"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        widget=MultiplePhotoInput(attrs={"accept": "image/*"}),
     )
 
     def workflow_kwargs(self):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +45,19 @@ class StaffBrowser:
     problems: list[str] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)
     contexts: list = field(default_factory=list)
+    # Error responses a test provokes on purpose: (status, path) pairs.
+    allowed: set = field(default_factory=set)
+
+    def allow(self, status: int, path: str):
+        """Declare an error response the test expects (e.g. 409 on a conflicting action)."""
+        self.allowed.add((status, path))
+
+    def _response(self, response):
+        if response.status < 400 or not response.url.startswith(self.base_url):
+            return
+        path = response.url[len(self.base_url) :].split("?")[0]
+        if (response.status, path) not in self.allowed:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
 
     def page(self):
         """A fresh browser context (own cookies) with one page, watched for problems."""
@@ -56,14 +68,17 @@ class StaffBrowser:
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        # Chromium logs every error response as a console error; those are checked against
+        # the allowed ones in `_response` instead.
         page.on(
             "console",
             lambda msg: (
                 self.problems.append(f"console: {msg.text} ({page.url})")
-                if msg.type == "error"
+                if msg.type == "error" and not msg.text.startswith("Failed to load resource")
                 else None
             ),
         )
+        page.on("response", self._response)
         page.on(
             "request",
             lambda req: self.outside.append(req.url) if not req.url.startswith(LOCAL) else None,
@@ -87,13 +102,19 @@ class StaffBrowser:
 
 
 def shot(page, name: str, *, doc: bool = False, full_page: bool = False) -> Path:
-    """Save a screenshot to test-artifacts/NAME.png (and docs/guide/img/ when asked to)."""
+    """Save a screenshot to test-artifacts/NAME.png; with `doc` and JIESU_DOC_SCREENSHOTS=1,
+    also to docs/guide/img/NAME.png, reduced to a 256-colour palette to keep the repository
+    small (a screen of text loses nothing visible)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     if doc and os.environ.get("JIESU_DOC_SCREENSHOTS"):
+        from PIL import Image
+
         DOC_IMAGES.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, DOC_IMAGES / f"{name}.png")
+        with Image.open(path) as image:
+            small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+            small.save(DOC_IMAGES / f"{name}.png", optimize=True)
     return path
 
 

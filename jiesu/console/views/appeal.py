@@ -22,6 +22,12 @@ from jiesu.org.permissions import Action
 
 # Actions that change what the citizen or a unit sees are offered with a confirmation style.
 DANGEROUS = {"reject", "merge", "request_return", "send_back", "reopen", "close", "supervise"}
+LEAD_ONLY = {
+    "contact": Action.CONTACT,
+    "request_return": Action.REQUEST_RETURN,
+    "request_extension": Action.REQUEST_EXTENSION,
+    "complete": Action.COMPLETE,
+}
 SHORTCUTS = {"register": "r", "dispatch": "d", "sign": "s", "complete": "c", "reject": "x"}
 
 
@@ -76,12 +82,11 @@ def _applies(appeal, user, name) -> bool:
             a.state == Assignment.State.PENDING and permissions.can(user, Action.SIGN, unit=a.unit)
             for a in active
         )
-    if name == "complete":
-        return (
-            lead is not None
-            and lead.state == Assignment.State.SIGNED
-            and permissions.can(user, Action.COMPLETE, unit=lead.unit)
-        )
+    if name in LEAD_ONLY:
+        # Only the lead unit contacts the citizen, asks to return or extend, and completes.
+        if lead is None or not permissions.can(user, LEAD_ONLY[name], unit=lead.unit):
+            return False
+        return name != "complete" or lead.state == Assignment.State.SIGNED
     if name in ("approve_completion", "reject_completion"):
         return lead is not None and lead.state == Assignment.State.AWAITING_APPROVAL
     if name in ("approve_extension", "refuse_extension"):
