@@ -11,6 +11,7 @@ import tempfile
 from django.db.models import Prefetch
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -27,7 +28,7 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 def _columns():
     return [
         (_("Number"), 18),
-        (_("Received"), 17),
+        (capfirst(_("received at")), 17),
         (_("Channel"), 14),
         (_("Status"), 14),
         (_("Type"), 10),
@@ -40,10 +41,10 @@ def _columns():
         (_("Lead unit"), 20),
         (_("Reporter (masked)"), 12),
         (_("Phone (masked)"), 14),
-        (_("Registered"), 17),
-        (_("Dispatched"), 17),
-        (_("Completed"), 17),
-        (_("Closed"), 17),
+        (capfirst(_("registered at")), 17),
+        (capfirst(_("dispatched at")), 17),
+        (capfirst(_("completed at")), 17),
+        (capfirst(_("closed at")), 17),
         (_("Satisfaction"), 12),
         (_("Times reopened"), 8),
     ]
