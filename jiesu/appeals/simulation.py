@@ -93,11 +93,21 @@ class Report:
 
 
 class Simulation:
-    def __init__(self, *, appeals: int, days: int, seed: int, end: datetime | None = None):
+    def __init__(
+        self,
+        *,
+        appeals: int,
+        days: int,
+        seed: int,
+        end: datetime | None = None,
+        waiting: int = 0,
+    ):
         if appeals < 0 or days < 1:
             raise ValueError("Simulate at least one day and a non-negative number of appeals.")
         self.n = appeals
         self.days = days
+        # Appeals that arrive in the last hour and are left at the intake desk.
+        self.waiting = max(0, waiting)
         self.rng = random.Random(seed)
         self.end = end or timezone.now()
         self.start = self.end - timedelta(days=days)
@@ -186,6 +196,8 @@ class Simulation:
     def run(self) -> Report:
         for at in self._arrival_times():
             self._push(at, 0, "receive")
+        for _ in range(self.waiting):
+            self._push(self.end - timedelta(minutes=self.rng.uniform(1, 55)), 0, "receive", 1)
         next_sweep = self.start + timedelta(hours=1)
         while self.queue:
             step = heapq.heappop(self.queue)
@@ -261,6 +273,8 @@ class Simulation:
             "returned": False,
         }
         self.plans[appeal.pk] = plan
+        if step.arg == 1:  # left waiting at the intake desk
+            return
         if fate == "answer":
             self._push(self._after(step.at, 5, 90), appeal.pk, "answer")
         elif fate == "reject":
@@ -504,8 +518,10 @@ class Simulation:
             self._schedule_complete(step.at, appeal)
 
 
-def simulate(*, appeals: int, days: int, seed: int = 1, end: datetime | None = None) -> Report:
-    return Simulation(appeals=appeals, days=days, seed=seed, end=end).run()
+def simulate(
+    *, appeals: int, days: int, seed: int = 1, end: datetime | None = None, waiting: int = 0
+) -> Report:
+    return Simulation(appeals=appeals, days=days, seed=seed, end=end, waiting=waiting).run()
 
 
 def open_count() -> int:

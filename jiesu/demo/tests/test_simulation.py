@@ -72,3 +72,10 @@ def test_simulation_is_deterministic(demo):
 def test_simulation_needs_an_organisation(db):
     with pytest.raises(CommandError, match="seed_demo"):
         call_command("simulate", appeals=5, days=2)
+
+
+def test_waiting_appeals_are_left_at_the_intake_desk(demo):
+    call_command("simulate", appeals=10, days=3, seed=5, waiting=4)
+    waiting = Appeal.objects.filter(status=Status.RECEIVED)
+    assert waiting.count() >= 4
+    assert all(a.events.count() == 1 for a in waiting)

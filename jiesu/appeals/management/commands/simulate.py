@@ -16,11 +16,17 @@ class Command(BaseCommand):
         parser.add_argument("--appeals", type=int, default=500)
         parser.add_argument("--days", type=int, default=60)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--waiting",
+            type=int,
+            default=0,
+            help="Also file this many appeals in the last hour and leave them at the intake desk.",
+        )
 
-    def handle(self, *args, appeals, days, seed, **options):
+    def handle(self, *args, appeals, days, seed, waiting=0, **options):
         started = time.monotonic()
         try:
-            report = simulate(appeals=appeals, days=days, seed=seed)
+            report = simulate(appeals=appeals, days=days, seed=seed, waiting=waiting)
         except (ValueError, WorkflowError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(report.summary())

@@ -19,7 +19,12 @@ class Command(BaseCommand):
             call_command("seed_demo", verbosity=options["verbosity"])
             self.stdout.write("Simulating 30 days of appeals for the demo history (simulate).")
             call_command(
-                "simulate", appeals=300, days=30, seed=2026, verbosity=options["verbosity"]
+                "simulate",
+                appeals=300,
+                days=30,
+                seed=2026,
+                waiting=6,
+                verbosity=options["verbosity"],
             )
         elif demo:
             self.stdout.write("Existing database: demo data not reloaded.")
