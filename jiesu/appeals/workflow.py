@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -399,6 +400,12 @@ def _citizen_recipients(appeal: Appeal) -> list[Appeal]:
     return [appeal, *appeal.merged_appeals.all()]
 
 
+def _in_message_language(label) -> str:
+    """A label rendered in the language outbox messages are written in (the site's)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(label)
+
+
 def _tell_citizen(step: _Step, event: str, context: dict | None = None):
     for target in _citizen_recipients(step.appeal):
         if target.anonymous or not target.reporter_phone:
@@ -410,7 +417,8 @@ def _tell_citizen(step: _Step, event: str, context: dict | None = None):
             context={
                 "number": target.number,
                 "title": target.title,
-                "status": str(step.appeal.get_status_display()),
+                # Labels in the message's language, whatever language the actor's page uses.
+                "status": _in_message_language(Status(step.appeal.status).label),
                 **(context or {}),
             },
             subject_ref=target.number,
@@ -1405,7 +1413,10 @@ def _sweep_one(clock_id: int, field_name: str, now) -> dict:
         payload={"clock": clock.kind, "due": clock.due_at},
         label="system",
     )
-    ctx = {"clock": str(clock.get_kind_display()), "due": clock.due_at.strftime("%Y-%m-%d %H:%M")}
+    ctx = {
+        "clock": _in_message_language(Clock.Kind(clock.kind).label),
+        "due": clock.due_at.strftime("%Y-%m-%d %H:%M"),
+    }
     if unit is not None:
         outbox.enqueue(
             f"unit.{kind}",

@@ -298,3 +298,19 @@ def test_citizen_rating_after_completion_only_once(world):
     with pytest.raises(InvalidTransition):
         workflow.citizen_rate(appeal, rating="satisfied")
     assert audit.verify_appeal(Appeal.objects.get(pk=appeal.pk)) is None
+
+
+def test_outbox_labels_are_in_the_message_language(world):
+    from django.utils import translation
+
+    appeal = new_appeal(world)
+    with translation.override("en"):  # e.g. an operator using the English console
+        workflow.register(
+            appeal,
+            world.u("intake"),
+            appeal_type=world.complaint,
+            category=world.leaf,
+            grade=world.grade_c,
+        )
+    note = Notification.objects.get(event="citizen.accepted")
+    assert note.context["status"] == "已立案"
