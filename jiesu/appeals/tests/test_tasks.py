@@ -19,7 +19,7 @@ def test_scheduler_enqueues_and_worker_sweeps(world, at):
     with at(timezone.now() - timedelta(days=20)):
         appeal = dispatched(world)
     call_command("run_scheduler", "--once")
-    assert DBTaskResult.objects.filter(status="READY").count() == 2  # sweep + outbox
+    assert DBTaskResult.objects.filter(status="READY").count() == 3  # sweep, orphan uploads, outbox
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
     handle = appeal.clocks.get(kind=Clock.Kind.HANDLE)
@@ -37,3 +37,25 @@ def test_sweep_on_time_appeal_raises_nothing(world, at):
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     assert not appeal.clocks.filter(breached_at__isnull=False).exists()
     assert not appeal.events.filter(kind__startswith="clock_").exists()
+
+
+def test_orphan_uploads_are_purged_by_the_worker(world, settings, tmp_path):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from jiesu.appeals import attachments
+    from jiesu.appeals.models import Attachment
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, "JPEG")
+    upload = SimpleUploadedFile("x.jpg", buffer.getvalue(), content_type="image/jpeg")
+    old = attachments.store_upload(upload, purpose=Attachment.Purpose.REPORT)
+    Attachment.objects.filter(pk=old.pk).update(uploaded_at=timezone.now() - timedelta(days=2))
+    upload.seek(0)
+    fresh = attachments.store_upload(upload, purpose=Attachment.Purpose.REPORT)
+    call_command("run_scheduler", "--once")
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert list(Attachment.objects.values_list("pk", flat=True)) == [fresh.pk]

@@ -10,15 +10,15 @@ from django_tasks import TaskResultStatus
 from jiesu.appeals import tasks
 from jiesu.notify import tasks as notify_tasks
 
-# The periodic tasks: the SLA sweep and the outbox delivery.
-PERIODIC = [tasks.sweep_clocks, *notify_tasks.PERIODIC]
+# The periodic tasks: the SLA sweep, removal of orphan uploads, the outbox delivery.
+PERIODIC = [*tasks.PERIODIC, *notify_tasks.PERIODIC]
 # A worker killed in the middle of a task leaves its result RUNNING for ever.
 STUCK_AFTER = timedelta(minutes=15)
 
 
 class Command(BaseCommand):
     help = (
-        "Enqueue the periodic tasks (SLA sweep, outbox delivery) every --interval seconds for "
+        "Enqueue the periodic tasks (SLA sweep, orphan uploads, outbox delivery) every --interval seconds for "
         "the task workers (`manage.py db_worker`). Run exactly one scheduler per installation: "
         "it never lets more than one run of each task wait in the queue."
     )
