@@ -26,6 +26,7 @@ from jiesu.appeals import workflow
 from jiesu.appeals.errors import WorkflowError
 from jiesu.catalog.models import AppealType, Category, Grade
 from jiesu.intake import services
+from jiesu.intake.credit_code import credit_code_valid
 from jiesu.intake.models import Channel
 from jiesu.org import permissions
 from jiesu.org.models import Region
@@ -33,20 +34,6 @@ from jiesu.org.permissions import Action
 
 DEFAULT_CENTRE = (22.708, 114.35)  # Pingshan, when no district region has a centre
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
-
-# 统一社会信用代码 (GB 32100-2015): 18 characters from this alphabet; the last is a check
-# character computed from the first 17 with weights 3^i mod 31.
-CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def credit_code_valid(code: str) -> bool:
-    """True for an 18-character unified social credit code whose check character is right."""
-    code = (code or "").strip().upper()
-    if len(code) != 18 or any(c not in CREDIT_ALPHABET for c in code):
-        return False
-    total = sum(CREDIT_ALPHABET.index(c) * w for c, w in zip(code, CREDIT_WEIGHTS, strict=False))
-    return CREDIT_ALPHABET[(31 - total % 31) % 31] == code[17]
 
 
 # -- channel --------------------------------------------------------------------------------

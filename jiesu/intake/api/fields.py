@@ -66,19 +66,3 @@ class CodeField(serializers.SlugRelatedField):
 
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
-
-# 统一社会信用代码 (GB 32100-2015): 18 characters from this alphabet, the last a check digit.
-_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def credit_code_valid(code: str) -> bool:
-    """True for a well-formed unified social credit code with a correct check digit."""
-    code = (code or "").strip().upper()
-    if len(code) != 18 or any(c not in _CREDIT_ALPHABET for c in code):
-        return False
-    total = sum(
-        _CREDIT_ALPHABET.index(c) * w for c, w in zip(code[:17], _CREDIT_WEIGHTS, strict=True)
-    )
-    check = (31 - total % 31) % 31
-    return _CREDIT_ALPHABET[check] == code[17]
