@@ -5,13 +5,13 @@ State changes happen only through `jiesu.appeals.workflow`; every one of them ap
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.appeals.states import FINAL_STATES, Status
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRuleVersion
 from jiesu.org.models import Region, Unit
+from jiesu.permanent import PermanentRecord
 from jiesu.workdays.units import DurationUnit
 
 
@@ -452,8 +452,11 @@ class ReturnVisit(models.Model):
         return f"{self.appeal} {self.get_outcome_display()}"
 
 
-class Event(models.Model):
+class Event(PermanentRecord, models.Model):
     """One entry of an appeal's append-only, hash-chained history 全程留痕."""
+
+    change_refused = _("History events are permanent and cannot be changed.")
+    delete_refused = _("History events are permanent and cannot be deleted.")
 
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField(_("sequence in the appeal"))
@@ -487,11 +490,3 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.appeal} #{self.seq} {self.kind}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError(_("History events are permanent and cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("History events are permanent and cannot be deleted."))

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.org.models import Unit
+from jiesu.permanent import PermanentRecord
 from jiesu.workdays.units import DurationUnit
 
 
@@ -271,8 +272,11 @@ class DistrictDefaultLimit(TimeLimit):
         super().save(*args, **kwargs)
 
 
-class HandlingRuleVersion(models.Model):
+class HandlingRuleVersion(PermanentRecord, models.Model):
     """An immutable snapshot of a handling rule, made each time the rule changes."""
+
+    change_refused = _("A rule version is a permanent record and cannot be changed.")
+    delete_refused = _("A rule version is a permanent record and cannot be deleted.")
 
     rule = models.ForeignKey(
         HandlingRule,
@@ -301,11 +305,3 @@ class HandlingRuleVersion(models.Model):
 
     def __str__(self):
         return f"{self.rule} v{self.number}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("A rule version is a permanent record and cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("A rule version is a permanent record and cannot be deleted."))
