@@ -150,3 +150,12 @@ def test_visit_desk_shows_call_script_and_citizen_rating(login, world):
     assert 'data-testid="call-script"' in page and "还行" in page
     other = login("handler").get(f"/console/appeals/{appeal.number}/").content.decode()
     assert 'data-testid="call-script"' not in other
+
+
+def test_appeal_page_names_the_channel(login, world):
+    from jiesu.intake.models import Channel
+
+    Channel.objects.create(code="hotline", name="12345热线", kind=Channel.Kind.HOTLINE)
+    appeal = new_appeal(world)
+    page = login("intake").get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert "12345热线" in page

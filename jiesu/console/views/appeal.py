@@ -17,6 +17,7 @@ from jiesu.appeals.models import Appeal, Assignment, Attachment, UnitRequest
 from jiesu.console.access import may_view, visible_appeals
 from jiesu.console.forms import FORMS
 from jiesu.console.presenters import clock_view, event_label, working_calendar
+from jiesu.intake.models import Channel
 from jiesu.org import permissions
 from jiesu.org.permissions import Action
 
@@ -157,6 +158,10 @@ def appeal_context(request, appeal, failed=None):
         "requests": list(appeal.unit_requests.select_related("assignment__unit")),
         "visits": list(appeal.visits.all()),
         "merged": list(appeal.merged_appeals.only("number", "title")),
+        "channel_name": Channel.objects.filter(code=appeal.channel)
+        .values_list("name", flat=True)
+        .first()
+        or appeal.channel,
         "now": now,
     }
 
