@@ -28,7 +28,7 @@ from django.utils import timezone
 from jiesu.appeals import timesource, workflow
 from jiesu.appeals.errors import WorkflowError
 from jiesu.appeals.models import Appeal, Clock
-from jiesu.appeals.states import FINAL_STATES, Status
+from jiesu.appeals.states import Status
 from jiesu.catalog.models import AppealType, Category, Grade
 from jiesu.org.models import Region, Unit, User, UserRole
 from jiesu.org.roles import Role
@@ -522,7 +522,3 @@ def simulate(
     *, appeals: int, days: int, seed: int = 1, end: datetime | None = None, waiting: int = 0
 ) -> Report:
     return Simulation(appeals=appeals, days=days, seed=seed, end=end, waiting=waiting).run()
-
-
-def open_count() -> int:
-    return Appeal.objects.exclude(status__in=FINAL_STATES).count()

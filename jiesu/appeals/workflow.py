@@ -283,10 +283,6 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def transition_labels() -> dict[str, str]:
-    return {name: str(t.label) for name, t in TRANSITIONS.items()}
-
-
 def jiesu_setting(name, default):
     return settings.JIESU.get(name, default)
 
@@ -1153,7 +1149,7 @@ def _close(step: _Step, reason: str = ""):
     a.closing_reason = reason
 
 
-def _reopen(step: _Step, *, reason: str, unit_at_fault: bool) -> Assignment:
+def _reopen(step: _Step) -> Assignment:
     a = step.appeal
     lead = _lead(a)
     a.reopen_count += 1
@@ -1223,7 +1219,7 @@ def record_visit(
         _finish(step, to_status=Status.CLOSED, payload=payload)
         _tell_citizen(step, "closed")
     elif outcome == Appeal.Satisfaction.UNSATISFIED and unit_at_fault:
-        lead = _reopen(step, reason=note, unit_at_fault=True)
+        lead = _reopen(step)
         payload["reopen_count"] = a.reopen_count
         _finish(step, to_status=Status.IN_PROGRESS, unit=lead.unit, payload=payload)
         _tell_unit(step, lead.unit, "reopened", {"reason": note})
@@ -1269,7 +1265,7 @@ def reopen(appeal, actor, *, reason: str, expected_version=None) -> Appeal:
     step = _begin(appeal, "reopen", actor, expected_version)
     if _lead(step.appeal) is None:
         raise InvalidTransition(_("This appeal was never with a unit; it cannot be reopened."))
-    lead = _reopen(step, reason=reason, unit_at_fault=False)
+    lead = _reopen(step)
     _finish(
         step,
         to_status=Status.IN_PROGRESS,

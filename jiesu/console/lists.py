@@ -3,8 +3,9 @@
 from django.db.models import Prefetch
 
 from jiesu.appeals import timesource
-from jiesu.appeals.models import Appeal, Assignment, Clock
+from jiesu.appeals.models import Assignment, Clock
 from jiesu.console.paging import CappedPaginator
+from jiesu.console.presenters import worst_light
 
 PAGE_SIZE = 50
 
@@ -20,17 +21,14 @@ def with_list_data(queryset):
 
 def rows(appeals):
     now = timesource.now()
-    order = {"red": 3, "yellow": 2, "green": 1}
     result = []
     for appeal in appeals:
         clocks = getattr(appeal, "running_clocks", [])
-        lights = [c.light(now) for c in clocks]
-        light = max(lights, key=lambda x: order[x]) if lights else None
         leads = getattr(appeal, "lead_assignments", [])
         result.append(
             {
                 "appeal": appeal,
-                "light": light,
+                "light": worst_light(clocks, now),
                 "next_due": clocks[0].due_at if clocks else None,
                 "lead": leads[0].unit if leads else None,
             }
@@ -43,6 +41,3 @@ def paginate(request, queryset, size=PAGE_SIZE):
     paginator = CappedPaginator(with_list_data(queryset), size, count_queryset=queryset)
     page = paginator.get_page(request.GET.get("page"))
     return page, rows(page.object_list)
-
-
-__all__ = ["Appeal", "paginate", "rows", "with_list_data"]

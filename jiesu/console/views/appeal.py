@@ -14,7 +14,7 @@ from jiesu.appeals import attachments as attachment_store
 from jiesu.appeals import privacy, timesource, workflow
 from jiesu.appeals.errors import WorkflowError
 from jiesu.appeals.models import Appeal, Assignment, Attachment, UnitRequest
-from jiesu.console.access import may_view, visible_appeals
+from jiesu.console.access import may_view
 from jiesu.console.forms import FORMS
 from jiesu.console.presenters import clock_view, event_label, working_calendar
 from jiesu.intake.models import Channel
@@ -245,7 +245,3 @@ def attachment(request, pk, thumb=False):
     stored = file.thumbnail if thumb and file.thumbnail else file.file
     content_type = "image/jpeg" if thumb and file.thumbnail else file.content_type
     return FileResponse(stored.open("rb"), content_type=content_type)
-
-
-def visible(request):
-    return visible_appeals(request.user)
