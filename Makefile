@@ -8,7 +8,7 @@ PORT ?= 8000
 # The PostgreSQL the second test run uses; the tests create (and drop) their own database.
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/jiesu
 
-.PHONY: install run test test-sqlite test-postgres lint format messages bench clean browser
+.PHONY: install run test test-sqlite test-postgres lint format messages bench clean browser licences
 
 install: $(VENV)/.installed
 
@@ -32,6 +32,11 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) scripts/licences.py --check
+
+# docs/licences.md: every dependency's licence, read from the installed packages.
+licences: install
+	$(PY) scripts/licences.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .
