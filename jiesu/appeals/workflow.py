@@ -1002,18 +1002,26 @@ def refuse_extension(appeal, actor, *, reason: str, expected_version=None) -> Ap
     return step.appeal
 
 
-def _link_evidence(appeal: Appeal, lead: Assignment, attachments) -> list[int]:
-    """Attach uploaded evidence files (not yet linked to any appeal) to this completion."""
+def _link_evidence(appeal: Appeal, lead: Assignment, actor, attachments) -> list[int]:
+    """Attach evidence files to this completion. A file may be linked only by the person who
+    uploaded it, only once, and only while it is pending (linked to no appeal yet): file ids
+    are sequential, so naming someone else's upload must not make it this unit's."""
     ids = [a.pk if isinstance(a, Attachment) else int(a) for a in attachments or ()]
     if not ids:
         return []
     files = list(Attachment.objects.select_for_update(of=("self",)).filter(pk__in=ids))
     if len(files) != len(set(ids)) or any(
-        f.appeal_id not in (None, appeal.pk) or f.purpose != Attachment.Purpose.EVIDENCE
+        f.appeal_id is not None
+        or f.purpose != Attachment.Purpose.EVIDENCE
+        or f.uploaded_by_id is None
+        or f.uploaded_by_id != getattr(actor, "pk", None)
         for f in files
     ):
         raise InvalidInput(
-            _("An evidence file is unknown or belongs to another appeal."),
+            _(
+                "An evidence file is unknown, already attached, or was not uploaded by you: "
+                "upload the file again."
+            ),
             field_errors={"attachments": [_("Unknown evidence file.")]},
         )
     Attachment.objects.filter(pk__in=ids).update(appeal=appeal, assignment=lead)
@@ -1053,7 +1061,7 @@ def complete(
     lead.result, lead.evidence = result, evidence
     lead.completed_at, lead.completed_by = step.now, actor
     lead.save(update_fields=["result", "evidence", "completed_at", "completed_by"])
-    attachment_ids = _link_evidence(a, lead, attachments)
+    attachment_ids = _link_evidence(a, lead, actor, attachments)
     needs_leader = lead.unit.requires_leader_approval and not permissions.can(
         actor, Action.APPROVE_UNIT_COMPLETION, unit=lead.unit
     )
