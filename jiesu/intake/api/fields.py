@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from jiesu.intake.errors import tr
@@ -66,3 +67,25 @@ class CodeField(serializers.SlugRelatedField):
 
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
+
+
+# Dates the API accepts in filters: wide enough for any real appeal, narrow enough that
+# converting between time zones can never leave Python's date range (year 1 to 9999).
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A DateTimeField that refuses dates before 1900 or after 2999 with a 400."""
+
+    default_error_messages = {
+        "out_of_range": _("Give a date between the years %(earliest)d and %(latest)d."),
+    }
+
+    def to_internal_value(self, value):
+        try:
+            parsed = super().to_internal_value(value)
+        except OverflowError:
+            parsed = None
+        if parsed is None or not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+            self.fail("out_of_range", earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
+        return parsed

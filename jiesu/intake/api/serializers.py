@@ -12,7 +12,7 @@ from jiesu.appeals import privacy, timesource, workflow
 from jiesu.appeals.models import Appeal, Assignment, Attachment, Clock
 from jiesu.appeals.states import Status
 from jiesu.catalog.models import AppealType, Category, Grade
-from jiesu.intake.api.fields import PHONE, CodeField, SafeCharField
+from jiesu.intake.api.fields import PHONE, BoundedDateTimeField, CodeField, SafeCharField
 from jiesu.intake.auth import ChannelClient
 from jiesu.intake.credit_code import credit_code_valid
 from jiesu.intake.errors import tr
@@ -663,10 +663,10 @@ class AppealFilterSerializer(serializers.Serializer):
     channel = SafeCharField(max_length=32, required=False, help_text="Channel code.")
     appeal_type = CodeField(queryset=AppealType.objects.all(), required=False)
     grade = CodeField(queryset=Grade.objects.all(), required=False)
-    received_after = serializers.DateTimeField(
+    received_after = BoundedDateTimeField(
         required=False, help_text="Received at or after (ISO 8601 date or date-time)."
     )
-    received_before = serializers.DateTimeField(
+    received_before = BoundedDateTimeField(
         required=False, help_text="Received before (ISO 8601 date or date-time)."
     )
     q = SafeCharField(

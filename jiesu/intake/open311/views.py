@@ -248,6 +248,11 @@ def parse_w3c(value: str, name: str) -> datetime:
         raise BadRequest(
             _("%(name)s is not a W3C datetime such as 2010-01-01T00:00:00Z.") % {"name": name}
         ) from None
+    if not 1900 <= parsed.year <= 2999:
+        # Beyond these, converting between time zones can leave Python's date range.
+        raise BadRequest(
+            _("%(name)s must be a date between the years 1900 and 2999.") % {"name": name}
+        )
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed

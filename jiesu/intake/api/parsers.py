@@ -1,0 +1,52 @@
+"""Request parsers of the API.
+
+`JsonParser` is REST framework's JSON parser with one guard: a body nested deeper than the
+interpreter can decode (`{"a":` five thousand times, or `[` a hundred thousand times) is a
+malformed request (400), not a crash. Legitimate bodies are a few levels deep.
+"""
+
+from io import BytesIO
+
+from django.utils.translation import gettext as _
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+
+# Deeper than any body the API accepts; checked before decoding, so the decoder never recurses.
+MAX_DEPTH = 32
+
+
+def _too_deep(text: bytes, limit: int = MAX_DEPTH) -> bool:
+    """True when the JSON text opens more than `limit` arrays or objects at once (strings,
+    where brackets are just characters, are skipped)."""
+    depth = 0
+    in_string = escaped = False
+    for byte in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
+class JsonParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        if _too_deep(raw):
+            raise ParseError(
+                _("The JSON body is nested more than %(depth)d levels deep.") % {"depth": MAX_DEPTH}
+            )
+        try:
+            return super().parse(BytesIO(raw), media_type, parser_context)
+        except RecursionError:  # pragma: no cover - the depth check comes first
+            raise ParseError(_("The JSON body is nested too deeply.")) from None

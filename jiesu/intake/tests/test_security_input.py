@@ -1,0 +1,82 @@
+"""Hostile input at the API and Open311 doors (issue 8, item 6): nothing a client sends may
+crash the server. Each case is a 400 in the endpoint's own error format, and nothing is stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from jiesu.appeals.models import Appeal
+from jiesu.intake.tests import test_open311 as base
+from jiesu.intake.tests.api_support import LIST_URL, body, key_client, machine_channel, make_world
+from jiesu.intake.tests.test_open311 import FORMATS, check_errors
+
+world = base.world
+o311 = base.o311
+
+
+@pytest.fixture
+def api(db, settings):
+    make_world(settings)
+    _, key = machine_channel(rate_limit_per_minute=0)
+    return key_client(key, language="en")
+
+
+def nested_object(depth):
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [nested_object(5000), "[" * 100_000, "[" * 100_000 + "]" * 100_000],
+    ids=["object 5000 deep", "100000 open brackets", "100000 nested arrays"],
+)
+def test_deeply_nested_json_is_a_400(api, payload):
+    before = Appeal.objects.count()
+    response = api.generic("POST", LIST_URL, payload, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "malformed_request"
+    assert Appeal.objects.count() == before
+
+
+def test_nested_json_inside_a_valid_body_is_a_400(api):
+    data = body()
+    fields = f'"title": "{data["title"]}", "description": "{data["description"]}"'
+    text = "{" + fields + ', "extra": ' + nested_object(3000) + "}"
+    response = api.generic("POST", LIST_URL, text, content_type="application/json")
+    assert response.status_code == 400
+    assert Appeal.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "received_after=0001-01-01",
+        "received_before=0001-01-01",
+        "received_after=0001-01-01T00:00:00Z",
+        "received_after=9999-12-31T23:59:59Z",
+        "received_before=9999-12-31",
+    ],
+)
+def test_extreme_dates_in_list_filters_are_a_400(api, query):
+    response = api.get(f"{LIST_URL}?{query}")
+    assert response.status_code == 400, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start_date": "9999-12-31T23:59:59Z"},
+        {"end_date": "0001-01-01T00:00:00Z"},
+        {"start_date": "0001-01-01T00:00:00Z"},
+        {"end_date": "9999-12-31T23:59:59Z"},
+        {"start_date": "9999-12-31"},
+        {"end_date": "0001"},
+    ],
+)
+def test_extreme_open311_dates_are_a_400(o311, fmt, params):
+    response = o311.api.get("requests", fmt, **params)
+    descriptions = check_errors(response, fmt, 400)
+    assert any("date" in d for d in descriptions)
