@@ -61,6 +61,19 @@ def _api_key_from(request) -> str | None:
     return None
 
 
+class SingleCredential(authentication.BaseAuthentication):
+    """Refuse (400) a request that carries two credentials: an ``Authorization`` header and an
+    ``X-Api-Key`` header together (two keys, or a token and a key). Which one wins would be
+    a guess, and a guess about who is calling is a security hole. Never authenticates."""
+
+    def authenticate(self, request):
+        if request.META.get("HTTP_AUTHORIZATION") is not None and (
+            request.META.get("HTTP_X_API_KEY") is not None
+        ):
+            raise ApiError("conflicting_credentials")
+        return None
+
+
 class ChannelKeyAuthentication(authentication.BaseAuthentication):
     """``Authorization: ApiKey <key>`` or ``X-Api-Key: <key>`` → the key's channel."""
 
@@ -128,6 +141,7 @@ class ChannelRateThrottle(BaseThrottle):
 
 
 AUTHENTICATION_CLASSES = [
+    SingleCredential,
     ChannelKeyAuthentication,
     StaffTokenAuthentication,
     CsrfSessionAuthentication,

@@ -65,6 +65,13 @@ ERRORS: dict[str, tuple[int, str, str]] = {
         "Authentication is required: send a channel API key, a token or a session.",
         "需要身份认证：请提供渠道 API 密钥、令牌或登录会话。",
     ),
+    "conflicting_credentials": (
+        400,
+        "Send one credential only: either an API key (Authorization: ApiKey or X-Api-Key) "
+        "or a token, not both and not two keys.",
+        "只能提供一种身份凭据：API 密钥（Authorization: ApiKey 或 X-Api-Key）或令牌，"
+        "不能同时提供，也不能提供两个密钥。",
+    ),
     "invalid_api_key": (
         401,
         "The API key is wrong, revoked, or its channel is closed.",

@@ -43,3 +43,16 @@ class StaffSessionScheme(OpenApiAuthenticationExtension):
             "name": settings.SESSION_COOKIE_NAME,
             "description": "The console's session; unsafe methods need the X-CSRFToken header.",
         }
+
+
+class SingleCredentialCheck(OpenApiAuthenticationExtension):
+    """`SingleCredential` only refuses requests with two credentials: no scheme of its own."""
+
+    target_class = "jiesu.intake.auth.SingleCredential"
+    name: list[str] = []
+
+    def get_security_requirement(self, auto_schema):
+        return None
+
+    def get_security_definition(self, auto_schema):
+        return []

@@ -80,3 +80,50 @@ def test_extreme_open311_dates_are_a_400(o311, fmt, params):
     response = o311.api.get("requests", fmt, **params)
     descriptions = check_errors(response, fmt, 400)
     assert any("date" in d for d in descriptions)
+
+
+# -- two credentials (issue 8, item 8) -------------------------------------------------------
+
+
+@pytest.fixture
+def keys(db, settings):
+    world = make_world(settings)
+    channel, key = machine_channel(rate_limit_per_minute=0)
+    _, other_key = machine_channel(code="other_app", name="另一应用", rate_limit_per_minute=0)
+    return world, key, other_key
+
+
+def _client(**headers):
+    from rest_framework.test import APIClient
+
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en", **headers)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        lambda k, o: {"HTTP_AUTHORIZATION": f"ApiKey {k}", "HTTP_X_API_KEY": "js_bad"},
+        lambda k, o: {"HTTP_AUTHORIZATION": "ApiKey js_bad", "HTTP_X_API_KEY": k},
+        lambda k, o: {"HTTP_AUTHORIZATION": f"ApiKey {k}", "HTTP_X_API_KEY": k},
+        lambda k, o: {"HTTP_AUTHORIZATION": f"ApiKey {o}", "HTTP_X_API_KEY": k},
+        lambda k, o: {"HTTP_AUTHORIZATION": "Token " + "0" * 40, "HTTP_X_API_KEY": k},
+    ],
+    ids=["valid+bad", "bad+valid", "same key twice", "two valid keys", "token+key"],
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_two_credentials_are_refused(keys, headers, method):
+    _, key, other = keys
+    client = _client(**headers(key, other))
+    if method == "get":
+        response = client.get(LIST_URL)
+    else:
+        response = client.post(LIST_URL, body(), format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "conflicting_credentials"
+    assert Appeal.objects.count() == 0
+
+
+def test_one_key_alone_still_works(keys):
+    _, key, _ = keys
+    assert _client(HTTP_X_API_KEY=key).post(LIST_URL, body(), format="json").status_code == 201
+    assert _client(HTTP_AUTHORIZATION=f"ApiKey {key}").get(LIST_URL).status_code == 200

@@ -1,0 +1,36 @@
+"""Keep secrets out of the logs.
+
+Open311 clients may send their key in the query string (``?api_key=…``, as the GeoReport v2
+spec allows), and request lines end up in the logs of runserver (``django.server``), gunicorn
+(``gunicorn.access``) and in error reports. `MaskSecrets` is a logging filter that replaces the
+value of every secret-looking query parameter with ``***`` in the final message. It is attached
+to the console handler in settings.LOGGING and to gunicorn's loggers in gunicorn.conf.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# Query or form parameters whose values are secrets (case-insensitive; URL-encoded or not).
+SECRET_PARAMETERS = ("api_key", "apikey", "api-key", "key", "token", "access_token", "password")
+_SECRET = re.compile(
+    r"(?i)(?P<name>[?&;](?:" + "|".join(re.escape(n) for n in SECRET_PARAMETERS) + r")=)"
+    r"(?P<value>[^&;\s\"']+)"
+)
+
+
+def mask(text: str) -> str:
+    return _SECRET.sub(lambda m: m.group("name") + "***", text)
+
+
+class MaskSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is logged as it is
+            return True
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
