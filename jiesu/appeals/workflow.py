@@ -513,8 +513,13 @@ def receive(
             _("Choose a leaf category (third level)."),
             field_errors={"category": [_("Choose a leaf category (third level).")]},
         )
-    now = timesource.now()
     region = geo.resolve_point(*coords) if coords else None
+    if coords and region is None and geo.outside_district(*coords):
+        raise InvalidInput(
+            _("The location lies outside the district."),
+            field_errors={"location": [_("The location lies outside the district.")]},
+        )
+    now = timesource.now()
     number = numbering.next_number(now)
     query_code = tracking.new_code()
     appeal = Appeal.objects.create(

@@ -73,6 +73,10 @@ class SingleCredential(authentication.BaseAuthentication):
             raise ApiError("conflicting_credentials")
         return None
 
+    def authenticate_header(self, request):
+        # REST framework asks the first authenticator for the 401's WWW-Authenticate header.
+        return ChannelKeyAuthentication().authenticate_header(request)
+
 
 class ChannelKeyAuthentication(authentication.BaseAuthentication):
     """``Authorization: ApiKey <key>`` or ``X-Api-Key: <key>`` → the key's channel."""

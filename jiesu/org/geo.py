@@ -305,6 +305,16 @@ def resolve_point(lat, lng):
     return Region.objects.filter(pk=hits[0]).first() if hits else None
 
 
+def outside_district(lat, lng) -> bool:
+    """True when regions with boundaries are configured and none of them covers the point
+    (a district without boundaries yet accepts any point)."""
+    from jiesu.org.models import Region
+
+    if _containing_ids(lat, lng, first_only=True):
+        return False
+    return Region.objects.filter(active=True, min_lat__isnull=False).exists()
+
+
 def regions_at(lat, lng) -> list:
     """Every active region whose boundary covers the point, deepest first."""
     from jiesu.org.models import Region

@@ -444,9 +444,10 @@ def test_forged_requests_are_refused_and_change_nothing(staff, demo):
             max_redirects=0,
         )
 
-    # A handler of another unit: the appeal is outside their scope.
+    # A handler of another unit: the appeal is outside their scope, so it is "not found".
     outsider = staff.login("handler_ps")
-    assert forge(outsider, "complete").status == 403
+    staff.allow(404, f"/console/appeals/{number}/act/complete/")
+    assert forge(outsider, "complete").status == 404
     # The return-visit agent sees every appeal but may not complete one.
     visitor = staff.login("visitor")
     assert forge(visitor, "complete").status == 403
@@ -518,5 +519,5 @@ def test_administrator_pages(staff, demo):
     shot(admin, "console-manage-calendar")
     # Administrators are not case workers: an appeal is outside their scope.
     appeal = demo.registered(title="管理员不能办件")
-    staff.allow(403, f"/console/appeals/{appeal.number}/")
-    assert admin.goto(f"/console/appeals/{appeal.number}/").status == 403
+    staff.allow(404, f"/console/appeals/{appeal.number}/")
+    assert admin.goto(f"/console/appeals/{appeal.number}/").status == 404

@@ -105,7 +105,13 @@ def test_unit_sees_only_its_appeals_and_only_allowed_actions(login, world):
     other = login("water_handler")  # assisting unit: may view and sign its own part
     assert other.get(f"/console/appeals/{appeal.number}/").status_code == 200
     stranger = registered(world)
-    assert other.get(f"/console/appeals/{stranger.number}/").status_code == 403
+    # Outside one's scope an appeal answers as if it did not exist (like the API): a 403
+    # would confirm to an id-guesser that the number is real.
+    missing = other.get(f"/console/appeals/{stranger.number[:-1]}9/")
+    outside = other.get(f"/console/appeals/{stranger.number}/")
+    assert outside.status_code == missing.status_code == 404
+    assert outside.content.decode().count("<h1") == missing.content.decode().count("<h1")
+    assert other.post(f"/console/appeals/{stranger.number}/act/register/").status_code == 404
     handler = login("handler")
     page = handler.get(f"/console/appeals/{appeal.number}/").content.decode()
     assert 'id="action-sign"' in page and 'id="action-dispatch"' not in page

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, JsonResponse
@@ -49,7 +48,9 @@ def _load(user, number) -> Appeal:
         number=number,
     )
     if not may_view(user, appeal):
-        raise PermissionDenied(_("This appeal is not in your scope."))
+        # As if it did not exist (like the API): a 403 would tell an id-guesser that the
+        # number is real.
+        raise Http404(_("No appeal with this number."))
     return _with_assignments(appeal)
 
 
@@ -241,7 +242,7 @@ def attachment(request, pk, thumb=False):
         if file.uploaded_by_id != request.user.pk:
             raise Http404
     elif not may_view(request.user, file.appeal):
-        raise PermissionDenied
+        raise Http404
     stored = file.thumbnail if thumb and file.thumbnail else file.file
     content_type = "image/jpeg" if thumb and file.thumbnail else file.content_type
     return FileResponse(stored.open("rb"), content_type=content_type)

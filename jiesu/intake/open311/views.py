@@ -37,7 +37,6 @@ from jiesu.intake.open311 import catalogue, records, render
 from jiesu.intake.open311.errors import BadRequest, Forbidden, NotFound, Open311Error
 from jiesu.intake.open311.models import Open311Request
 from jiesu.org import geo
-from jiesu.org.models import Region
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 #: GET requests: the default window and the most requests one answer carries (the spec's).
@@ -388,13 +387,6 @@ def authenticate(request):
     return channel
 
 
-def outside(lat: float, lng: float) -> bool:
-    """True when regions with boundaries are configured and none of them covers the point."""
-    if geo.resolve_point(lat, lng) is not None:
-        return False
-    return Region.objects.filter(active=True, min_lat__isnull=False).exists()
-
-
 def reporter_name(first: str, last: str) -> str:
     if first and last and _CJK.match(first) and _CJK.match(last):
         return f"{last}{first}"  # Chinese order: family name first, no space
@@ -480,7 +472,7 @@ def create_request(request, fmt):
     located = (lat is not None and lng is not None) or address or address_id
     if not located and not (has_lat or has_lng):
         form.errors.append(_("A location is required: lat and long, address_string or address_id."))
-    if lat is not None and lng is not None and not form.errors and outside(lat, lng):
+    if lat is not None and lng is not None and not form.errors and geo.outside_district(lat, lng):
         form.errors.append(_("The location (lat, long) lies outside this jurisdiction."))
     answers = catalogue.read_attributes(data, leaf)
     form.errors.extend(answers.errors)

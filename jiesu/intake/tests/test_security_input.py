@@ -127,3 +127,22 @@ def test_one_key_alone_still_works(keys):
     _, key, _ = keys
     assert _client(HTTP_X_API_KEY=key).post(LIST_URL, body(), format="json").status_code == 201
     assert _client(HTTP_AUTHORIZATION=f"ApiKey {key}").get(LIST_URL).status_code == 200
+
+
+# -- the district's outline holds at every door (issue 8, item 11) ----------------------------
+
+
+@pytest.mark.parametrize("point", [(0, 0), (39.9, 116.4), (22.7, 113.5)])
+def test_the_native_api_refuses_points_outside_the_district(api, point):
+    from jiesu.org.models import Region
+
+    assert Region.objects.filter(min_lat__isnull=False).exists()
+    response = api.post(LIST_URL, body(lat=point[0], lng=point[1]), format="json")
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert "location" in error["fields"]
+    assert Appeal.objects.count() == 0
+
+
+def test_a_point_inside_the_district_is_accepted(api):
+    assert api.post(LIST_URL, body(lat=22.7, lng=114.35), format="json").status_code == 201
