@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiesu import textcheck
 from jiesu.appeals import audit, clocks, hooks, numbering, timesource, tracking
 from jiesu.appeals.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from jiesu.appeals.models import (
@@ -302,8 +303,18 @@ class _Step:
 
 
 def _require_text(value: str | None, field_name: str, message) -> str:
-    value = (value or "").strip()
+    value = _safe_text(value, field_name)
     if not value:
+        raise InvalidInput(message, field_errors={field_name: [str(message)]})
+    return value
+
+
+def _safe_text(value: str | None, field_name: str, *, multiline: bool = True) -> str:
+    """The text stripped; InvalidInput when it holds control or bidirectional-override
+    characters (jiesu.textcheck), whichever door it came through."""
+    value = (value or "").strip()
+    if textcheck.unsafe(value, multiline=multiline):
+        message = _("Remove the control or text-direction characters from this text.")
         raise InvalidInput(message, field_errors={field_name: [str(message)]})
     return value
 
@@ -499,6 +510,11 @@ def receive(
     transition = TRANSITIONS["receive"]
     if actor is not None:
         _check_permission(actor, transition)
+    reporter_name = _safe_text(reporter_name, "reporter_name", multiline=False)
+    reporter_phone = _safe_text(reporter_phone, "reporter_phone", multiline=False)
+    reporter_credit_code = _safe_text(reporter_credit_code, "reporter_credit_code", multiline=False)
+    address = _safe_text(address, "address")
+    external_ref = _safe_text(external_ref, "external_ref", multiline=False)
     channel = _require_text(channel, "channel", _("The channel is required."))
     title = _require_text(title, "title", _("A title is required."))[:200]
     description = _require_text(description, "description", _("A description is required."))
@@ -588,7 +604,7 @@ def register(
     if grade is None:
         errors["grade"] = [_("Choose a grade.")]
     if address is not None:
-        a.address = address.strip()
+        a.address = _safe_text(address, "address")
     if lat is not None or lng is not None:
         coords = _valid_coordinates(lat, lng)
         a.lat, a.lng = coords
@@ -1303,7 +1319,7 @@ def citizen_rate(appeal, *, rating: str, comment: str = "") -> Appeal:
             _("Choose satisfied, basically satisfied or not satisfied."),
             field_errors={"rating": [_("Unknown rating.")]},
         )
-    comment = (comment or "").strip()[:1000]
+    comment = _safe_text(comment, "comment")[:1000]
     a = _lock(appeal, None)
     if a.status not in (Status.COMPLETED, Status.VISITING, Status.CLOSED) or a.completed_at is None:
         raise InvalidTransition(_("The appeal can be rated once its result has been given."))

@@ -39,6 +39,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from jiesu import textcheck
 from jiesu.intake.models import Channel
 
 KEY_PREFIX = "js"
@@ -258,7 +259,7 @@ REQUIRED_COLUMNS = ("code", "name", "kind")
 _TRUE = {"1", "true", "yes", "y", "t", "是", "√"}
 _FALSE = {"", "0", "false", "no", "n", "f", "否"}
 _CODE_RE = re.compile(r"^[-a-zA-Z0-9_]{1,32}$")
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_RE = textcheck.UNSAFE_MULTILINE
 
 
 class ChannelImportError(ValueError):

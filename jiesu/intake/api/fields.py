@@ -7,14 +7,11 @@ import re
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from jiesu import textcheck
 from jiesu.intake.errors import tr
 
-# Characters refused in any text: C0 controls other than tab, newline and carriage return,
-# DEL, C1 controls, lone surrogates and non-characters. XML 1.0 cannot carry most of them
-# (Open311 answers in XML), PostgreSQL refuses NUL, and none belongs in an appeal.
-CONTROL_CHARACTERS = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
-)
+# Characters refused in any text (controls, bidi overrides, ...): one list, in jiesu.textcheck.
+CONTROL_CHARACTERS = textcheck.UNSAFE_MULTILINE
 _LINE_BREAKS = re.compile(r"\r\n?")
 _SPACE_RUN = re.compile(r"\s*[\r\n\t]+\s*")
 

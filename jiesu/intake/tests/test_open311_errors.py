@@ -229,15 +229,19 @@ def test_xml_unsafe_text_round_trips(o311, fmt):
 
 
 def test_stored_control_characters_never_break_the_xml(o311):
-    """Appeals from other channels may hold anything; the XML drops what XML cannot carry."""
+    """Rows stored before every door refused such characters (or written by other tools) may
+    hold anything; the XML drops what XML cannot carry."""
     appeal = workflow.receive(
         channel="hotline",
         title="t",
-        description="垃圾\x01堆积\x0b\ufffe了",
-        address="东门\x1f",
+        description="垃圾堆积了",
+        address="东门",
         category=o311.leaf,
         anonymous=True,
         actor=o311.world.u("intake"),
+    )
+    Appeal.objects.filter(pk=appeal.pk).update(
+        description="垃圾\x01堆积\x0b\ufffe了", address="东门\x1f"
     )
     response = o311.api.get(f"requests/{appeal.number}", "xml")
     (entry,) = parse(response, "xml")

@@ -146,3 +146,96 @@ def test_the_native_api_refuses_points_outside_the_district(api, point):
 
 def test_a_point_inside_the_district_is_accepted(api):
     assert api.post(LIST_URL, body(lat=22.7, lng=114.35), format="json").status_code == 201
+
+
+# -- Open311 GET parameters are checked, not ignored (issue 8, item 11) -----------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("params", "word"),
+    [
+        ({"lat": "abc", "long": "114.35"}, "lat"),
+        ({"lat": "22.7", "long": "east"}, "long"),
+        ({"lat": "NaN", "long": "114.35"}, "lat"),
+        ({"lat": "91", "long": "114.35"}, "lat"),
+        ({"lat": "22.7", "long": "114.35", "radius": "-5"}, "radius"),
+        ({"lat": "22.7", "long": "114.35", "radius": "0"}, "radius"),
+        ({"lat": "22.7", "long": "114.35", "radius": "1e9"}, "radius"),
+        ({"lat": "22.7"}, "long"),
+        ({"radius": "500"}, "lat"),
+        ({"page_size": "-1"}, "page_size"),
+        ({"page": "abc"}, "page"),
+    ],
+)
+def test_bad_open311_query_parameters_are_a_400(o311, fmt, params, word):
+    descriptions = check_errors(o311.api.get("requests", fmt, **params), fmt, 400)
+    assert any(word in d for d in descriptions), descriptions
+
+
+def test_open311_finds_requests_near_a_point(o311):
+    from jiesu.appeals.tests.conftest import new_appeal
+
+    near = new_appeal(o311.world, lat=22.7, lng=114.35, title="近处")
+    far = new_appeal(o311.world, lat=22.75, lng=114.45, title="远处")
+    for appeal in (near, far):
+        appeal.category = o311.leaf
+        appeal.save()
+    found = o311.api.get("requests", "json", lat="22.701", long="114.351", radius="500")
+    numbers = {r["service_request_id"] for r in found.json()}
+    assert near.number in numbers and far.number not in numbers
+
+
+# -- text-direction overrides are refused at every door (issue 8, item 11) --------------------
+
+BIDI = [
+    "\u202e",
+    "\u202a",
+    "\u202d",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+]
+
+
+@pytest.mark.parametrize("char", BIDI, ids=[f"U+{ord(c):04X}" for c in BIDI])
+@pytest.mark.parametrize("field", ["title", "description", "address", "reporter_name"])
+def test_the_api_refuses_bidi_controls(api, char, field):
+    response = api.post(LIST_URL, body(**{field: f"垃圾{char}堆积"}), format="json")
+    assert response.status_code == 400, response.content
+    assert Appeal.objects.count() == 0
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2067"])
+@pytest.mark.parametrize("field", ["description", "address_string", "first_name"])
+def test_open311_refuses_bidi_controls(o311, char, field):
+    from jiesu.intake.tests.test_open311 import valid_request
+
+    before = Appeal.objects.count()
+    response = o311.api.post(valid_request(o311, **{field: f"垃圾{char}堆积"}), "json")
+    check_errors(response, "json", 400)
+    assert Appeal.objects.count() == before
+
+
+@pytest.mark.parametrize("field", ["title", "description", "address", "reporter_name"])
+def test_the_workflow_refuses_bidi_controls_from_any_door(db, settings, field):
+    from jiesu.appeals.errors import InvalidInput
+    from jiesu.appeals.tests.conftest import new_appeal
+
+    world = make_world(settings)
+    with pytest.raises(InvalidInput) as refused:
+        new_appeal(world, **{field: "电话\u202e4321 0000 831"})
+    assert field in refused.value.field_errors
+    assert Appeal.objects.count() == 0
+
+
+def test_ordinary_chinese_and_emoji_text_is_accepted(api):
+    text = "小区门口垃圾堆积 😡，已三天（约 72 小时）无人清理！"
+    assert (
+        api.post(LIST_URL, body(title=text[:40], description=text), format="json").status_code
+        == 201
+    )

@@ -1,0 +1,27 @@
+"""Characters that are not text, refused at every door (API, Open311, citizen pages, console).
+
+C0 controls other than tab, newline and carriage return, DEL, C1 controls, lone surrogates and
+non-characters: XML 1.0 cannot carry most of them (Open311 answers in XML), PostgreSQL refuses
+NUL, and none belongs in an appeal. Bidirectional controls (U+061C, U+200E/F, U+202A-202E,
+U+2066-2069): they reorder how text is displayed, so "moc.elgoog" can show as a trusted name
+or a phone number can read backwards on a handler's screen ("Trojan Source").
+
+`unsafe(value, multiline=True)` tells whether a string holds such a character; one-line fields
+refuse line breaks and tabs as well.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NOT_TEXT = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+)
+UNSAFE_MULTILINE = re.compile(f"[{_NOT_TEXT}]")
+UNSAFE_SINGLE_LINE = re.compile(f"[{_NOT_TEXT}\t\n\r]")
+
+
+def unsafe(value: str, *, multiline: bool = True) -> bool:
+    pattern = UNSAFE_MULTILINE if multiline else UNSAFE_SINGLE_LINE
+    return bool(pattern.search(value or ""))
