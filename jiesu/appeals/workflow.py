@@ -352,6 +352,10 @@ def _begin(appeal, name: str, actor, expected_version, unit=None, check_permissi
     locked = _lock(appeal, expected_version)
     if check_permission:
         _check_permission(actor, transition, unit)
+    elif actor is None or permissions.scope_of(actor, transition.action) is None:
+        # The unit is settled later (from the actor's assignment), but a role that may never
+        # take this action is refused first: 403 for "not yours to do", not 409 "not now".
+        _check_permission(actor, transition)
     _check_state(locked, transition)
     return _Step(locked, transition, actor, timesource.now(), locked.status)
 

@@ -18,8 +18,10 @@ Which refusal comes first follows the code's order of checks, made explicit here
 
 * district transitions (`ROLE_FIRST`) check the actor's role in `_begin` before the state, so a
   wrong role gets `NotAllowed` even in a wrong state;
-* unit transitions (`STATE_FIRST`) check the state first and only then look for an active
-  assignment of the actor's unit, so every actor gets `InvalidTransition` in a wrong state.
+* unit transitions (`STATE_FIRST`) refuse a role that may never take the action first
+  (`NotAllowed`, issue 8: "not yours to do" before "not now"), then check the state, and only
+  then look for an active assignment of the actor's unit, so a handler of another unit gets
+  `InvalidTransition` in a wrong state.
 
 The appeals for all states are built once per module inside an outer transaction; every test
 runs in a savepoint of it (pytest-django's `db`), which is rolled back afterwards.
@@ -212,6 +214,12 @@ RESULT = {
 CASE_TRANSITIONS = list(MAY)  # `receive` starts an appeal and has a test of its own
 
 
+def role_may(actor, name) -> bool:
+    """Does the actor's role allow the transition anywhere (whatever the unit)? The handler of
+    another unit has the lead handler's role."""
+    return actor in MAY[name] or (actor == "other_handler" and "lead_handler" in MAY[name])
+
+
 def expected(state, name, actor):
     """OK or the error class the table predicts."""
     may = actor in MAY[name]
@@ -223,6 +231,8 @@ def expected(state, name, actor):
         if not state_admits:
             return InvalidTransition
     else:
+        if not role_may(actor, name):
+            return NotAllowed
         if not state_admits:
             return InvalidTransition
         if (state, name) in BLOCKED_FOR_EVERYONE:
