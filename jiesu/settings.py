@@ -28,6 +28,15 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         "Refusing to start in production mode (DEBUG=false) with the development SECRET_KEY. "
         "Set SECRET_KEY in the environment to a long random value."
     )
+if not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 10 or SECRET_KEY.startswith("django-insecure-")
+):
+    # Sessions, CSRF tokens, query-code hashes and tracking grants are only as strong as this.
+    raise ImproperlyConfigured(
+        "Refusing to start in production mode (DEBUG=false) with a weak SECRET_KEY: use at least "
+        "50 random characters, e.g. from `python3 -c 'import secrets; "
+        "print(secrets.token_urlsafe(64))'`."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -45,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     # Domain rooms, in dependency order (a room may import only from those above it).
     "jiesu.org",
     "jiesu.workdays",
@@ -68,7 +78,27 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: locks out an account or a client after repeated wrong passwords (ADR 0007).
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login brute-force protection (django-axes; ADR 0007): after AXES_FAILURE_LIMIT wrong passwords
+# for one account, or from one client address, further logins of that account or from that
+# address are refused for AXES_COOLOFF_TIME. Failures and lockouts are kept in the database (so
+# every process sees them) and logged; an administrator unlocks in the admin (访问尝试).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "jiesu.console.views.auth.lockout"
+AXES_CLIENT_IP_CALLABLE = "jiesu.clients.client_ip"
+AXES_VERBOSE = True
 
 ROOT_URLCONF = "jiesu.urls"
 
@@ -155,9 +185,18 @@ STORAGES = {
     },
 }
 
-# Cache: rate limits (API keys, public tracking) must be shared by every server process in
-# production: CACHE_URL=redis://127.0.0.1:6379/1 or dbcache://jiesu_cache (createcachetable).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Cache: rate limits (API keys, citizen form, public tracking) must be shared by every server
+# process. The embedded default is the database cache (the table is made by `bootstrap`, or
+# `manage.py createcachetable`); production: CACHE_URL=redis://127.0.0.1:6379/1 or
+# dbcache://jiesu_cache. A per-process cache (locmem, dummy) is refused with DEBUG=false.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://jiesu_cache")}
+PER_PROCESS_CACHES = ("LocMemCache", "DummyCache")
+if not DEBUG and CACHES["default"]["BACKEND"].endswith(PER_PROCESS_CACHES):
+    raise ImproperlyConfigured(
+        "Refusing to start in production mode (DEBUG=false) with a per-process cache "
+        f"({CACHES['default']['BACKEND']}): throttles and lockouts would not hold across "
+        "processes. Set CACHE_URL=redis://HOST:6379/1 (or dbcache://jiesu_cache)."
+    )
 if CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
     # The database cache restarts an entry's expiry on increment: keep lockouts long enough.
     CACHES["default"]["TIMEOUT"] = 900
@@ -205,6 +244,12 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS only: redirect plain HTTP and tell browsers to never use it again (HSTS).
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's health check over HTTP
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 LOGGING = {
     "version": 1,
@@ -257,6 +302,8 @@ JIESU_NOTIFY = {
     "TIMEOUT": env.float("JIESU_NOTIFY_TIMEOUT", default=10.0),
     "SITE_NAME": env.str("JIESU_SITE_NAME", default="接诉"),
     "TRACKING_URL": env.str("JIESU_TRACKING_URL", default=""),
+    # Reverse proxies in front of Jiesu that append to X-Forwarded-For (jiesu.clients).
+    "TRUSTED_PROXY_HOPS": env.int("JIESU_TRUSTED_PROXY_HOPS", default=0),
     "SMS": {
         "URL": env.str("JIESU_SMS_URL", default=""),
         "ACCESS_KEY_ID": env.str("JIESU_SMS_ACCESS_KEY_ID", default=""),

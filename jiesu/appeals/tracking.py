@@ -1,26 +1,45 @@
-"""Query codes for public tracking: given to the citizen once, stored only as a keyed hash."""
+"""Query codes for public tracking: given to the citizen once, stored only as a keyed hash.
 
+A code is 8 characters from a 31-letter alphabet: 31**8 ≈ 8.5e11 values. Under the tracking
+throttle (docs/adr/0007-guessing-and-lockouts.md) a guesser gets at most a few thousand tries a
+day per network, so the chance of hitting one appeal's code is below one in 10**8 a day.
+Codes issued before (6 characters) keep working: a code is compared through its hash, whatever
+its length. Citizens may type the code with spaces or a dash between the groups (ABCD-EFGH).
+"""
+
+import re
 import secrets
 
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 # No 0/O, 1/I/L: easy to read out over the phone.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-LENGTH = 6
+LENGTH = 8
+_SEPARATORS = re.compile(r"[\s\-]+")
 
 
 def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 
+def normalise(code: str) -> str:
+    return _SEPARATORS.sub("", (code or "").strip()).upper()
+
+
 def code_hash(number: str, code: str) -> str:
-    normalised = (code or "").strip().upper()
-    return salted_hmac("jiesu.appeals.query_code", f"{number}:{normalised}").hexdigest()
+    return salted_hmac("jiesu.appeals.query_code", f"{number}:{normalise(code)}").hexdigest()
 
 
-def check_code(appeal, code: str) -> bool:
-    """True when `code` is the appeal's query code or the last four digits of its phone."""
-    code = (code or "").strip()
+def is_last_four(code: str) -> bool:
+    code = normalise(code)
+    return len(code) == 4 and code.isdigit()
+
+
+def check_code(appeal, code: str, *, allow_last_four: bool = True) -> bool:
+    """True when `code` is the appeal's query code or (when allowed) the last four digits of
+    its phone. The caller throttles the guesser; the last four digits are only ever tried
+    together with the appeal's number."""
+    code = normalise(code)
     if not code:
         return False
     if appeal.query_code_hash and constant_time_compare(
@@ -29,8 +48,8 @@ def check_code(appeal, code: str) -> bool:
         return True
     phone = appeal.reporter_phone or ""
     return (
-        len(code) == 4
-        and code.isdigit()
+        allow_last_four
+        and is_last_four(code)
         and len(phone) >= 4
         and constant_time_compare(phone[-4:], code)
     )

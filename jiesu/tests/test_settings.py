@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_settings(tmp_path, **env):
     environment = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "CACHE_URL"}
     }
     environment.update({"JIESU_VAR_DIR": str(tmp_path), **env})
     return subprocess.run(
@@ -48,11 +50,76 @@ def test_production_refuses_the_development_secret(tmp_path):
     assert "development SECRET_KEY" in result.stderr
 
 
+STRONG_KEY = "kq3V8zR1tPw6Ly0mNb5Xc2Hd9Fg4Js7Ae-Uo_WiZlTrYpQsKvMx"
+
+
+@pytest.mark.parametrize(
+    "weak", ["abc", "x" * 50, "django-insecure-" + STRONG_KEY, STRONG_KEY[:40]]
+)
+def test_production_refuses_a_weak_secret(tmp_path, weak):
+    result = run_settings(tmp_path, DEBUG="false", SECRET_KEY=weak)
+    assert result.returncode != 0
+    assert "weak SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("cache", ["locmemcache://", "dummycache://"])
+def test_production_refuses_a_per_process_cache(tmp_path, cache):
+    result = run_settings(tmp_path, DEBUG="false", SECRET_KEY=STRONG_KEY, CACHE_URL=cache)
+    assert result.returncode != 0
+    assert "per-process cache" in result.stderr
+
+
+def test_the_embedded_cache_is_shared_by_processes(tmp_path):
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup();" + code],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "CACHE_URL"},
+            "JIESU_VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "jiesu.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_check_deploy_is_clean_with_the_documented_production_environment(tmp_path):
+    """docs/operations.md's production environment passes `manage.py check --deploy`."""
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "CACHE_URL"}
+    }
+    environment.update(
+        {
+            "JIESU_VAR_DIR": str(tmp_path),
+            "DEBUG": "false",
+            "SECRET_KEY": STRONG_KEY,
+            "ALLOWED_HOSTS": "jiesu.example.gov.cn",
+            "CSRF_TRUSTED_ORIGINS": "https://jiesu.example.gov.cn",
+            "CACHE_URL": "redis://127.0.0.1:6379/1",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "security." not in output and "axes." not in output
+
+
 def test_production_with_a_secret_and_postgres_url(tmp_path):
     result = run_settings(
         tmp_path,
         DEBUG="false",
-        SECRET_KEY="x" * 50,
+        SECRET_KEY=STRONG_KEY,
+        CACHE_URL="redis://127.0.0.1:6379/1",
         DATABASE_URL="postgres://jiesu@db.example:5432/jiesu",
     )
     assert result.returncode == 0, result.stderr

@@ -276,7 +276,7 @@ def test_query_code_is_given_once_and_stored_hashed(world):
 
     appeal = new_appeal(world)
     code = appeal.query_code
-    assert len(code) == 6 and code not in appeal.query_code_hash
+    assert len(code) == 8 and code not in appeal.query_code_hash
     stored = Appeal.objects.get(pk=appeal.pk)
     assert tracking.check_code(stored, code)
     assert tracking.check_code(stored, code.lower())

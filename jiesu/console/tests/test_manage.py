@@ -725,7 +725,8 @@ def test_deactivate_never_deletes(admin, world, at):
     assert UserRole.objects.filter(user=handler).exists()
     assert appeal.events.exists()
     other = Client()
-    assert not other.login(username="handler", password="x-Passw0rd!")
+    response = other.post("/console/login/", {"username": "handler", "password": "x-Passw0rd!"})
+    assert response.status_code == 200 and "_auth_user_id" not in other.session
 
 
 def test_a_removed_limit_can_be_replaced_in_the_same_save(admin, world):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -18,6 +19,13 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     next_page = "console:login"
+
+
+def lockout(request, original_response=None, credentials=None):
+    """The page shown (429) while django-axes keeps an account or a client locked out after
+    repeated wrong passwords, on the console's and the admin's sign-in alike."""
+    minutes = max(1, round(float(settings.AXES_COOLOFF_TIME) * 60))
+    return render(request, "console/lockout.html", {"cooloff_minutes": minutes}, status=429)
 
 
 def home(request):

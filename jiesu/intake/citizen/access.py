@@ -9,12 +9,17 @@
   last four digits), the session remembers a proof for that appeal. The proof is a keyed hash
   of the appeal's current code hash and phone, so each later request re-checks it: a changed
   code or phone ends the access. Grants expire.
-- Guessing is rate-limited per client address and per appeal number with the cache: after
-  N failed attempts in a window, every attempt is refused until the window ends.
+- Guessing is rate-limited per guesser, never per appeal (a lock on an appeal would let
+  anyone lock its citizen out): per client address and per network (IPv4 /24, IPv6 /64), in the
+  shared cache. After N failed attempts in a window, that client's (or network's) attempts are
+  refused until the window ends. The phone's last four digits are a small space (10**4): after
+  a few failures on one appeal number from anywhere, the last-four option is switched off for
+  that appeal for the window (the query code still works). See docs/adr/0007.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import time
 
@@ -22,6 +27,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.utils.crypto import constant_time_compare, salted_hmac
+
+from jiesu import clients
 
 FORM_SALT = "jiesu.intake.citizen.form"
 GRANTS_KEY = "jiesu_citizen_tracking"
@@ -117,46 +124,121 @@ def _window() -> int:
 def _limits() -> dict[str, int]:
     return {
         "ip": int(setting("TRACK_MAX_FAILURES_PER_IP", 20)),
-        "number": int(setting("TRACK_MAX_FAILURES_PER_NUMBER", 5)),
+        "network": int(setting("TRACK_MAX_FAILURES_PER_NETWORK", 100)),
     }
 
 
-def _keys(ip: str, number: str) -> dict[str, str]:
+def network_of(ip: str) -> str:
+    """The client's network: /24 for IPv4, /64 for IPv6 (one household or one provider's
+    customer), or the address itself when it cannot be parsed."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    prefix = 24 if address.version == 4 else 64
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def _keys(ip: str) -> dict[str, str]:
     return {
         "ip": f"jiesu:track-fail:ip:{ip}",
-        "number": f"jiesu:track-fail:number:{number.upper()}",
+        "network": f"jiesu:track-fail:net:{network_of(ip)}",
     }
+
+
+def _last_four_key(number: str) -> str:
+    return f"jiesu:track-fail:last4:{number.upper()}"
 
 
 def client_ip(request) -> str:
-    """The client's address. Behind a reverse proxy, set JIESU["TRUSTED_PROXY_HOPS"] to the
-    number of proxies that append to X-Forwarded-For."""
-    hops = int(setting("TRUSTED_PROXY_HOPS", 0))
-    if hops:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [p for p in forwarded if p]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return clients.client_ip(request)
 
 
-def locked_out(ip: str, number: str) -> bool:
+def locked_out(ip: str) -> bool:
+    """Has this client, or its network, used up its failed attempts for the window?"""
     limits = _limits()
-    return any((cache.get(key) or 0) >= limits[which] for which, key in _keys(ip, number).items())
+    return any((cache.get(key) or 0) >= limits[which] for which, key in _keys(ip).items())
 
 
-def record_failure(ip: str, number: str) -> None:
-    for key in _keys(ip, number).values():
-        # The window starts with the first failure and is not extended by later ones.
-        if not cache.add(key, 1, _window()):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, _window())
+def last_four_allowed(number: str) -> bool:
+    limit = int(setting("TRACK_MAX_LAST_FOUR_FAILURES_PER_NUMBER", 5))
+    return (cache.get(_last_four_key(number)) or 0) < limit
 
 
-def record_success(number: str) -> None:
-    cache.delete(_keys("", number)["number"])
+def _count(key: str) -> None:
+    # The window starts with the first failure and is not extended by later ones.
+    if not cache.add(key, 1, _window()):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, _window())
+
+
+def record_failure(ip: str, number: str, *, last_four: bool) -> None:
+    for key in _keys(ip).values():
+        _count(key)
+    if last_four:
+        _count(_last_four_key(number))
+
+
+# -- the 随手拍 form: throttles and upload caps ---------------------------------------------------
+
+
+def _over(key: str, limit: int, window: int) -> bool:
+    """Count one event under `key` in a fixed window; True once the count exceeds `limit`."""
+    if not cache.add(key, 1, window):
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, window)
+            count = 1
+    else:
+        count = 1
+    return count > limit
+
+
+def report_throttled(ip: str) -> int | None:
+    """Count one sending of the citizen form by this client (and its network). None when
+    within the limits, else the seconds to wait (for the message and Retry-After)."""
+    window = int(setting("CITIZEN_REPORT_WINDOW_SECONDS", 600))
+    bucket = int(time.time() // window)
+    limits = (
+        (f"jiesu:report:ip:{ip}:{bucket}", int(setting("CITIZEN_REPORTS_PER_CLIENT", 10))),
+        (
+            f"jiesu:report:net:{network_of(ip)}:{bucket}",
+            int(setting("CITIZEN_REPORTS_PER_NETWORK", 50)),
+        ),
+    )
+    over = [_over(key, limit, window + 60) for key, limit in limits]
+    if any(over):
+        return max(1, int((bucket + 1) * window - time.time()))
+    return None
+
+
+def uploads_allowed(ip: str, count: int) -> bool:
+    """May this client leave `count` more photos pending (uploaded, not yet filed)? Checked
+    per client per hour and against the total of pending uploads of every citizen."""
+    if count <= 0:
+        return True
+    from jiesu.appeals.models import Attachment
+
+    total = Attachment.objects.filter(
+        appeal__isnull=True, purpose=Attachment.Purpose.REPORT
+    ).count()
+    if total + count > int(setting("CITIZEN_MAX_PENDING_UPLOADS", 2000)):
+        return False
+    key = f"jiesu:report:uploads:{ip}:{int(time.time() // 3600)}"
+    limit = int(setting("CITIZEN_UPLOADS_PER_CLIENT_PER_HOUR", 40))
+    cache.add(key, 0, 3700)
+    try:
+        used = cache.incr(key, count)
+    except ValueError:
+        cache.add(key, count, 3700)
+        used = count
+    if used > limit:
+        cache.decr(key, count)
+        return False
+    return True
 
 
 # -- uploads kept between two tries of the form ------------------------------------------------

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jiesu.appeals import attachments, tracking, workflow
 from jiesu.appeals.errors import InvalidInput, WorkflowError
 from jiesu.appeals.models import Appeal, Attachment
-from jiesu.intake import services
+from jiesu.intake import channels, services
 from jiesu.intake.citizen import access
 from jiesu.intake.citizen.forms import RatingForm, ReportForm, TrackForm
 from jiesu.intake.citizen.progress import followed, progress
@@ -193,6 +193,24 @@ def report(request):
             channel,
         )
 
+    ip = access.client_ip(request)
+    wait = access.report_throttled(ip) or channels.check_rate(channel, bucket="citizen-form")
+    if wait:
+        # Nothing of this sending is kept: its photos were never stored.
+        form = ReportForm(request.POST, max_photos=channel.max_attachments)
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "Too many reports were sent from here in a short time. Please wait "
+                "%(minutes)d minutes and send it again."
+            )
+            % {"minutes": max(1, (wait + 59) // 60)},
+        )
+        response = _report_page(request, form, channel, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+
     token = request.POST.get("form_token", "")
     key = access.form_key(token)
     if key is None:
@@ -222,13 +240,21 @@ def report(request):
         attachments.discard(attachment)
     pending = [a for a in pending if a.pk in keep]
     photo_errors = []
-    for upload in request.FILES.getlist("photos"):
-        if len(pending) >= channel.max_attachments:
-            photo_errors.append(
-                _("At most %(n)d photos can be sent; the rest were left out.")
-                % {"n": channel.max_attachments}
-            )
-            break
+    uploads = request.FILES.getlist("photos")
+    room = max(0, channel.max_attachments - len(pending))
+    if len(uploads) > room:
+        photo_errors.append(
+            _("At most %(n)d photos can be sent; the rest were left out.")
+            % {"n": channel.max_attachments}
+        )
+        uploads = uploads[:room]
+    if uploads and not access.uploads_allowed(ip, len(uploads)):
+        # Caps per client and in total: anonymous photos must not fill the disk.
+        photo_errors.append(
+            _("Too many photos are waiting to be sent from here. Please try again later.")
+        )
+        uploads = []
+    for upload in uploads:
         try:
             pending.append(
                 attachments.store_upload(upload, purpose=Attachment.Purpose.REPORT, channel=channel)
@@ -360,7 +386,7 @@ def track(request):
         if form.is_valid():
             number, code = form.cleaned_data["number"], form.cleaned_data["code"]
             ip = access.client_ip(request)
-            if access.locked_out(ip, number):
+            if access.locked_out(ip):
                 minutes = max(1, access._window() // 60)
                 form.add_error(
                     None,
@@ -373,11 +399,13 @@ def track(request):
                 status = 429
             else:
                 appeal = Appeal.objects.filter(number=number).first()
-                if appeal is not None and tracking.check_code(appeal, code):
-                    access.record_success(number)
+                allow_last_four = access.last_four_allowed(number)
+                if appeal is not None and tracking.check_code(
+                    appeal, code, allow_last_four=allow_last_four
+                ):
                     access.grant(request.session, appeal)
                     return redirect("citizen:track-detail", number=appeal.number)
-                access.record_failure(ip, number)
+                access.record_failure(ip, number, last_four=tracking.is_last_four(code))
                 form.add_error(
                     None,
                     _("The number and the code do not match. Please check them and try again."),

@@ -42,7 +42,7 @@ def test_submit_json_with_api_key(wechat):
     data = response.json()
     assert data["status"] == "received"
     assert data["created"] is True
-    assert len(data["query_code"]) == 6
+    assert len(data["query_code"]) == 8
     assert data["links"]["self"].endswith(f"/api/v1/appeals/{data['number']}/")
     assert response["Location"] == data["links"]["self"]
     appeal = Appeal.objects.get(number=data["number"])

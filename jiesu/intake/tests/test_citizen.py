@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -396,24 +397,69 @@ def test_detail_without_the_code_goes_to_the_form(client, filed):
     assert f'value="{appeal.number}"'.encode() in form.content
 
 
-def test_rate_limit_per_number(client, filed, settings):
-    settings.JIESU = {**settings.JIESU, "TRACK_MAX_FAILURES_PER_NUMBER": 3}
+def test_nobody_can_lock_a_citizen_out_of_their_appeal(client, filed):
+    """Guessers are throttled, never the appeal (issue 8, item 5): many wrong codes against
+    one number, from many networks, leave the citizen's own code working."""
     appeal, code = filed
-    for _ in range(3):
-        assert track(client, appeal.number, "WRONG1").status_code == 400
-    # Locked: even the right code is refused now, from any address.
-    response = track(client, appeal.number, code)
-    assert response.status_code == 429
-    assert b"Too many attempts" in response.content and b"15 minutes" in response.content
-    other = client.post(
+    for i in range(40):
+        wrong = client.post(
+            reverse("citizen:track"),
+            {"number": appeal.number, "code": "WRONG123"},
+            REMOTE_ADDR=f"10.{i}.0.1",
+        )
+        assert wrong.status_code == 400
+    assert track(client, appeal.number, code).status_code == 302
+
+
+def test_last_four_digits_stop_working_for_an_appeal_under_attack(client, filed, settings):
+    """The phone's last four digits are only 10**4 values: after a few wrong four-digit tries
+    on one appeal (from anywhere) only the query code opens it until the window ends."""
+    settings.JIESU = {**settings.JIESU, "TRACK_MAX_LAST_FOUR_FAILURES_PER_NUMBER": 3}
+    appeal, code = filed
+    last_four = appeal.reporter_phone[-4:]
+    wrong = "0000" if last_four != "0000" else "1111"
+    for i in range(3):
+        response = client.post(
+            reverse("citizen:track"),
+            {"number": appeal.number, "code": wrong},
+            REMOTE_ADDR=f"10.{i}.0.1",
+        )
+        assert response.status_code == 400
+    other = Client(REMOTE_ADDR="172.16.0.9")
+    assert track(other, appeal.number, last_four).status_code == 400
+    assert track(other, appeal.number, code).status_code == 302
+    cache.clear()  # the window has passed
+    assert track(Client(), appeal.number, last_four).status_code == 302
+
+
+def test_rate_limit_per_network(client, filed, settings):
+    settings.JIESU = {**settings.JIESU, "TRACK_MAX_FAILURES_PER_NETWORK": 5}
+    appeal, code = filed
+    for i in range(5):
+        response = client.post(
+            reverse("citizen:track"),
+            {"number": f"PS2026000000000{i}", "code": "AAAAAAAA"},
+            REMOTE_ADDR=f"192.0.2.{i + 1}",
+        )
+        assert response.status_code == 400
+    # Another address of the same /24 is refused; another network is not.
+    same_net = client.post(
+        reverse("citizen:track"), {"number": appeal.number, "code": code}, REMOTE_ADDR="192.0.2.200"
+    )
+    assert same_net.status_code == 429
+    assert b"Too many attempts" in same_net.content
+    elsewhere = client.post(
         reverse("citizen:track"),
         {"number": appeal.number, "code": code},
-        REMOTE_ADDR="10.9.9.9",
+        REMOTE_ADDR="198.51.100.7",
     )
-    assert other.status_code == 429
-    # When the window has passed (the cache entry expired), the right code works again.
-    cache.clear()
-    assert track(client, appeal.number, code).status_code == 302
+    assert elsewhere.status_code == 302
+
+
+def test_codes_are_long_and_may_be_typed_in_groups(client, filed):
+    appeal, code = filed
+    assert len(code) == 8
+    assert track(client, appeal.number, f"{code[:4].lower()}-{code[4:]}").status_code == 302
 
 
 def test_rate_limit_per_address(client, filed, settings):
@@ -430,7 +476,7 @@ def test_rate_limit_per_address(client, filed, settings):
 
 
 def test_successful_tracking_does_not_count_as_failure(client, filed, settings):
-    settings.JIESU = {**settings.JIESU, "TRACK_MAX_FAILURES_PER_NUMBER": 2}
+    settings.JIESU = {**settings.JIESU, "TRACK_MAX_FAILURES_PER_IP": 2}
     appeal, code = filed
     for _ in range(5):
         assert track(client, appeal.number, code).status_code == 302
@@ -607,3 +653,57 @@ def test_own_photo_thumbnail_only_with_the_session(client, world, filed):
     other = workflow.receive(channel="web", title="t", description="d", reporter_phone="1")
     Attachment.objects.filter(pk=attachment.pk).update(appeal=other)
     assert client.get(url).status_code == 404
+
+
+# -- throttling the 随手拍 form (issue 8, item 2) ------------------------------------------------
+
+
+def test_one_client_cannot_flood_the_form(client, world, settings):
+    settings.JIESU = {**settings.JIESU, "CITIZEN_REPORTS_PER_CLIENT": 3}
+    for i in range(3):
+        response = submit(client, form_data(client, description=f"第{i}处垃圾堆了三天没人清理。"))
+        assert response.status_code == 302
+    refused = submit(
+        client, form_data(client, description="第四处垃圾堆了三天没人清理。"), photos=[photo()]
+    )
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert b"Too many reports" in refused.content
+    assert Appeal.objects.count() == 3
+    # The refused sending kept nothing: no photo waits on the disk.
+    assert not Attachment.objects.filter(appeal__isnull=True).exists()
+    # Another client is not affected.
+    other = Client(REMOTE_ADDR="198.51.100.3")
+    assert submit(other, form_data(other)).status_code == 302
+
+
+def test_a_network_cannot_flood_the_form(client, world, settings):
+    settings.JIESU = {**settings.JIESU, "CITIZEN_REPORTS_PER_NETWORK": 2}
+    for i in range(2):
+        sender = Client(REMOTE_ADDR=f"192.0.2.{i + 10}")
+        assert submit(sender, form_data(sender)).status_code == 302
+    third = Client(REMOTE_ADDR="192.0.2.99")
+    assert submit(third, form_data(third)).status_code == 429
+
+
+def test_pending_photos_are_capped_per_client(client, world, settings):
+    settings.JIESU = {**settings.JIESU, "CITIZEN_UPLOADS_PER_CLIENT_PER_HOUR": 2}
+    # A form refused for another reason keeps its photos for the next try: up to the cap.
+    first = submit(
+        client, form_data(client, description=""), photos=[photo("a.jpg"), photo("b.jpg")]
+    )
+    assert first.status_code == 400
+    assert Attachment.objects.filter(appeal__isnull=True).count() == 2
+    second = submit(client, form_data(client, description=""), photos=[photo("c.jpg")])
+    assert second.status_code == 400
+    assert b"Too many photos" in second.content
+    assert Attachment.objects.filter(appeal__isnull=True).count() == 2
+
+
+def test_pending_photos_are_capped_in_total(client, world, settings):
+    settings.JIESU = {**settings.JIESU, "CITIZEN_MAX_PENDING_UPLOADS": 1}
+    submit(client, form_data(client, description=""), photos=[photo("a.jpg")])
+    other = Client(REMOTE_ADDR="198.51.100.4")
+    response = submit(other, form_data(other, description=""), photos=[photo("b.jpg")])
+    assert b"Too many photos" in response.content
+    assert Attachment.objects.filter(appeal__isnull=True).count() == 1

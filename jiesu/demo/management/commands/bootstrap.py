@@ -4,7 +4,10 @@ from django.db import connection
 
 
 class Command(BaseCommand):
-    help = "Migrate the database; with --demo, load the demo data when the database is new."
+    help = (
+        "Migrate the database and create the cache table (when the cache is the database's); "
+        "with --demo, load the demo data when the database is new."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -14,6 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args, demo=False, **options):
         is_new = "django_migrations" not in connection.introspection.table_names()
         call_command("migrate", interactive=False, verbosity=options["verbosity"])
+        # The embedded cache (throttles, lockouts) is a table; a no-op for Redis.
+        call_command("createcachetable", verbosity=options["verbosity"])
         if demo and is_new:
             self.stdout.write("New database: loading the demo data (seed_demo).")
             call_command("seed_demo", verbosity=options["verbosity"])

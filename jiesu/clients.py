@@ -1,0 +1,18 @@
+"""Who is calling, as far as the network tells: the client's address, for throttles and
+lockouts (tracking, the citizen form, login). Behind a reverse proxy, set
+JIESU["TRUSTED_PROXY_HOPS"] (env JIESU_TRUSTED_PROXY_HOPS) to the number of proxies that append
+to X-Forwarded-For; never trust the header without it (a client could name any address)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+
+def client_ip(request) -> str:
+    hops = int(getattr(settings, "JIESU", {}).get("TRUSTED_PROXY_HOPS", 0))
+    if hops:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
