@@ -25,3 +25,17 @@ UNSAFE_SINGLE_LINE = re.compile(f"[{_NOT_TEXT}\t\n\r]")
 def unsafe(value: str, *, multiline: bool = True) -> bool:
     pattern = UNSAFE_MULTILINE if multiline else UNSAFE_SINGLE_LINE
     return bool(pattern.search(value or ""))
+
+
+def form_body_is_utf8(raw: bytes) -> bool:
+    """Is an application/x-www-form-urlencoded body valid UTF-8, raw and once percent-decoded?
+    (Django would decode a body that is not as Latin-1, and invalid percent-escapes as U+FFFD:
+    mojibake stored as if the citizen had written it.)"""
+    from urllib.parse import unquote_to_bytes
+
+    try:
+        raw.decode("utf-8")
+        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

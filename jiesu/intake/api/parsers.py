@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+from jiesu import textcheck
+
 # Deeper than any body the API accepts; checked before decoding, so the decoder never recurses.
 MAX_DEPTH = 32
 
@@ -37,6 +39,17 @@ def _too_deep(text: bytes, limit: int = MAX_DEPTH) -> bool:
         elif byte in (0x5D, 0x7D):  # ] }
             depth -= 1
     return False
+
+
+class FormParser(parsers.FormParser):
+    """A url-encoded form that is not UTF-8 is a 400 (REST framework would decode it as
+    Latin-1)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        if not textcheck.form_body_is_utf8(raw):
+            raise ParseError(_("The form was not sent as UTF-8 text."))
+        return super().parse(BytesIO(raw), media_type, parser_context)
 
 
 class JsonParser(parsers.JSONParser):

@@ -19,7 +19,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import status as http_status
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -31,7 +31,7 @@ from jiesu.appeals.models import Appeal, Assignment, Attachment
 from jiesu.intake import services
 from jiesu.intake.api import actions
 from jiesu.intake.api import schema as _schema  # noqa: F401  (registers the auth schemes)
-from jiesu.intake.api.parsers import JsonParser
+from jiesu.intake.api.parsers import FormParser, JsonParser
 from jiesu.intake.api.serializers import (
     AppealDetailSerializer,
     AppealFilterSerializer,

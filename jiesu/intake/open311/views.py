@@ -200,6 +200,10 @@ def service_definition(request, code, fmt):
 @endpoint("GET", "POST")
 def requests_view(request, fmt):
     if request.method == "POST":
+        if request.content_type == "application/x-www-form-urlencoded" and (
+            not textcheck.form_body_is_utf8(request.body)
+        ):
+            raise BadRequest(_("The form was not sent as UTF-8 text."))
         return create_request(request, fmt)
     return list_requests(request, fmt)
 

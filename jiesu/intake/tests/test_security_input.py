@@ -239,3 +239,47 @@ def test_ordinary_chinese_and_emoji_text_is_accepted(api):
         api.post(LIST_URL, body(title=text[:40], description=text), format="json").status_code
         == 201
     )
+
+
+# -- form bodies that are not UTF-8 (issue 8, item 11) ---------------------------------------
+
+LATIN1_BODY = "title=Caf\xe9&description=垃圾".encode("latin-1", errors="ignore")
+BAD_ESCAPES = b"title=%E5%9E&description=%FF%FE"
+
+
+@pytest.mark.parametrize("raw", [LATIN1_BODY, BAD_ESCAPES], ids=["raw latin-1", "bad escapes"])
+def test_the_api_refuses_a_non_utf8_form(api, raw):
+    response = api.generic("POST", LIST_URL, raw, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_request"
+    assert Appeal.objects.count() == 0
+
+
+@pytest.mark.parametrize("raw", [LATIN1_BODY, BAD_ESCAPES], ids=["raw latin-1", "bad escapes"])
+def test_open311_refuses_a_non_utf8_form(o311, raw):
+    response = o311.api.client.generic(
+        "POST",
+        f"/open311/v2/requests.json?api_key={o311.key}",
+        raw,
+        content_type="application/x-www-form-urlencoded",
+    )
+    descriptions = check_errors(response, "json", 400)
+    assert any("UTF-8" in d for d in descriptions)
+    assert Appeal.objects.count() == 0
+
+
+@pytest.mark.parametrize("path", ["/report/", "/track/", "/console/login/"])
+def test_pages_refuse_a_non_utf8_form(client, db, path):
+    response = client.generic(
+        "POST", path, BAD_ESCAPES, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert Appeal.objects.count() == 0
+
+
+def test_utf8_forms_pass():
+    from jiesu.textcheck import form_body_is_utf8
+
+    assert form_body_is_utf8("title=垃圾&x=%E5%9E%83%E5%9C%BE+a".encode())
+    assert not form_body_is_utf8(BAD_ESCAPES)
+    assert not form_body_is_utf8(b"a=\xe9")
