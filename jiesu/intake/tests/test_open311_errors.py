@@ -142,13 +142,16 @@ def test_json_body_instead_of_a_form_is_400(o311, client):
     assert stored() == (0, 0, 0)
 
 
-def test_invalid_utf8_does_not_break_anything(o311, client):
+def test_invalid_utf8_is_refused_with_a_wellformed_error(o311, client):
+    """Not stored as replacement characters (issue 8): a 400 in the spec's error document."""
+    before = stored()
     body = f"api_key={o311.key}&service_code=0101001&address_string=%FF%FE&description=%C3%28"
     response = client.post(
         "/open311/v2/requests.xml", body, content_type="application/x-www-form-urlencoded"
     )
-    assert response.status_code == 201
+    assert response.status_code == 400
     ET.fromstring(response.content)
+    assert stored() == before
 
 
 # -- reading ---------------------------------------------------------------------------------
