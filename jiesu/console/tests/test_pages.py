@@ -159,3 +159,32 @@ def test_appeal_page_names_the_channel(login, world):
     appeal = new_appeal(world)
     page = login("intake").get(f"/console/appeals/{appeal.number}/").content.decode()
     assert "12345热线" in page
+
+
+def test_leader_desk_opens_on_first_tab_with_work(login, world):
+    """Issue 9 defect 7: the leader's desk opened on 待签收 (0) while 待我审批 had work."""
+    from jiesu.appeals import workflow
+
+    world.urban.requires_leader_approval = True
+    world.urban.save()
+    appeal = in_progress(world)
+    workflow.complete(appeal, world.u("handler"), result="已处理", evidence="照片")
+    page = login("leader").get("/console/unit/").content.decode()
+    assert 'aria-current="page"' in page
+    current = page.split('class="tabs"')[1].split('aria-current="page"')[1][:200]
+    assert "待我审批" in current
+    assert appeal.number in page
+
+
+def test_desk_without_work_opens_on_first_tab(login, world):
+    page = login("handler").get("/console/unit/").content.decode()
+    assert "待签收" in page.split('class="tabs"')[1].split('aria-current="page"')[1][:200]
+
+
+def test_analyst_is_not_told_it_has_no_role(login):
+    """Issue 9 defect 7: the analyst's page claimed the account had no role."""
+    response = login("analyst").get("/console/no-role/")
+    page = response.content.decode()
+    assert "没有办件角色" not in page and "no case-handling role" not in page
+    assert "分析" in page  # names the role
+    assert "查看统计" in page  # and what it allows

@@ -43,9 +43,13 @@ def _render(request, key, tabs, current, queryset, extra=None):
 
 
 def _tab(request, tabs):
+    """The tab asked for; without one, the first tab that has work (else the first tab)."""
     keys = [t[0] for t in tabs]
     current = request.GET.get("tab")
-    return current if current in keys else keys[0]
+    if current in keys:
+        return current
+    busy = [t[0] for t in tabs if len(t) > 2 and t[2] not in (0, "0")]
+    return busy[0] if busy else keys[0]
 
 
 TAB_COUNT_CAP = 999
@@ -145,6 +149,11 @@ def unit(request):
     ]
     if permissions.units_in_scope(user, Action.APPROVE_UNIT_COMPLETION).exists():
         tabs.insert(2, ("approval", _("Awaiting my approval")))
+        # For a leader, a completion awaiting approval is work in the approval tab, not
+        # "in progress" (otherwise the desk would open there instead of on the approval).
+        querysets["in_progress"] = querysets["in_progress"].exclude(
+            pk__in=mine.filter(state=Assignment.State.AWAITING_APPROVAL).values("appeal_id")
+        )
     tabs = _counted(tabs, querysets)
     current = _tab(request, tabs)
     return _render(request, "unit", tabs, current, querysets[current])
