@@ -5,8 +5,10 @@ passed straight through, and the workflow's own field errors land next to the sa
 """
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from jiesu.appeals import workflow
 from jiesu.appeals.models import Appeal, Attachment, SupervisionNotice
 from jiesu.catalog import services as catalog_services
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
@@ -168,8 +170,18 @@ class ApproveReturnForm(ActionForm):
 
 
 class RequestExtensionForm(ActionForm):
-    working_days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=15)
+    working_days = forms.IntegerField(label=_("Working days"), min_value=1)
     reason = reason_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The limit comes from the rule the workflow enforces, and the form says it up front.
+        limit = workflow.max_extension_days()
+        field = self.fields["working_days"]
+        field.max_value = limit
+        field.widget.attrs["max"] = limit
+        field.validators.append(MaxValueValidator(limit))
+        field.help_text = _("At most %(max)d working days per extension.") % {"max": limit}
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):

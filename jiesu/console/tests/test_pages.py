@@ -188,3 +188,44 @@ def test_analyst_is_not_told_it_has_no_role(login):
     assert "没有办件角色" not in page and "no case-handling role" not in page
     assert "分析" in page  # names the role
     assert "查看统计" in page  # and what it allows
+
+
+def test_extension_form_states_its_limit_from_the_rule(login, world, settings):
+    """Issue 9 defect 9: the 延期 form hid its limit until the browser's bubble."""
+    appeal = in_progress(world)
+    page = login("handler").get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert "每次延期最多 15 个工作日" in page
+    assert 'max="15"' in page
+    settings.JIESU = {**settings.JIESU, "MAX_EXTENSION_DAYS": 10}
+    page = login("handler").get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert "每次延期最多 10 个工作日" in page and 'max="10"' in page
+    response = login("handler").post(
+        f"/console/appeals/{appeal.number}/act/request_extension/",
+        {"working_days": "12", "reason": "需协调", "expected_version": appeal.version},
+    )
+    assert "10" in response.content.decode()
+    from jiesu.appeals.models import UnitRequest
+
+    assert response.status_code == 400
+    assert not UnitRequest.objects.filter(appeal=appeal).exists()
+
+
+def test_visit_list_shows_deadlines_as_the_appeal_page_does(login, world):
+    """Issue 9 defect 9: the 回访 list read "12-08 03:24" like a clock time."""
+    from django.utils import timezone
+
+    from jiesu.appeals.models import Clock
+    from jiesu.appeals.tests.conftest import visiting
+
+    appeal = visiting(world)
+    clock = Clock.objects.filter(appeal=appeal, stopped_at__isnull=True).order_by("due_at").first()
+    page = login("visitor").get("/console/visits/").content.decode()
+    assert timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M") in page
+
+
+def test_evidence_text_on_the_appeal_page(login, world):
+    from jiesu.appeals.tests.conftest import completed
+
+    appeal = completed(world)
+    page = login("supervisor").get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert "现场照片两张" in page and "已清理完毕" in page
