@@ -10,7 +10,7 @@ from jiesu.console.tests.browser import PHONE, page_width, shot
 from jiesu.console.tests.test_browser_journeys import demo, pytestmark, staff  # noqa: F401
 
 
-def test_unit_desk_and_appeal_page_fit_a_phone(staff, demo):
+def test_unit_desk_and_appeal_page_fit_a_phone(staff, demo):  # noqa: F811 (the imported fixtures)
     """Defect 8: at 390 px the unit desk table was 519 px wide."""
     demo.background()
     appeal = demo.in_progress(title="绿地里堆满了落叶和垃圾，需要尽快清理")
@@ -35,7 +35,7 @@ def test_unit_desk_and_appeal_page_fit_a_phone(staff, demo):
         assert page_width(handler) <= PHONE["width"], desk
 
 
-def test_question_mark_lists_the_shortcuts(staff, demo):
+def test_question_mark_lists_the_shortcuts(staff, demo):  # noqa: F811 (the imported fixtures)
     """Defect 9: console.js promised that "?" lists the shortcuts, but nothing did."""
     appeal = demo.in_progress()
     handler = staff.login("handler")
@@ -58,7 +58,7 @@ def test_question_mark_lists_the_shortcuts(staff, demo):
     dialog.wait_for(state="detached")
 
 
-def test_handler_evidence_text_is_shown(staff, demo):
+def test_handler_evidence_text_is_shown(staff, demo):  # noqa: F811 (the imported fixtures)
     """Defect 9: the handler's 佐证 text was never displayed."""
     appeal = demo.in_progress()
     workflow.complete(
