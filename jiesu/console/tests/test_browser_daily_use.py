@@ -72,3 +72,82 @@ def test_handler_evidence_text_is_shown(staff, demo):  # noqa: F811 (the importe
     evidence = supervisor.locator("[data-testid=evidence-text]")
     assert evidence.inner_text() == "清理前后照片各两张，保洁记录一份"
     assert "已清理绿地垃圾" in supervisor.inner_text("[data-testid=unit-result]")
+
+
+def test_category_search_picks_only_an_unambiguous_match(staff, demo):  # noqa: F811 (fixtures)
+    """Defect 4: "路灯" + Enter silently picked 路灯杆、街边建筑等乱张贴 (street cleaning)."""
+    from jiesu.catalog.models import Category
+
+    lamp = Category.objects.get(level=3, active=True, name="路灯")  # 公用部件 › 路灯
+    lights = Category.objects.filter(level=3, active=True, name__contains="灯光")
+    assert lights.count() > 1
+    intake = staff.login("intake")
+    intake.goto("/console/intake/new/")
+    # Ambiguous: Enter picks nothing and says how many match.
+    intake.fill("#category-filter", "灯光")
+    intake.press("#category-filter", "Enter")
+    assert intake.input_value("#id_category") == ""
+    status = intake.inner_text("[data-testid=picker-status]")
+    assert f"{lights.count()} 个匹配" in status and "未选择" in status
+    # "路灯": the exact name is the best match, listed first; Enter picks it and says so
+    # (not 路灯杆、街边建筑等乱张贴, a street-cleaning category that merely contains the word).
+    intake.fill("#category-filter", "路灯")
+    first = intake.locator(".picker-results li").first.inner_text()
+    assert first.endswith("路灯 (" + lamp.code + ")"), first
+    shot(intake, "console-category-search")
+    intake.press("#category-filter", "Enter")
+    assert intake.input_value("#id_category") == str(lamp.pk)
+    status = intake.inner_text("[data-testid=picker-status]")
+    assert status.startswith("已选：") and lamp.parent.name in status
+    # An exact name is unambiguous: Enter picks it and says so.
+    intake.fill("#category-filter", demo.leaf.name)
+    intake.press("#category-filter", "Enter")
+    assert intake.input_value("#id_category") == str(demo.leaf.pk)
+    assert "已选：" in intake.inner_text("[data-testid=picker-status]")
+    assert demo.leaf.name in intake.inner_text("[data-testid=picker-status]")
+
+
+def test_register_form_searches_categories_and_dispatch_picks_assisting_units(staff, demo):  # noqa: F811
+    """Defect 4: the 立案 form was a plain 351-option select; assisting units needed Ctrl-click."""
+    from jiesu.appeals.models import Assignment
+
+    appeal = workflow.receive(
+        channel="hotline",
+        title="路边绿地垃圾",
+        description="路边绿地垃圾无人清理。",
+        reporter_name="李女士",
+        reporter_phone="13800005678",
+        address="坪山街道六联社区",
+        actor=demo.u("intake"),
+    )
+    intake = staff.login("intake")
+    intake.goto(f"/console/appeals/{appeal.number}/")
+    details = intake.locator("details#action-register")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    search = details.locator("input[type=search]")
+    search.fill(demo.leaf.name)
+    search.press("Enter")
+    assert details.locator("select[name=category]").input_value() == str(demo.leaf.pk)
+    assert "已选：" in details.locator("[data-testid=picker-status]").inner_text()
+    details.locator("select[name=appeal_type]").select_option(str(demo.complaint.pk))
+    details.locator("select[name=grade]").select_option(str(demo.grade_c.pk))
+    with intake.expect_navigation():
+        intake.click("[data-testid=submit-register]")
+    appeal.refresh_from_db()
+    assert appeal.category_id == demo.leaf.pk
+
+    dispatcher = staff.login("dispatcher")
+    dispatcher.goto(f"/console/appeals/{appeal.number}/")
+    details = dispatcher.locator("details#action-dispatch")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    assert details.locator("select[name=assisting_units]").is_hidden()
+    details.locator(".picker.multi input[type=search]").fill(str(demo.subdistrict))
+    details.locator(".picker-options li:not([hidden]) input[type=checkbox]").first.check()
+    assert str(demo.subdistrict) in details.locator("[data-testid=picker-chosen]").inner_text()
+    shot(dispatcher, "console-dispatch-assisting-picker")
+    with dispatcher.expect_navigation():
+        dispatcher.click("[data-testid=submit-dispatch]")
+    assisting = Assignment.objects.filter(appeal=appeal, role=Assignment.Role.ASSIST)
+    assert demo.subdistrict.pk in set(assisting.values_list("unit_id", flat=True))
