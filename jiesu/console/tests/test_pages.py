@@ -229,3 +229,14 @@ def test_evidence_text_on_the_appeal_page(login, world):
     appeal = completed(world)
     page = login("supervisor").get(f"/console/appeals/{appeal.number}/").content.decode()
     assert "现场照片两张" in page and "已清理完毕" in page
+
+
+def test_polling_refreshes_the_tab_counts(login, world):
+    """The 30 s refresh of a desk's list also brings the tab counts (an out-of-band swap)."""
+    client = login("handler")
+    before = client.get("/console/unit/", headers={"HX-Request": "true"}).content.decode()
+    assert 'id="desk-tabs"' in before and 'hx-swap-oob="true"' in before
+    dispatched(world)
+    after = client.get("/console/unit/?tab=to_sign", headers={"HX-Request": "true"})
+    tabs = after.content.decode().split('id="desk-tabs"')[1]
+    assert '待签收 <span class="count">1</span>' in tabs
