@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from jiesu.appeals import timesource
 from jiesu.appeals.models import Appeal, Assignment, Clock, SupervisionNotice, UnitRequest
 from jiesu.appeals.states import FINAL_STATES, Status
+from jiesu.console import desk_filters
 from jiesu.console.lists import paginate
 from jiesu.console.navigation import DESKS
 from jiesu.console.paging import capped_count
@@ -24,7 +25,12 @@ def _desk(request, key):
 
 
 def _render(request, key, tabs, current, queryset, extra=None):
+    queryset, filter_form, sort = desk_filters.apply(queryset, request.GET, timesource.now())
     page, items = paginate(request, queryset)
+    filter_qs = desk_filters.filter_query(request.GET)
+    names = desk_filters.channel_names()
+    for row in items:
+        row["channel"] = names.get(row["appeal"].channel, row["appeal"].channel)
     context = {
         "active_desk": key,
         "desk": _desk(request, key),
@@ -32,6 +38,10 @@ def _render(request, key, tabs, current, queryset, extra=None):
         "current_tab": current,
         "page": page,
         "rows": items,
+        "filter_form": filter_form,
+        "filter_qs": filter_qs,
+        "sort_links": desk_filters.sort_links(request.GET, sort),
+        "page_query": f"tab={current}&{filter_qs}" if filter_qs else "",
         **(extra or {}),
     }
     template = (
