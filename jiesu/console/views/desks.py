@@ -14,6 +14,7 @@ from jiesu.console.lists import paginate
 from jiesu.console.navigation import DESKS
 from jiesu.console.paging import capped_count
 from jiesu.org import permissions
+from jiesu.org.models import Unit
 from jiesu.org.permissions import Action
 
 
@@ -42,6 +43,7 @@ def _render(request, key, tabs, current, queryset, extra=None):
         "filter_qs": filter_qs,
         "sort_links": desk_filters.sort_links(request.GET, sort),
         "page_query": f"tab={current}&{filter_qs}" if filter_qs else "",
+        "bulk": _bulk(request.user, key, current),
         **(extra or {}),
     }
     template = (
@@ -50,6 +52,17 @@ def _render(request, key, tabs, current, queryset, extra=None):
         else "console/desks/desk.html"
     )
     return render(request, template, context)
+
+
+def _bulk(user, desk, tab):
+    """The bulk action this list offers (where the permission table allows it), or None."""
+    from jiesu.console.views.bulk import may_bulk
+
+    name = {("dispatch", "registered"): "dispatch", ("unit", "to_sign"): "sign"}.get((desk, tab))
+    if name is None or not may_bulk(user, name):
+        return None
+    units = Unit.objects.filter(active=True).order_by("path") if name == "dispatch" else None
+    return {"name": name, "units": units}
 
 
 def _tab(request, tabs):

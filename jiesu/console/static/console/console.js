@@ -74,3 +74,12 @@
     }
   });
 })();
+
+// A list with selected appeals (for a bulk action) does not refresh itself: the 30 s poll
+// would replace the table and lose the selection.
+document.addEventListener("htmx:beforeRequest", function (event) {
+  var el = event.detail && event.detail.elt;
+  if (el && el.id === "appeal-list" && el.querySelector("input[name=numbers]:checked")) {
+    event.preventDefault();
+  }
+});
