@@ -151,3 +151,27 @@ def test_register_form_searches_categories_and_dispatch_picks_assisting_units(st
         dispatcher.click("[data-testid=submit-dispatch]")
     assisting = Assignment.objects.filter(appeal=appeal, role=Assignment.Role.ASSIST)
     assert demo.subdistrict.pk in set(assisting.values_list("unit_id", flat=True))
+
+
+def test_every_demo_account_on_a_phone(staff, demo):  # noqa: F811 (fixtures)
+    """Every demo account signs in at 390 px: its first page fits the phone (no horizontal
+    scrolling), and the analyst is not told that it has no role (defect 7)."""
+    from jiesu.demo.seeding import ACCOUNTS
+
+    demo.background()
+    for account in ACCOUNTS:
+        if account.username == "analyst":
+            staff.allow(403, "/console/no-role/")
+        page = staff.login(account.username, viewport=PHONE)
+        assert page_width(page) <= PHONE["width"], (account.username, page.url)
+        if account.username == "analyst":
+            text = page.inner_text("main")
+            assert "分析员" in text and "查看统计" in text
+            assert "没有办件角色" not in text
+            shot(page, "console-analyst-phone")
+        # The appeal page of the first appeal on the list fits too.
+        link = page.locator("#appeal-list tbody a").first
+        if link.count():
+            link.click()
+            page.wait_for_url("**/console/appeals/*/")
+            assert page_width(page) <= PHONE["width"], (account.username, page.url)
