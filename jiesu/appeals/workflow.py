@@ -288,6 +288,11 @@ def jiesu_setting(name, default):
     return settings.JIESU.get(name, default)
 
 
+def max_extension_days() -> int:
+    """The most working days one extension may ask for (the JIESU MAX_EXTENSION_DAYS rule)."""
+    return int(jiesu_setting("MAX_EXTENSION_DAYS", 15))
+
+
 # --------------------------------------------------------------------------------------------
 # Plumbing shared by every transition
 
@@ -955,7 +960,7 @@ def request_extension(
 ) -> Appeal:
     """延期: asked before the handling deadline, for up to the configured working days."""
     reason = _require_text(reason, "reason", _("Give the reason for the extension."))
-    max_days = int(jiesu_setting("MAX_EXTENSION_DAYS", 15))
+    max_days = max_extension_days()
     try:
         working_days = int(working_days)
     except (TypeError, ValueError):

@@ -5,8 +5,10 @@ passed straight through, and the workflow's own field errors land next to the sa
 """
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from jiesu.appeals import workflow
 from jiesu.appeals.models import Appeal, Attachment, SupervisionNotice
 from jiesu.catalog import services as catalog_services
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
@@ -51,6 +53,31 @@ def unit_field(label, required=True, help_text=""):
     )
 
 
+def search_picker_attrs(**extra) -> dict:
+    """Widget attributes that turn a long select into a searchable one (console/pickers.js)."""
+    return {
+        "data-search-picker": "",
+        "data-search-label": _("Find a category"),
+        "data-placeholder": _("Type part of a name or code"),
+        "data-picked-text": _("Picked: {name}"),
+        "data-count-text": _("{n} matches, best first; click one, or type more"),
+        "data-ambiguous-text": _("{n} matches: nothing picked. Click one, or type more."),
+        "data-none-text": _("No category matches."),
+        **extra,
+    }
+
+
+def multi_picker_attrs(**extra) -> dict:
+    """Widget attributes for a searchable multi-picker with checkboxes (console/pickers.js)."""
+    return {
+        "data-multi-picker": "",
+        "data-placeholder": _("Type part of a unit's name"),
+        "data-remove-text": _("Remove {name}"),
+        "data-none-chosen-text": _("None chosen"),
+        **extra,
+    }
+
+
 class LeafChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         parent = obj.parent
@@ -66,6 +93,7 @@ class RegisterForm(ActionForm):
         queryset=Category.objects.filter(level=3, active=True)
         .select_related("parent__parent")
         .order_by("code"),
+        widget=forms.Select(attrs=search_picker_attrs()),
     )
     grade = forms.ModelChoiceField(label=_("Grade"), queryset=Grade.objects.all())
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
@@ -116,7 +144,7 @@ class DispatchForm(ActionForm):
         label=_("Assisting units"),
         queryset=Unit.objects.filter(active=True).order_by("path"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=forms.SelectMultiple(attrs=multi_picker_attrs(size=4)),
     )
 
     def __init__(self, *args, **kwargs):
@@ -168,8 +196,18 @@ class ApproveReturnForm(ActionForm):
 
 
 class RequestExtensionForm(ActionForm):
-    working_days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=15)
+    working_days = forms.IntegerField(label=_("Working days"), min_value=1)
     reason = reason_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The limit comes from the rule the workflow enforces, and the form says it up front.
+        limit = workflow.max_extension_days()
+        field = self.fields["working_days"]
+        field.max_value = limit
+        field.widget.attrs["max"] = limit
+        field.validators.append(MaxValueValidator(limit))
+        field.help_text = _("At most %(max)d working days per extension.") % {"max": limit}
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):

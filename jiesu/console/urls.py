@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiesu.console.views import appeal, auth, desks, intake, manage, search
+from jiesu.console.views import appeal, auth, bulk, desks, intake, manage, search
 
 app_name = "console"
 
@@ -68,6 +68,9 @@ urlpatterns = [
     ),
     path("appeals/<str:number>/", appeal.detail, name="appeal"),
     path("appeals/<str:number>/act/<str:transition>/", appeal.act, name="act"),
+    path("appeals/<str:number>/workorder/", appeal.workorder, name="workorder"),
+    path("bulk/<str:name>/", bulk.bulk, name="bulk"),
+    path("appeals/<str:number>/workorder.pdf", appeal.workorder_pdf, name="workorder_pdf"),
     path("appeals/<str:number>/unmask/", appeal.unmask, name="unmask"),
     path("files/<int:pk>/", appeal.attachment, name="attachment"),
     path("files/<int:pk>/thumbnail/", appeal.attachment, {"thumb": True}, name="thumbnail"),

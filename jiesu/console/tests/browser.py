@@ -20,6 +20,7 @@ from django.conf import settings as django_settings
 CHROMIUM = Path(os.environ.get("JIESU_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
 ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
 DOC_IMAGES = Path(django_settings.BASE_DIR) / "docs" / "guide" / "img"
 DEMO_PASSWORD = "Jiesu@2026"
@@ -59,10 +60,14 @@ class StaffBrowser:
         if (response.status, path) not in self.allowed:
             self.problems.append(f"HTTP {response.status}: {response.url}")
 
-    def page(self):
-        """A fresh browser context (own cookies) with one page, watched for problems."""
+    def page(self, viewport=None):
+        """A fresh browser context (own cookies) with one page, watched for problems;
+        `viewport=PHONE` for a 390 px phone."""
         context = self.browser.new_context(
-            viewport=VIEWPORT, device_scale_factor=1, locale="zh-CN", base_url=self.base_url
+            viewport=viewport or VIEWPORT,
+            device_scale_factor=1,
+            locale="zh-CN",
+            base_url=self.base_url,
         )
         self.contexts.append(context)
         page = context.new_page()
@@ -85,9 +90,9 @@ class StaffBrowser:
         )
         return page
 
-    def login(self, username: str, password: str = DEMO_PASSWORD):
+    def login(self, username: str, password: str = DEMO_PASSWORD, viewport=None):
         """Sign in through the real login page; returns the page on the user's workbench."""
-        page = self.page()
+        page = self.page(viewport)
         page.goto("/console/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
@@ -140,3 +145,8 @@ def submit_action(page, name: str):
 
 def status_text(page) -> str:
     return page.inner_text("[data-testid=status]").strip()
+
+
+def page_width(page) -> int:
+    """How wide the page's content is (more than the viewport means horizontal scrolling)."""
+    return page.evaluate("() => document.documentElement.scrollWidth")

@@ -307,9 +307,12 @@ def test_an_appeal_from_phone_call_to_closed(staff, demo):
     shot(supervisor, "console-supervision-desk", doc=True)
     supervisor.keyboard.press("/")
     assert supervisor.evaluate("document.activeElement.id") == "quick-q"
-    supervisor.keyboard.type(number)
+    supervisor.keyboard.type(number)  # the exact number opens the appeal directly
     with supervisor.expect_navigation():
         supervisor.keyboard.press("Enter")
+    assert supervisor.url.endswith(f"/console/appeals/{number}/")
+    # The search form's number field lists the appeals whose number starts so.
+    supervisor.goto(f"/console/search/?number={number}")
     row = supervisor.locator("#appeal-list tbody tr", has_text=number)
     assert label(Status.CLOSED) in row.inner_text()
     shot(supervisor, "console-search", doc=True)

@@ -165,3 +165,84 @@ def test_appeal_page_names_the_channel(login, world):
     appeal = new_appeal(world)
     page = login("intake").get(f"/console/appeals/{appeal.number}/").content.decode()
     assert "12345热线" in page
+
+
+def test_leader_desk_opens_on_first_tab_with_work(login, world):
+    """Issue 9 defect 7: the leader's desk opened on 待签收 (0) while 待我审批 had work."""
+    from jiesu.appeals import workflow
+
+    world.urban.requires_leader_approval = True
+    world.urban.save()
+    appeal = in_progress(world)
+    workflow.complete(appeal, world.u("handler"), result="已处理", evidence="照片")
+    page = login("leader").get("/console/unit/").content.decode()
+    assert 'aria-current="page"' in page
+    current = page.split('class="tabs"')[1].split('aria-current="page"')[1][:200]
+    assert "待我审批" in current
+    assert appeal.number in page
+
+
+def test_desk_without_work_opens_on_first_tab(login, world):
+    page = login("handler").get("/console/unit/").content.decode()
+    assert "待签收" in page.split('class="tabs"')[1].split('aria-current="page"')[1][:200]
+
+
+def test_analyst_is_not_told_it_has_no_role(login):
+    """Issue 9 defect 7: the analyst's page claimed the account had no role."""
+    response = login("analyst").get("/console/no-role/")
+    page = response.content.decode()
+    assert "没有办件角色" not in page and "no case-handling role" not in page
+    assert "分析" in page  # names the role
+    assert "查看统计" in page  # and what it allows
+
+
+def test_extension_form_states_its_limit_from_the_rule(login, world, settings):
+    """Issue 9 defect 9: the 延期 form hid its limit until the browser's bubble."""
+    appeal = in_progress(world)
+    page = login("handler").get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert "每次延期最多 15 个工作日" in page
+    assert 'max="15"' in page
+    settings.JIESU = {**settings.JIESU, "MAX_EXTENSION_DAYS": 10}
+    page = login("handler").get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert "每次延期最多 10 个工作日" in page and 'max="10"' in page
+    response = login("handler").post(
+        f"/console/appeals/{appeal.number}/act/request_extension/",
+        {"working_days": "12", "reason": "需协调", "expected_version": appeal.version},
+    )
+    assert "10" in response.content.decode()
+    from jiesu.appeals.models import UnitRequest
+
+    assert response.status_code == 400
+    assert not UnitRequest.objects.filter(appeal=appeal).exists()
+
+
+def test_visit_list_shows_deadlines_as_the_appeal_page_does(login, world):
+    """Issue 9 defect 9: the 回访 list read "12-08 03:24" like a clock time."""
+    from django.utils import timezone
+
+    from jiesu.appeals.models import Clock
+    from jiesu.appeals.tests.conftest import visiting
+
+    appeal = visiting(world)
+    clock = Clock.objects.filter(appeal=appeal, stopped_at__isnull=True).order_by("due_at").first()
+    page = login("visitor").get("/console/visits/").content.decode()
+    assert timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M") in page
+
+
+def test_evidence_text_on_the_appeal_page(login, world):
+    from jiesu.appeals.tests.conftest import completed
+
+    appeal = completed(world)
+    page = login("supervisor").get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert "现场照片两张" in page and "已清理完毕" in page
+
+
+def test_polling_refreshes_the_tab_counts(login, world):
+    """The 30 s refresh of a desk's list also brings the tab counts (an out-of-band swap)."""
+    client = login("handler")
+    before = client.get("/console/unit/", headers={"HX-Request": "true"}).content.decode()
+    assert 'id="desk-tabs"' in before and 'hx-swap-oob="true"' in before
+    dispatched(world)
+    after = client.get("/console/unit/?tab=to_sign", headers={"HX-Request": "true"})
+    tabs = after.content.decode().split('id="desk-tabs"')[1]
+    assert '待签收 <span class="count">1</span>' in tabs

@@ -74,7 +74,7 @@ def test_every_filter(as_user, world, cases):
     assert found(text="噪音") == {n["old"]}
     assert found(address="龙田") == {n["old"]}
     assert found(q="龙田") == {n["old"]}
-    assert found(q=n["road"]) == {n["road"]}
+    assert found(q=n["road"], number=n["road"]) == {n["road"]}  # the exact number alone opens it
     assert found(q="2222") == {n["old"]}
     # Category at any level, by code: leaf, middle, major.
     assert found(category="0101001") == {n["garbage"], n["road"], n["secret"]}
@@ -274,3 +274,25 @@ def test_units_include_inactive_units_for_history(as_user, world, cases):
         cases["garbage"].number,
         cases["secret"].number,
     }
+
+
+def test_exact_number_in_the_quick_box_opens_the_appeal(as_user, cases):
+    """Issue 9 defect 9: an exact number showed a one-row list instead of the appeal."""
+    number = cases["garbage"].number
+    client = as_user("supervisor")
+    for typed in (number, number.lower(), f"  {number} "):
+        response = client.get(URL, {"q": typed})
+        assert response.status_code == 302, typed
+        assert response["Location"] == f"/console/appeals/{number}/"
+    # A part of a number, or a number with another filter, still lists.
+    assert client.get(URL, {"q": number[:-2]}).status_code == 200
+    assert client.get(URL, {"q": number, "status": "dispatched"}).status_code == 200
+
+
+def test_exact_number_outside_the_scope_does_not_open(as_user, world, cases):
+    """A unit searching another unit's appeal number gets the (empty) list, not the appeal."""
+    client = as_user("handler")
+    road = cases["road"].number  # answered by intake, never assigned to a unit
+    response = client.get(URL, {"q": road})
+    assert response.status_code == 200
+    assert numbers(response) == set()

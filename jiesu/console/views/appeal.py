@@ -2,10 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -246,3 +249,56 @@ def attachment(request, pk, thumb=False):
     stored = file.thumbnail if thumb and file.thumbnail else file.file
     content_type = "image/jpeg" if thumb and file.thumbnail else file.content_type
     return FileResponse(stored.open("rb"), content_type=content_type)
+
+
+def _workorder_context(request, appeal):
+    context = appeal_context(request, appeal)
+    context["printed_at"] = timezone.localtime(timesource.now())
+    context["printed_by"] = request.user.full_name or request.user.username
+    return context
+
+
+@login_required
+def workorder(request, number):
+    """The work order (工单) as a printable page: the facts, units, deadlines and history."""
+    appeal = _load(request.user, number)
+    return render(request, "console/appeal/workorder.html", _workorder_context(request, appeal))
+
+
+def _weasyprint():
+    """WeasyPrint, imported only when a PDF is asked for: it needs the system's pango
+    library, and a missing one must not stop the console from starting."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: pango/cairo libraries not found
+        return None, exc
+    return weasyprint, None
+
+
+@login_required
+def workorder_pdf(request, number):
+    """The work order as a PDF (WeasyPrint), for units that file paper."""
+    appeal = _load(request.user, number)
+    weasyprint, problem = _weasyprint()
+    if weasyprint is None:
+        messages.error(
+            request,
+            _(
+                "The PDF cannot be made on this server: the PDF library (WeasyPrint with the "
+                "system's pango library) is missing (%(detail)s). Use the print view and "
+                "your browser's “Save as PDF”, and tell the administrator."
+            )
+            % {"detail": str(problem)[:200]},
+        )
+        return redirect("console:workorder", number=appeal.number)
+    context = _workorder_context(request, appeal)
+    context["pdf"] = True
+    html = render_to_string("console/appeal/workorder.html", context, request=request)
+    css = finders.find("console/workorder.css")
+    stylesheets = [weasyprint.CSS(filename=css)] if css else []
+    pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
+        stylesheets=stylesheets
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="workorder-{appeal.number}.pdf"'
+    return response

@@ -7,6 +7,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from jiesu.console.navigation import home_url
+from jiesu.org import permissions
+from jiesu.org.roles import Role
 
 
 class LoginView(auth_views.LoginView):
@@ -35,7 +37,19 @@ def home(request):
 
 
 def no_role(request):
-    return render(request, "console/no_role.html", status=403)
+    """An account without a console workbench: say truthfully which roles it has and what they
+    allow, instead of claiming it has none (the analyst's statistics desk is still to come)."""
+    user = request.user
+    roles = []
+    if user.is_authenticated:
+        for code in sorted(getattr(user, "role_set", ())):
+            try:
+                role = Role(code)
+            except ValueError:
+                continue
+            actions = sorted(str(a.label) for a in permissions.actions_of(role))
+            roles.append({"label": role.label, "actions": actions})
+    return render(request, "console/no_role.html", {"roles": roles}, status=403)
 
 
 @require_GET

@@ -9,10 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from jiesu.appeals import timesource
 from jiesu.appeals.models import Appeal, Assignment, Clock, SupervisionNotice, UnitRequest
 from jiesu.appeals.states import FINAL_STATES, Status
+from jiesu.console import desk_filters
 from jiesu.console.lists import paginate
 from jiesu.console.navigation import DESKS
 from jiesu.console.paging import capped_count
 from jiesu.org import permissions
+from jiesu.org.models import Unit
 from jiesu.org.permissions import Action
 
 
@@ -24,7 +26,12 @@ def _desk(request, key):
 
 
 def _render(request, key, tabs, current, queryset, extra=None):
+    queryset, filter_form, sort = desk_filters.apply(queryset, request.GET, timesource.now())
     page, items = paginate(request, queryset)
+    filter_qs = desk_filters.filter_query(request.GET)
+    names = desk_filters.channel_names()
+    for row in items:
+        row["channel"] = names.get(row["appeal"].channel, row["appeal"].channel)
     context = {
         "active_desk": key,
         "desk": _desk(request, key),
@@ -32,6 +39,11 @@ def _render(request, key, tabs, current, queryset, extra=None):
         "current_tab": current,
         "page": page,
         "rows": items,
+        "filter_form": filter_form,
+        "filter_qs": filter_qs,
+        "sort_links": desk_filters.sort_links(request.GET, sort),
+        "page_query": f"tab={current}&{filter_qs}" if filter_qs else "",
+        "bulk": _bulk(request.user, key, current),
         **(extra or {}),
     }
     template = (
@@ -42,10 +54,25 @@ def _render(request, key, tabs, current, queryset, extra=None):
     return render(request, template, context)
 
 
+def _bulk(user, desk, tab):
+    """The bulk action this list offers (where the permission table allows it), or None."""
+    from jiesu.console.views.bulk import may_bulk
+
+    name = {("dispatch", "registered"): "dispatch", ("unit", "to_sign"): "sign"}.get((desk, tab))
+    if name is None or not may_bulk(user, name):
+        return None
+    units = Unit.objects.filter(active=True).order_by("path") if name == "dispatch" else None
+    return {"name": name, "units": units}
+
+
 def _tab(request, tabs):
+    """The tab asked for; without one, the first tab that has work (else the first tab)."""
     keys = [t[0] for t in tabs]
     current = request.GET.get("tab")
-    return current if current in keys else keys[0]
+    if current in keys:
+        return current
+    busy = [t[0] for t in tabs if len(t) > 2 and t[2] not in (0, "0")]
+    return busy[0] if busy else keys[0]
 
 
 TAB_COUNT_CAP = 999
@@ -145,6 +172,11 @@ def unit(request):
     ]
     if permissions.units_in_scope(user, Action.APPROVE_UNIT_COMPLETION).exists():
         tabs.insert(2, ("approval", _("Awaiting my approval")))
+        # For a leader, a completion awaiting approval is work in the approval tab, not
+        # "in progress" (otherwise the desk would open there instead of on the approval).
+        querysets["in_progress"] = querysets["in_progress"].exclude(
+            pk__in=mine.filter(state=Assignment.State.AWAITING_APPROVAL).values("appeal_id")
+        )
     tabs = _counted(tabs, querysets)
     current = _tab(request, tabs)
     return _render(request, "unit", tabs, current, querysets[current])

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from jiesu.appeals import workflow
 from jiesu.appeals.errors import WorkflowError
 from jiesu.catalog.models import AppealType, Category, Grade
+from jiesu.console.forms import search_picker_attrs
 from jiesu.intake import services
 from jiesu.intake.credit_code import credit_code_valid
 from jiesu.intake.models import Channel
@@ -137,7 +138,9 @@ class CallForm(forms.Form):
         .select_related("parent__parent")
         .order_by("parent__parent__sort_order", "parent__parent__code", "parent__code", "code"),
         required=False,
-        widget=forms.Select(attrs={"size": 6}),
+        widget=forms.Select(
+            attrs=search_picker_attrs(size=6, **{"data-search-id": "category-filter"})
+        ),
     )
     grade = forms.ModelChoiceField(
         label=gettext_lazy("Grade"), queryset=Grade.objects.order_by("sort_order"), required=False

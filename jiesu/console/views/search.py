@@ -222,6 +222,19 @@ def search_queryset(user, data: dict):
     return qs.order_by("-received_at", "-id")
 
 
+def _exact_number(user, form) -> str | None:
+    """The appeal number, when the search is nothing but one visible appeal's exact number in
+    the quick box (`q`): the search then opens that appeal directly. The number field of the
+    full form stays a prefix filter that lists its matches."""
+    given = {k for k, v in form.cleaned_data.items() if v not in (None, "", [])}
+    if given != {"q"}:
+        return None
+    number = form.cleaned_data["q"].strip().upper()
+    if visible_appeals(user).filter(number=number).exists():
+        return number
+    return None
+
+
 def _search_desk(user):
     desk = next(d for d in DESKS if d.key == "search")
     if not set(user.role_set) & {str(r) for r in desk.roles}:
@@ -240,6 +253,10 @@ def search(request):
     form = _bind(request.GET)
     searched = form.is_valid()
     qs = search_queryset(request.user, form.cleaned_data) if searched else Appeal.objects.none()
+    if searched and not request.headers.get("HX-Request"):
+        exact = _exact_number(request.user, form)
+        if exact:
+            return redirect("console:appeal", number=exact)
     paginator = CappedPaginator(with_list_data(qs), PAGE_SIZE, cap=COUNT_CAP, count_queryset=qs)
     page = paginator.get_page(request.GET.get("page"))
     query = form.query_string() if searched else ""

@@ -1,0 +1,57 @@
+// The call-taking form (来电登记): focus, anonymous callers, the map point, double-submit guard.
+(function () {
+  "use strict";
+  var form = document.getElementById("call-form");
+  if (!form) return;
+  var summary = document.getElementById("error-summary");
+  var firstError = form.querySelector(".has-error input, .has-error select, .has-error textarea");
+  if (firstError) { firstError.focus(); } else if (summary) { summary.focus(); }
+  else { var name = form.querySelector("[name=reporter_name]"); if (name) name.focus(); }
+
+  // Anonymous: no name, no phone.
+  var anonymous = form.querySelector("[name=anonymous]");
+  function syncAnonymous() {
+    ["reporter_name", "reporter_phone"].forEach(function (n) {
+      var el = form.querySelector("[name=" + n + "]");
+      if (el) el.disabled = anonymous.checked;
+    });
+  }
+  if (anonymous) { anonymous.addEventListener("change", syncAnonymous); syncAnonymous(); }
+
+  // Map point: click the map, or type the numbers.
+  var mapEl = document.getElementById("call-map");
+  var lat = form.querySelector("[name=lat]");
+  var lng = form.querySelector("[name=lng]");
+  var map = null, marker = null;
+  function place(latlng) {
+    if (!map) return;
+    if (!marker) { marker = L.marker(latlng, {keyboard: false}).addTo(map); } else { marker.setLatLng(latlng); }
+  }
+  if (mapEl && window.L) {
+    map = L.map(mapEl, {attributionControl: !!mapEl.dataset.attribution, keyboard: false})
+      .setView([parseFloat(mapEl.dataset.lat), parseFloat(mapEl.dataset.lng)], 13);
+    if (mapEl.dataset.tiles) {
+      L.tileLayer(mapEl.dataset.tiles, {maxZoom: 19, attribution: mapEl.dataset.attribution}).addTo(map);
+    }
+    map.on("click", function (e) {
+      lat.value = e.latlng.lat.toFixed(6);
+      lng.value = e.latlng.lng.toFixed(6);
+      place(e.latlng);
+    });
+    if (lat.value && lng.value) { var at = L.latLng(+lat.value, +lng.value); place(at); map.setView(at, 15); }
+    [lat, lng].forEach(function (el) {
+      el.addEventListener("change", function () {
+        if (lat.value && lng.value) place(L.latLng(+lat.value, +lng.value));
+      });
+    });
+  }
+  document.getElementById("pin-clear").addEventListener("click", function () {
+    lat.value = ""; lng.value = "";
+    if (marker) { marker.remove(); marker = null; }
+  });
+
+  form.addEventListener("submit", function () {
+    var button = document.getElementById("call-submit");
+    window.setTimeout(function () { button.disabled = true; button.textContent = form.dataset.submitting; }, 0);
+  });
+})();

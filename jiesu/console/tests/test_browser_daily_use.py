@@ -1,0 +1,177 @@
+"""Issue 9 (daily use) in a real browser: the console on a 390 px phone, the "?" shortcut list,
+the unit's evidence text on the appeal page.
+
+Uses the demo district and the staff browser of test_browser_journeys (same skips)."""
+
+from __future__ import annotations
+
+from jiesu.appeals import workflow
+from jiesu.console.tests.browser import PHONE, page_width, shot
+from jiesu.console.tests.test_browser_journeys import demo, pytestmark, staff  # noqa: F401
+
+
+def test_unit_desk_and_appeal_page_fit_a_phone(staff, demo):  # noqa: F811 (the imported fixtures)
+    """Defect 8: at 390 px the unit desk table was 519 px wide."""
+    demo.background()
+    appeal = demo.in_progress(title="绿地里堆满了落叶和垃圾，需要尽快清理")
+    handler = staff.login("handler", viewport=PHONE)
+    handler.goto("/console/unit/?tab=in_progress")
+    assert appeal.number in handler.inner_text("#appeal-list")
+    assert page_width(handler) <= PHONE["width"]
+    # A row is a card: each cell names its column.
+    card = handler.locator("#appeal-list tbody tr").first
+    assert card.evaluate("tr => getComputedStyle(tr).display") == "block"
+    first_label = card.locator("td").first.evaluate(
+        "td => getComputedStyle(td, '::before').content"
+    )
+    assert "编号" in first_label
+    shot(handler, "console-unit-phone", doc=True)
+    handler.click(f"#appeal-list a:text-is('{appeal.number}')")
+    handler.wait_for_url(f"**/console/appeals/{appeal.number}/")
+    assert page_width(handler) <= PHONE["width"]
+    shot(handler, "console-appeal-phone", doc=True, full_page=True)
+    for desk in ("/console/search/?q=绿地", "/console/unit/?tab=to_sign"):
+        handler.goto(desk)
+        assert page_width(handler) <= PHONE["width"], desk
+
+
+def test_question_mark_lists_the_shortcuts(staff, demo):  # noqa: F811 (the imported fixtures)
+    """Defect 9: console.js promised that "?" lists the shortcuts, but nothing did."""
+    appeal = demo.in_progress()
+    handler = staff.login("handler")
+    handler.goto(f"/console/appeals/{appeal.number}/")
+    handler.locator("h1").click()
+    handler.keyboard.press("?")
+    dialog = handler.locator("dialog#shortcut-list")
+    dialog.wait_for()
+    text = dialog.inner_text()
+    assert "键盘快捷键" in text
+    assert "诉求查询" in text  # "/" focuses the search box
+    actions = handler.locator("details[data-shortcut]").all()
+    assert actions  # the handler may complete: "c"
+    for details in actions:
+        key = details.get_attribute("data-shortcut")
+        label = details.locator("summary").inner_text().rsplit(key, 1)[0].strip()
+        assert f"{key}\t{label}" in text or f"{key}\n{label}" in text, (key, label, text)
+    shot(handler, "console-shortcuts", doc=True)
+    handler.keyboard.press("Escape")
+    dialog.wait_for(state="detached")
+
+
+def test_handler_evidence_text_is_shown(staff, demo):  # noqa: F811 (the imported fixtures)
+    """Defect 9: the handler's 佐证 text was never displayed."""
+    appeal = demo.in_progress()
+    workflow.complete(
+        appeal,
+        demo.u("handler"),
+        result="已清理绿地垃圾",
+        evidence="清理前后照片各两张，保洁记录一份",
+    )
+    supervisor = staff.login("supervisor")
+    supervisor.goto(f"/console/appeals/{appeal.number}/")
+    evidence = supervisor.locator("[data-testid=evidence-text]")
+    assert evidence.inner_text() == "清理前后照片各两张，保洁记录一份"
+    assert "已清理绿地垃圾" in supervisor.inner_text("[data-testid=unit-result]")
+
+
+def test_category_search_picks_only_an_unambiguous_match(staff, demo):  # noqa: F811 (fixtures)
+    """Defect 4: "路灯" + Enter silently picked 路灯杆、街边建筑等乱张贴 (street cleaning)."""
+    from jiesu.catalog.models import Category
+
+    lamp = Category.objects.get(level=3, active=True, name="路灯")  # 公用部件 › 路灯
+    lights = Category.objects.filter(level=3, active=True, name__contains="灯光")
+    assert lights.count() > 1
+    intake = staff.login("intake")
+    intake.goto("/console/intake/new/")
+    # Ambiguous: Enter picks nothing and says how many match.
+    intake.fill("#category-filter", "灯光")
+    intake.press("#category-filter", "Enter")
+    assert intake.input_value("#id_category") == ""
+    status = intake.inner_text("[data-testid=picker-status]")
+    assert f"{lights.count()} 个匹配" in status and "未选择" in status
+    # "路灯": the exact name is the best match, listed first; Enter picks it and says so
+    # (not 路灯杆、街边建筑等乱张贴, a street-cleaning category that merely contains the word).
+    intake.fill("#category-filter", "路灯")
+    first = intake.locator(".picker-results li").first.inner_text()
+    assert first.endswith("路灯 (" + lamp.code + ")"), first
+    shot(intake, "console-category-search")
+    intake.press("#category-filter", "Enter")
+    assert intake.input_value("#id_category") == str(lamp.pk)
+    status = intake.inner_text("[data-testid=picker-status]")
+    assert status.startswith("已选：") and lamp.parent.name in status
+    # An exact name is unambiguous: Enter picks it and says so.
+    intake.fill("#category-filter", demo.leaf.name)
+    intake.press("#category-filter", "Enter")
+    assert intake.input_value("#id_category") == str(demo.leaf.pk)
+    assert "已选：" in intake.inner_text("[data-testid=picker-status]")
+    assert demo.leaf.name in intake.inner_text("[data-testid=picker-status]")
+
+
+def test_register_form_searches_categories_and_dispatch_picks_assisting_units(staff, demo):  # noqa: F811
+    """Defect 4: the 立案 form was a plain 351-option select; assisting units needed Ctrl-click."""
+    from jiesu.appeals.models import Assignment
+
+    appeal = workflow.receive(
+        channel="hotline",
+        title="路边绿地垃圾",
+        description="路边绿地垃圾无人清理。",
+        reporter_name="李女士",
+        reporter_phone="13800005678",
+        address="坪山街道六联社区",
+        actor=demo.u("intake"),
+    )
+    intake = staff.login("intake")
+    intake.goto(f"/console/appeals/{appeal.number}/")
+    details = intake.locator("details#action-register")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    search = details.locator("input[type=search]")
+    search.fill(demo.leaf.name)
+    search.press("Enter")
+    assert details.locator("select[name=category]").input_value() == str(demo.leaf.pk)
+    assert "已选：" in details.locator("[data-testid=picker-status]").inner_text()
+    details.locator("select[name=appeal_type]").select_option(str(demo.complaint.pk))
+    details.locator("select[name=grade]").select_option(str(demo.grade_c.pk))
+    with intake.expect_navigation():
+        intake.click("[data-testid=submit-register]")
+    appeal.refresh_from_db()
+    assert appeal.category_id == demo.leaf.pk
+
+    dispatcher = staff.login("dispatcher")
+    dispatcher.goto(f"/console/appeals/{appeal.number}/")
+    details = dispatcher.locator("details#action-dispatch")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    assert details.locator("select[name=assisting_units]").is_hidden()
+    details.locator(".picker.multi input[type=search]").fill(str(demo.subdistrict))
+    details.locator(".picker-options li:not([hidden]) input[type=checkbox]").first.check()
+    assert str(demo.subdistrict) in details.locator("[data-testid=picker-chosen]").inner_text()
+    shot(dispatcher, "console-dispatch-assisting-picker")
+    with dispatcher.expect_navigation():
+        dispatcher.click("[data-testid=submit-dispatch]")
+    assisting = Assignment.objects.filter(appeal=appeal, role=Assignment.Role.ASSIST)
+    assert demo.subdistrict.pk in set(assisting.values_list("unit_id", flat=True))
+
+
+def test_every_demo_account_on_a_phone(staff, demo):  # noqa: F811 (fixtures)
+    """Every demo account signs in at 390 px: its first page fits the phone (no horizontal
+    scrolling), and the analyst is not told that it has no role (defect 7)."""
+    from jiesu.demo.seeding import ACCOUNTS
+
+    demo.background()
+    for account in ACCOUNTS:
+        if account.username == "analyst":
+            staff.allow(403, "/console/no-role/")
+        page = staff.login(account.username, viewport=PHONE)
+        assert page_width(page) <= PHONE["width"], (account.username, page.url)
+        if account.username == "analyst":
+            text = page.inner_text("main")
+            assert "分析员" in text and "查看统计" in text
+            assert "没有办件角色" not in text
+            shot(page, "console-analyst-phone")
+        # The appeal page of the first appeal on the list fits too.
+        link = page.locator("#appeal-list tbody a").first
+        if link.count():
+            link.click()
+            page.wait_for_url("**/console/appeals/*/")
+            assert page_width(page) <= PHONE["width"], (account.username, page.url)
