@@ -303,6 +303,10 @@ JIESU_NOTIFY = {
     "TIMEOUT": env.float("JIESU_NOTIFY_TIMEOUT", default=10.0),
     "SITE_NAME": env.str("JIESU_SITE_NAME", default="接诉"),
     "TRACKING_URL": env.str("JIESU_TRACKING_URL", default=""),
+    # Audit checkpoints (ADR 0005): the Ed25519 signing key, never in the database.
+    "AUDIT_SIGNING_KEY": env.str("JIESU_AUDIT_SIGNING_KEY", default=""),
+    "AUDIT_SIGNING_KEY_FILE": env.str("JIESU_AUDIT_SIGNING_KEY_FILE", default=""),
+    "AUDIT_CHECKPOINT_MINUTES": env.int("JIESU_AUDIT_CHECKPOINT_MINUTES", default=60),
     # Reverse proxies in front of Jiesu that append to X-Forwarded-For (jiesu.clients).
     "TRUSTED_PROXY_HOPS": env.int("JIESU_TRUSTED_PROXY_HOPS", default=0),
     "SMS": {

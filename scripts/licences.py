@@ -112,8 +112,9 @@ def licence_of(dist: metadata.Distribution) -> tuple[str, list[str]]:
     ]
     classifiers = [c for c in classifiers if c not in ("OSI Approved", "Other/Proprietary License")]
     if classifiers:
+        # Several licence classifiers offer a choice (dual or triple licensing).
         names = [normalise(c) for c in classifiers]
-        return "; ".join(classifiers), [n for n in names if n]
+        return " OR ".join(classifiers), [n for n in names if n]
     field = (meta.get("License") or "").strip()
     if field:
         first = field.splitlines()[0][:80]

@@ -39,7 +39,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from jiesu.appeals import timesource
 from jiesu.appeals.errors import InvalidInput
@@ -309,6 +309,19 @@ def _ftyp_brands(data: bytes) -> tuple[bytes, list[bytes]]:
 # Photos
 
 
+@contextlib.contextmanager
+def _strict_decoding():
+    """Pillow's LOAD_TRUNCATED_IMAGES is process-wide, and libraries set it (WeasyPrint does on
+    import, for the work-order PDF): a truncated upload would then be padded and accepted.
+    Uploads are always decoded strictly."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _process_image(data: bytes, allow_video: bool) -> _Processed:
     damaged = _("The photo is damaged or incomplete and cannot be read.")
     max_pixels = int(jiesu_setting("ATTACHMENT_MAX_PIXELS", DEFAULT_MAX_PIXELS))
@@ -325,7 +338,8 @@ def _process_image(data: bytes, allow_video: bool) -> _Processed:
                 raise _refuse(too_many_pixels)
             probe.verify()
         image = Image.open(BytesIO(data))
-        image.load()  # the whole photo must decode: a truncated file raises here
+        with _strict_decoding():
+            image.load()  # the whole photo must decode: a truncated file raises here
     except InvalidInput:
         raise
     except UnidentifiedImageError:

@@ -490,3 +490,50 @@ class Event(PermanentRecord, models.Model):
 
     def __str__(self):
         return f"{self.appeal} #{self.seq} {self.kind}"
+
+
+class AuditCheckpoint(PermanentRecord, models.Model):
+    """A signed anchor of every appeal's history (ADR 0005): the heads of the chains that
+    changed since the previous checkpoint, chained to it by digest and signed with a key that is
+    not in the database. See `jiesu.appeals.checkpoints`."""
+
+    change_refused = _("Audit checkpoints are permanent and cannot be changed.")
+    delete_refused = _("Audit checkpoints are permanent and cannot be deleted.")
+
+    number = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField()
+    previous_digest = models.CharField(max_length=64, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    entry_count = models.PositiveIntegerField()
+    signature = models.CharField(max_length=128)
+    key_id = models.CharField(max_length=16)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self):
+        return f"#{self.number} {self.digest[:12]}"
+
+
+class AuditCheckpointEntry(PermanentRecord, models.Model):
+    """One appeal's chain head as a checkpoint saw it. `appeal_id` is a plain number, not a
+    foreign key: an appeal deleted behind the application's back must still be reported."""
+
+    change_refused = AuditCheckpoint.change_refused
+    delete_refused = AuditCheckpoint.delete_refused
+
+    checkpoint = models.ForeignKey(
+        AuditCheckpoint, on_delete=models.PROTECT, related_name="entries"
+    )
+    appeal_id = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    head = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["checkpoint_id", "appeal_id"]
+        indexes = [models.Index(fields=["appeal_id", "checkpoint"])]
+
+    def __str__(self):
+        return f"{self.appeal_id}:{self.count}"

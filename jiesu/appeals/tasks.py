@@ -1,10 +1,13 @@
 """Background tasks of the appeals room (Django Tasks API; see ADR 0003)."""
 
+import logging
 from datetime import timedelta
 
 from django_tasks import task
 
-from jiesu.appeals import attachments, workflow
+from jiesu.appeals import attachments, checkpoints, workflow
+
+logger = logging.getLogger(__name__)
 
 # Uploads that no submission or completion linked within this time are removed.
 ORPHAN_UPLOAD_AGE = timedelta(hours=24)
@@ -22,4 +25,17 @@ def purge_orphan_uploads() -> int:
     return attachments.delete_unlinked(ORPHAN_UPLOAD_AGE)
 
 
-PERIODIC = [sweep_clocks, purge_orphan_uploads]
+@task()
+def audit_checkpoint() -> int | None:
+    """Sign the heads of the appeals' histories when a checkpoint is due (ADR 0005)."""
+    if not checkpoints.due():
+        return None
+    try:
+        made = checkpoints.create()
+    except checkpoints.KeyMissing as exc:
+        logger.error("No audit checkpoint made: %s", exc)
+        return None
+    return made.number if made else None
+
+
+PERIODIC = [sweep_clocks, purge_orphan_uploads, audit_checkpoint]

@@ -53,9 +53,9 @@ def db_datetime(value):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def verify_ok() -> str:
+def verify_ok(*args) -> str:
     out = io.StringIO()
-    call_command("verify_audit", stdout=out, stderr=io.StringIO())
+    call_command("verify_audit", *args, stdout=out, stderr=io.StringIO())
     return out.getvalue()
 
 
@@ -307,10 +307,10 @@ def test_first_problem_only_unless_all_problems(histories):
     assert first.number in stderr and second.number in stderr
 
 
-def test_consistent_rewrite_of_a_whole_tail_is_not_detected(histories):
-    """The documented limit (ADR 0005): somebody who rewrites an event, every later event and
-    the appeal's head consistently leaves a chain that verifies. Only a copy of the heads kept
-    elsewhere reveals it."""
+def test_consistent_rewrite_of_a_whole_tail_passes_the_chain_check(histories):
+    """The chain alone cannot see this (ADR 0005): somebody who rewrites an event, every later
+    event and the appeal's head consistently leaves a chain that verifies. The signed
+    checkpoints catch it (test_checkpoints.py); without one, it passes."""
     appeal = histories[0]
     head_before = appeal.audit_head
     events = events_of(appeal)

@@ -56,8 +56,9 @@ def test_pdf_is_a_real_pdf_with_the_number(as_user, world):
 def test_work_order_respects_the_scope(as_user, world):
     appeal = new_appeal(world)  # not dispatched: no unit may see it
     client = as_user("handler")
-    assert client.get(f"/console/appeals/{appeal.number}/workorder/").status_code == 403
-    assert client.get(f"/console/appeals/{appeal.number}/workorder.pdf").status_code == 403
+    # Out of scope answers like a number that does not exist (issue 8, item 11).
+    assert client.get(f"/console/appeals/{appeal.number}/workorder/").status_code == 404
+    assert client.get(f"/console/appeals/{appeal.number}/workorder.pdf").status_code == 404
 
 
 def test_missing_pdf_library_gives_a_clear_message(as_user, world, monkeypatch):

@@ -217,6 +217,22 @@ def test_truncated_jpeg_refused(media):
     assert_nothing_stored(media)
 
 
+def test_truncated_jpeg_refused_after_weasyprint_loosened_pillow(media):
+    """WeasyPrint (the work-order PDF) sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on
+    import; uploads must stay strict in a process that has made a PDF."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        data = samples.jpeg_bytes(800, 600)
+        with pytest.raises(InvalidInput, match="damaged or incomplete"):
+            store(data[: len(data) // 2])
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+    assert_nothing_stored(media)
+
+
 def test_corrupt_png_refused(media):
     data = bytearray(samples.png_bytes(gps=False))
     data[len(data) // 2 : len(data) // 2 + 40] = bytes(40)  # damage the pixel data
