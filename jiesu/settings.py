@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "corsheaders",
     # Domain rooms, in dependency order (a room may import only from those above it).
     "jiesu.org",
     "jiesu.workdays",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -82,6 +84,23 @@ MIDDLEWARE = [
     # Last: locks out an account or a client after repeated wrong passwords (ADR 0007).
     "axes.middleware.AxesMiddleware",
 ]
+
+# Browser apps of other origins may call the native API only from the origins named here
+# (CORS_ALLOWED_ORIGINS=https://app.example.gov.cn,...; none by default). Only /api/ answers
+# CORS; credentials (cookies) are never shared across origins: such apps use a channel key.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "accept-language",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "x-api-key",
+]
+CORS_EXPOSE_HEADERS = ["retry-after", "location"]
+CORS_PREFLIGHT_MAX_AGE = 3600
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -283,3 +283,39 @@ def test_utf8_forms_pass():
     assert form_body_is_utf8("title=垃圾&x=%E5%9E%83%E5%9C%BE+a".encode())
     assert not form_body_is_utf8(BAD_ESCAPES)
     assert not form_body_is_utf8(b"a=\xe9")
+
+
+# -- CORS for configured origins only (issue 8, item 11) --------------------------------------
+
+
+def _preflight(client, origin):
+    return client.options(
+        LIST_URL,
+        HTTP_ORIGIN=origin,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type, idempotency-key, x-api-key",
+    )
+
+
+def test_preflight_from_a_configured_origin(client, db, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.gov.cn"]
+    response = _preflight(client, "https://app.example.gov.cn")
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "https://app.example.gov.cn"
+    allowed = response["Access-Control-Allow-Headers"].lower()
+    assert "idempotency-key" in allowed and "x-api-key" in allowed
+    assert "POST" in response["Access-Control-Allow-Methods"]
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_no_cors_for_other_origins_or_by_default(client, db, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.gov.cn"]
+    assert "Access-Control-Allow-Origin" not in _preflight(client, "https://evil.example")
+    settings.CORS_ALLOWED_ORIGINS = []
+    assert "Access-Control-Allow-Origin" not in _preflight(client, "https://app.example.gov.cn")
+
+
+def test_cors_only_on_the_api(client, db, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.gov.cn"]
+    response = client.get("/console/login/", HTTP_ORIGIN="https://app.example.gov.cn")
+    assert "Access-Control-Allow-Origin" not in response
