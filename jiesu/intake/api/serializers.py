@@ -450,7 +450,7 @@ class AppealDetailSerializer(AppealListSerializer):
     )
     reopen_count = serializers.IntegerField(read_only=True)
     reporter = serializers.SerializerMethodField()
-    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     assignments = serializers.SerializerMethodField()
     clocks = serializers.SerializerMethodField()
     unit_requests = serializers.SerializerMethodField()

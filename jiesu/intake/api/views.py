@@ -8,12 +8,16 @@ Every error is JSON (`jiesu.intake.errors`).
 
 from __future__ import annotations
 
+from base64 import b64decode
+from urllib.parse import parse_qs
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http_status
@@ -192,10 +196,59 @@ class AppealCursorPagination(CursorPagination):
     max_page_size = 100
 
     def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None:
+            # REST framework reads any base64 as "the first page"; only cursors it could have
+            # written (a position and/or an offset and a direction, nothing else) are accepted.
+            try:
+                tokens = parse_qs(
+                    b64decode(encoded.encode("ascii"), validate=True).decode("ascii"),
+                    keep_blank_values=True,
+                    strict_parsing=True,
+                )
+            except (ValueError, UnicodeError):
+                tokens = {}
+            if (
+                not tokens
+                or set(tokens) - {"o", "r", "p"}
+                or any(len(v) != 1 for v in tokens.values())
+            ):
+                raise ApiError("invalid_cursor")
         try:
             return super().decode_cursor(request)
         except Exception:  # NotFound("Invalid cursor") and malformed values
             raise ApiError("invalid_cursor") from None
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ApiError(
+                "invalid_input",
+                fields={
+                    "page_size": [
+                        {
+                            "code": "invalid",
+                            "message": _("page_size must be a whole number from 1 to %(max)d.")
+                            % {"max": self.max_page_size},
+                        }
+                    ]
+                },
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                }
+        return parameters
 
 
 def _idempotency_key(request, serializer) -> str:

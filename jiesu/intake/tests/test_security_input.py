@@ -319,3 +319,46 @@ def test_cors_only_on_the_api(client, db, settings):
     settings.CORS_ALLOWED_ORIGINS = ["https://app.example.gov.cn"]
     response = client.get("/console/login/", HTTP_ORIGIN="https://app.example.gov.cn")
     assert "Access-Control-Allow-Origin" not in response
+
+
+# -- paging parameters are checked, not ignored (issue 8, item 7) -----------------------------
+
+
+@pytest.mark.parametrize("size", ["-1", "0", "101", "abc", "1.5", ""])
+def test_bad_page_size_is_a_400(api, size):
+    response = api.get(f"{LIST_URL}?page_size={size}")
+    assert response.status_code == 400, response.content
+    assert "page_size" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["garbage", "Zm9v", "eD0x", "cD0yMDI2JnA9MjAyNw==", "%%%", "b2Zmc2V0PTE="],
+    ids=["not base64", "foo", "x=1", "two positions", "percent", "offset=1"],
+)
+def test_garbage_cursors_are_a_400(api, cursor):
+    response = api.get(f"{LIST_URL}?cursor={cursor}")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+def test_real_cursors_and_sizes_work(api):
+    for i in range(3):
+        api.post(LIST_URL, body(title=f"第{i}件"), format="json")
+    first = api.get(f"{LIST_URL}?page_size=2").json()
+    assert len(first["results"]) == 2 and first["next"]
+    second = api.get(first["next"]).json()
+    assert len(second["results"]) == 1
+
+
+def test_merged_into_is_typed_nullable_like_it_is_answered(api):
+    """The schema and the answers agree (issue 8, item 7)."""
+    import yaml
+
+    from jiesu.intake.tests.test_api_schema import COMMITTED
+
+    schema = yaml.safe_load(COMMITTED.read_text(encoding="utf-8"))
+    field = schema["components"]["schemas"]["AppealDetail"]["properties"]["merged_into"]
+    assert field.get("nullable") is True
+    number = api.post(LIST_URL, body(), format="json").json()["number"]
+    assert api.get(f"{LIST_URL}{number}/").json()["merged_into"] is None
