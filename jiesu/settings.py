@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Nothing inline, nothing from elsewhere (jiesu.middleware.content_security_policy).
+    "jiesu.middleware.ContentSecurityPolicy",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -326,6 +328,9 @@ JIESU_NOTIFY = {
     "AUDIT_SIGNING_KEY": env.str("JIESU_AUDIT_SIGNING_KEY", default=""),
     "AUDIT_SIGNING_KEY_FILE": env.str("JIESU_AUDIT_SIGNING_KEY_FILE", default=""),
     "AUDIT_CHECKPOINT_MINUTES": env.int("JIESU_AUDIT_CHECKPOINT_MINUTES", default=60),
+    # A map tile server (e.g. https://{s}.tile.example/{z}/{x}/{y}.png); none by default: maps
+    # draw the district's outlines only. Its host is allowed in the CSP's img-src.
+    "MAP_TILE_URL": env.str("JIESU_MAP_TILE_URL", default=""),
     # Reverse proxies in front of Jiesu that append to X-Forwarded-For (jiesu.clients).
     "TRUSTED_PROXY_HOPS": env.int("JIESU_TRUSTED_PROXY_HOPS", default=0),
     "SMS": {

@@ -2,8 +2,9 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
+from jiesu.intake.api.views import ApiReferenceView
 from jiesu.views import healthz
 
 admin.site.site_header = admin.site.site_title = "接诉 Jiesu"
@@ -15,7 +16,7 @@ urlpatterns = [
     path("api/v1/", include("jiesu.intake.api.urls")),
     path("open311/", include("jiesu.intake.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", ApiReferenceView.as_view(url_name="schema"), name="api-docs"),
     # "/" is the citizen landing page: jiesu.intake.citizen, in i18n_patterns below.
 ]
 urlpatterns += i18n_patterns(

@@ -160,8 +160,10 @@ def staff(demo, live_server, monkeypatch):
             # While Playwright's loop runs, Django keeps this thread's database connection
             # apart: close it, or it outlives the test database.
             connections.close_all()
-    assert people.problems == []
-    assert people.outside == []  # no CDN, no tiles: nothing leaves this server
+    assert people.problems == [], "\n".join(people.problems)
+    assert people.outside == [], "\n".join(
+        people.outside
+    )  # no CDN, no tiles: nothing leaves this server
 
 
 # -- the whole life of one appeal -------------------------------------------------------------

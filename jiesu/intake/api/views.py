@@ -20,6 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import status as http_status
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
@@ -771,3 +772,11 @@ class UnknownActionView(NotFoundView):
         )
 
     get = post = put = patch = delete = head = options = _not_found
+
+
+class ApiReferenceView(SpectacularSwaggerSplitView):
+    """The browsable API reference (/api/docs/): Swagger UI from drf-spectacular-sidecar, its
+    start-up script served as a file (the "split" view), on a page without inline style, so the
+    site's Content-Security-Policy holds here too."""
+
+    template_name = "intake/api/swagger_ui.html"

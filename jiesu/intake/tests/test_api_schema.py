@@ -64,8 +64,9 @@ def test_schema_and_docs_pages_render(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     page = docs.content.decode()
-    assert "redoc" in page.lower()
-    assert "cdn." not in page  # offline: assets from the sidecar package
+    assert "swagger-ui" in page.lower()
+    assert "cdn." not in page and "googleapis" not in page  # offline: the sidecar's assets
+    assert "<style" not in page and "<script>" not in page  # the CSP allows nothing inline
 
 
 def test_api_root_lists_the_entry_points(client):
