@@ -53,6 +53,25 @@ def db_datetime(value):
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def rewrite_tail_consistently(appeal, from_seq: int = 3) -> None:
+    """What a database administrator could do: forge event `from_seq`, then recompute every
+    later hash and the appeal's head so that the chain verifies."""
+    events = events_of(appeal)
+    prev = events[from_seq - 2].hash
+    for event in events[from_seq - 1 :]:
+        if event.seq == from_seq:
+            event.payload = {**event.payload, "forged": True}
+        event.prev_hash = prev
+        event.hash = audit.event_hash(event)
+        sql(
+            f"UPDATE {EVENTS} SET payload = {json_placeholder()}, prev_hash = %s, hash = %s "
+            "WHERE id = %s",
+            [json.dumps(event.payload), event.prev_hash, event.hash, event.pk],
+        )
+        prev = event.hash
+    sql(f"UPDATE {APPEALS} SET audit_head = %s WHERE id = %s", [prev, appeal.pk])
+
+
 def verify_ok(*args) -> str:
     out = io.StringIO()
     call_command("verify_audit", *args, stdout=out, stderr=io.StringIO())
@@ -313,20 +332,7 @@ def test_consistent_rewrite_of_a_whole_tail_passes_the_chain_check(histories):
     checkpoints catch it (test_checkpoints.py); without one, it passes."""
     appeal = histories[0]
     head_before = appeal.audit_head
-    events = events_of(appeal)
-    prev = events[1].hash
-    for event in events[2:]:
-        if event.seq == 3:
-            event.payload = {**event.payload, "forged": True}
-        event.prev_hash = prev
-        event.hash = audit.event_hash(event)
-        sql(
-            f"UPDATE {EVENTS} SET payload = {json_placeholder()}, prev_hash = %s, hash = %s "
-            "WHERE id = %s",
-            [json.dumps(event.payload), event.prev_hash, event.hash, event.pk],
-        )
-        prev = event.hash
-    sql(f"UPDATE {APPEALS} SET audit_head = %s WHERE id = %s", [prev, appeal.pk])
+    rewrite_tail_consistently(appeal)
     verify_ok()
     assert Appeal.objects.get(pk=appeal.pk).audit_head != head_before
 

@@ -3,19 +3,18 @@ consistently — events and the appeal's head together — passes the chain chec
 checkpoint; forged checkpoints and deleted ones are found; a third party's export is checked."""
 
 import io
-import json
 
 import pytest
 from django.core.management import call_command
 
-from jiesu.appeals import audit, checkpoints, workflow
+from jiesu.appeals import checkpoints, workflow
 from jiesu.appeals.models import AuditCheckpoint, AuditCheckpointEntry
 from jiesu.appeals.tests.conftest import MONDAY_10, new_appeal, visiting
 from jiesu.appeals.tests.test_audit import (
     APPEALS,
     EVENTS,
     events_of,
-    json_placeholder,
+    rewrite_tail_consistently,
     sql,
     verify_fails,
     verify_ok,
@@ -64,20 +63,7 @@ def test_truncation_with_a_rewritten_head_is_found(anchored):
 
 def test_a_consistently_rewritten_tail_is_found(anchored):
     appeal = anchored[0]
-    events = events_of(appeal)
-    prev = events[1].hash
-    for event in events[2:]:
-        if event.seq == 3:
-            event.payload = {**event.payload, "forged": True}
-        event.prev_hash = prev
-        event.hash = audit.event_hash(event)
-        sql(
-            f"UPDATE {EVENTS} SET payload = {json_placeholder()}, prev_hash = %s, hash = %s "
-            "WHERE id = %s",
-            [json.dumps(event.payload), event.prev_hash, event.hash, event.pk],
-        )
-        prev = event.hash
-    sql(f"UPDATE {APPEALS} SET audit_head = %s WHERE id = %s", [prev, appeal.pk])
+    rewrite_tail_consistently(appeal)
     message, stderr = verify_fails()
     assert f"{appeal.number}: history rewritten" in stderr + message
 

@@ -1,19 +1,8 @@
 """Bulk dispatch and bulk sign: each appeal through the workflow, reported per appeal."""
 
-import pytest
-
 from jiesu.appeals.models import Assignment
 from jiesu.appeals.states import Status
 from jiesu.appeals.tests.conftest import dispatched, in_progress, new_appeal, registered
-
-
-@pytest.fixture
-def as_user(client, world):
-    def login(name):
-        client.force_login(world.u(name))
-        return client
-
-    return login
 
 
 def texts(response) -> str:

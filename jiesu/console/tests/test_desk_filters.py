@@ -3,20 +3,9 @@
 import re
 from datetime import timedelta
 
-import pytest
-
 from jiesu.appeals import timesource
 from jiesu.appeals.tests.conftest import MONDAY_10, dispatched, in_progress, new_appeal
 from jiesu.intake.models import Channel
-
-
-@pytest.fixture
-def as_user(client, world):
-    def login(name):
-        client.force_login(world.u(name))
-        return client
-
-    return login
 
 
 def numbers(response) -> list[str]:

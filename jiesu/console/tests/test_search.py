@@ -20,15 +20,6 @@ URL = "/console/search/"
 
 
 @pytest.fixture
-def as_user(client, world):
-    def login(name):
-        client.force_login(world.u(name))
-        return client
-
-    return login
-
-
-@pytest.fixture
 def cases(world, at):
     """A few appeals with different phones, places, categories, units and dates."""
     with at(MONDAY_10 - timedelta(days=10)):

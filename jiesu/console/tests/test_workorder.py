@@ -10,15 +10,6 @@ from jiesu.appeals.tests.conftest import completed, new_appeal
 from jiesu.console.views import appeal as appeal_views
 
 
-@pytest.fixture
-def as_user(client, world):
-    def login(name):
-        client.force_login(world.u(name))
-        return client
-
-    return login
-
-
 def test_print_view_has_facts_units_and_history(as_user, world):
     appeal = completed(world)
     page = as_user("supervisor").get(f"/console/appeals/{appeal.number}/workorder/")

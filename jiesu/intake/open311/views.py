@@ -280,14 +280,19 @@ METRES_PER_DEGREE_LAT = 110_574.0
 METRES_PER_DEGREE_LNG_AT_EQUATOR = 111_320.0
 
 
+def finite_float(raw: str) -> float:
+    """The number in `raw`, or NaN when it is none (callers refuse what is not finite)."""
+    try:
+        return float(raw)
+    except ValueError:
+        return math.nan
+
+
 def _float_param(data, name: str, lowest: float, highest: float) -> float | None:
     raw = (data.get(name) or "").strip()
     if not raw:
         return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
+    value = finite_float(raw)
     if not math.isfinite(value) or not lowest <= value <= highest:
         raise BadRequest(
             _("%(name)s must be a number from %(low)s to %(high)s.")
@@ -418,10 +423,7 @@ class Form:
         raw = self.text(name, 40)
         if not raw:
             return None
-        try:
-            value = float(raw)
-        except ValueError:
-            value = math.nan
+        value = finite_float(raw)
         if not math.isfinite(value) or not -limit <= value <= limit:
             self.errors.append(
                 _("%(name)s must be a number from -%(limit)d to %(limit)d (WGS84).")
