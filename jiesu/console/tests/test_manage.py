@@ -547,7 +547,7 @@ def test_unit_tree_and_adding_a_sub_unit(admin, world):
     assert page.status_code == 200
     names = [u.name for u in page.context["page"].object_list]
     assert names.index("城管执法队") == names.index("城市管理局") + 1  # depth-first
-    assert "padding-left:24px" in page.content.decode()
+    assert "tree-name depth-1" in page.content.decode()
 
     response = admin.post(
         "/console/manage/units/new/",
