@@ -16,3 +16,15 @@ def client_ip(request) -> str:
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def client_ip_address(request) -> str | None:
+    """The client's address when it is a valid IP address, else None (a request built without
+    one, as Django's test client's force_login does, or a garbled forwarded header). For stores
+    that keep addresses in an IP column (django-axes: PostgreSQL refuses anything else)."""
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:
+        return None

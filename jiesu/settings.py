@@ -119,7 +119,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "jiesu.console.views.auth.lockout"
-AXES_CLIENT_IP_CALLABLE = "jiesu.clients.client_ip"
+AXES_CLIENT_IP_CALLABLE = "jiesu.clients.client_ip_address"
 AXES_VERBOSE = True
 
 ROOT_URLCONF = "jiesu.urls"
