@@ -5,6 +5,8 @@ to X-Forwarded-For; never trust the header without it (a client could name any a
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 
 
@@ -22,8 +24,6 @@ def client_ip_address(request) -> str | None:
     """The client's address when it is a valid IP address, else None (a request built without
     one, as Django's test client's force_login does, or a garbled forwarded header). For stores
     that keep addresses in an IP column (django-axes: PostgreSQL refuses anything else)."""
-    import ipaddress
-
     try:
         return str(ipaddress.ip_address(client_ip(request)))
     except ValueError:

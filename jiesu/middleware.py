@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -45,8 +46,13 @@ def _own_format(path: str) -> bool:
 def content_security_policy() -> str:
     """The policy every page is served with: nothing inline, nothing from elsewhere except the
     map tile server an administrator configured (JIESU["MAP_TILE_URL"])."""
+    return _policy(getattr(settings, "JIESU", {}).get("MAP_TILE_URL", ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _policy(tiles: str) -> str:
+    """Built once per tile setting, not on every response."""
     images = ["'self'", "data:", "blob:"]
-    tiles = getattr(settings, "JIESU", {}).get("MAP_TILE_URL", "")
     if tiles:
         parts = urlsplit(tiles.replace("{s}", "*"))
         if parts.scheme in ("http", "https") and parts.netloc:

@@ -13,6 +13,7 @@ refuse line breaks and tabs as well.
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_to_bytes
 
 _NOT_TEXT = (
     "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
@@ -31,8 +32,6 @@ def form_body_is_utf8(raw: bytes) -> bool:
     """Is an application/x-www-form-urlencoded body valid UTF-8, raw and once percent-decoded?
     (Django would decode a body that is not as Latin-1, and invalid percent-escapes as U+FFFD:
     mojibake stored as if the citizen had written it.)"""
-    from urllib.parse import unquote_to_bytes
-
     try:
         raw.decode("utf-8")
         unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -32,6 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery
 
 from jiesu.appeals import timesource
 from jiesu.appeals.models import Appeal, AuditCheckpoint, AuditCheckpointEntry, Event
@@ -128,13 +130,25 @@ def digest_of(number: int, created_at, previous: str, entries) -> str:
 # -- making checkpoints ------------------------------------------------------------------------
 
 
-def _latest_entries() -> dict[int, tuple[int, str]]:
-    latest: dict[int, tuple[int, str]] = {}
-    for appeal_id, count, head in AuditCheckpointEntry.objects.order_by(
-        "checkpoint__number"
-    ).values_list("appeal_id", "count", "head"):
-        latest[appeal_id] = (count, head)
-    return latest
+def _changed_heads():
+    """(appeal id, event count, head) of every chain whose head differs from the newest entry
+    a checkpoint holds for it: one query, compared in the database (entries are indexed by
+    appeal and checkpoint), not every entry ever read into memory."""
+    seen = AuditCheckpointEntry.objects.filter(appeal_id=OuterRef("pk")).order_by("-checkpoint_id")
+    return (
+        Appeal.objects.filter(audit_count__gt=0)
+        .annotate(
+            seen_count=Subquery(seen.values("count")[:1]),
+            seen_head=Subquery(seen.values("head")[:1]),
+        )
+        .filter(
+            Q(seen_head__isnull=True)
+            | ~Q(seen_head=F("audit_head"))
+            | ~Q(seen_count=F("audit_count"))
+        )
+        .order_by("pk")
+        .values_list("pk", "audit_count", "audit_head")
+    )
 
 
 @transaction.atomic
@@ -144,14 +158,7 @@ def create(now=None) -> AuditCheckpoint | None:
     now = now or timesource.now()
     # One checkpoint at a time (the scheduler and a manual run may meet).
     last = AuditCheckpoint.objects.select_for_update().order_by("-number").first()
-    known = _latest_entries()
-    changed = [
-        (appeal_id, count, head)
-        for appeal_id, count, head in Appeal.objects.filter(audit_count__gt=0)
-        .order_by("pk")
-        .values_list("pk", "audit_count", "audit_head")
-        if known.get(appeal_id) != (count, head)
-    ]
+    changed = list(_changed_heads())
     if not changed:
         return None
     number = (last.number + 1) if last else 1
@@ -196,6 +203,16 @@ class Problem:
         return self.text
 
 
+def _entries_by_checkpoint() -> dict[int, list[tuple[int, int, str]]]:
+    """Every checkpoint's entries in one query (not one query per checkpoint)."""
+    grouped: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for checkpoint_id, appeal_id, count, head in AuditCheckpointEntry.objects.order_by(
+        "checkpoint_id", "appeal_id"
+    ).values_list("checkpoint_id", "appeal_id", "count", "head"):
+        grouped[checkpoint_id].append((appeal_id, count, head))
+    return grouped
+
+
 def _check_signature(public: Ed25519PublicKey, digest: str, signature: str) -> bool:
     try:
         public.verify(base64.b64decode(signature), digest.encode())
@@ -214,6 +231,7 @@ def verify(public: Ed25519PublicKey | None = None) -> list[Problem]:
         public = signing_key().public_key()
     previous = ""
     latest: dict[int, tuple[int, str, int]] = {}
+    entries_of = _entries_by_checkpoint()
     for expected_number, checkpoint in enumerate(checkpoints, start=1):
         label = f"checkpoint #{checkpoint.number}"
         if checkpoint.number != expected_number:
@@ -223,9 +241,7 @@ def verify(public: Ed25519PublicKey | None = None) -> list[Problem]:
                     f"checkpoint #{expected_number} is missing (found #{checkpoint.number})",
                 )
             )
-        entries = list(
-            checkpoint.entries.order_by("appeal_id").values_list("appeal_id", "count", "head")
-        )
+        entries = entries_of.get(checkpoint.pk, [])
         if checkpoint.previous_digest != previous:
             problems.append(Problem("checkpoint", f"{label} does not follow the one before it"))
         if (
@@ -298,12 +314,11 @@ def export(stream) -> int:
     """Write every checkpoint as one JSON line (with its entries, signature and public key)."""
     public = None
     written = 0
+    entries_of = _entries_by_checkpoint()
     for checkpoint in AuditCheckpoint.objects.order_by("number"):
         if public is None:
             public = public_key_text(signing_key().public_key())
-        entries = list(
-            checkpoint.entries.order_by("appeal_id").values_list("appeal_id", "count", "head")
-        )
+        entries = entries_of.get(checkpoint.pk, [])
         line = {
             "number": checkpoint.number,
             "at": checkpoint.created_at.astimezone(UTC).isoformat(timespec="microseconds"),

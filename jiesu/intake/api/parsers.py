@@ -2,7 +2,8 @@
 
 `JsonParser` is REST framework's JSON parser with one guard: a body nested deeper than the
 interpreter can decode (`{"a":` five thousand times, or `[` a hundred thousand times) is a
-malformed request (400), not a crash. Legitimate bodies are a few levels deep.
+malformed request (400), not a crash: anything deeper than MAX_DEPTH is refused before decoding.
+Legitimate bodies are a few levels deep.
 """
 
 from io import BytesIO
@@ -20,6 +21,8 @@ MAX_DEPTH = 32
 def _too_deep(text: bytes, limit: int = MAX_DEPTH) -> bool:
     """True when the JSON text opens more than `limit` arrays or objects at once (strings,
     where brackets are just characters, are skipped)."""
+    if text.count(b"[") + text.count(b"{") <= limit:
+        return False  # the usual body: too few brackets to be that deep (counted in C)
     depth = 0
     in_string = escaped = False
     for byte in text:
@@ -59,7 +62,4 @@ class JsonParser(parsers.JSONParser):
             raise ParseError(
                 _("The JSON body is nested more than %(depth)d levels deep.") % {"depth": MAX_DEPTH}
             )
-        try:
-            return super().parse(BytesIO(raw), media_type, parser_context)
-        except RecursionError:  # pragma: no cover - the depth check comes first
-            raise ParseError(_("The JSON body is nested too deeply.")) from None
+        return super().parse(BytesIO(raw), media_type, parser_context)

@@ -28,8 +28,6 @@ from django.core import signing
 from django.core.cache import cache
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from jiesu import clients
-
 FORM_SALT = "jiesu.intake.citizen.form"
 GRANTS_KEY = "jiesu_citizen_tracking"
 UPLOADS_KEY = "jiesu_citizen_uploads"
@@ -150,10 +148,6 @@ def _last_four_key(number: str) -> str:
     return f"jiesu:track-fail:last4:{number.upper()}"
 
 
-def client_ip(request) -> str:
-    return clients.client_ip(request)
-
-
 def locked_out(ip: str) -> bool:
     """Has this client, or its network, used up its failed attempts for the window?"""
     limits = _limits()
@@ -165,36 +159,26 @@ def last_four_allowed(number: str) -> bool:
     return (cache.get(_last_four_key(number)) or 0) < limit
 
 
-def _count(key: str) -> None:
-    # The window starts with the first failure and is not extended by later ones.
-    if not cache.add(key, 1, _window()):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, _window())
+def _increment(key: str, by: int, timeout: int) -> int:
+    """Add `by` to a counter in the shared cache and return the new count. The window starts
+    with the first event and is not extended by later ones."""
+    if cache.add(key, by, timeout):
+        return by
+    try:
+        return cache.incr(key, by)
+    except ValueError:  # expired between add and incr
+        cache.add(key, by, timeout)
+        return by
 
 
 def record_failure(ip: str, number: str, *, last_four: bool) -> None:
     for key in _keys(ip).values():
-        _count(key)
+        _increment(key, 1, _window())
     if last_four:
-        _count(_last_four_key(number))
+        _increment(_last_four_key(number), 1, _window())
 
 
 # -- the 随手拍 form: throttles and upload caps ---------------------------------------------------
-
-
-def _over(key: str, limit: int, window: int) -> bool:
-    """Count one event under `key` in a fixed window; True once the count exceeds `limit`."""
-    if not cache.add(key, 1, window):
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, window)
-            count = 1
-    else:
-        count = 1
-    return count > limit
 
 
 def report_throttled(ip: str) -> int | None:
@@ -209,7 +193,7 @@ def report_throttled(ip: str) -> int | None:
             int(setting("CITIZEN_REPORTS_PER_NETWORK", 50)),
         ),
     )
-    over = [_over(key, limit, window + 60) for key, limit in limits]
+    over = [_increment(key, 1, window + 60) > limit for key, limit in limits]
     if any(over):
         return max(1, int((bucket + 1) * window - time.time()))
     return None
@@ -229,13 +213,7 @@ def uploads_allowed(ip: str, count: int) -> bool:
         return False
     key = f"jiesu:report:uploads:{ip}:{int(time.time() // 3600)}"
     limit = int(setting("CITIZEN_UPLOADS_PER_CLIENT_PER_HOUR", 40))
-    cache.add(key, 0, 3700)
-    try:
-        used = cache.incr(key, count)
-    except ValueError:
-        cache.add(key, count, 3700)
-        used = count
-    if used > limit:
+    if _increment(key, count, 3700) > limit:
         cache.decr(key, count)
         return False
     return True

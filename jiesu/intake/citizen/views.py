@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from jiesu import clients
 from jiesu.appeals import attachments, tracking, workflow
 from jiesu.appeals.errors import InvalidInput, WorkflowError
 from jiesu.appeals.models import Appeal, Attachment
@@ -193,7 +194,7 @@ def report(request):
             channel,
         )
 
-    ip = access.client_ip(request)
+    ip = clients.client_ip(request)
     wait = access.report_throttled(ip) or channels.check_rate(channel, bucket="citizen-form")
     if wait:
         # Nothing of this sending is kept: its photos were never stored.
@@ -385,7 +386,7 @@ def track(request):
         form = TrackForm(request.POST)
         if form.is_valid():
             number, code = form.cleaned_data["number"], form.cleaned_data["code"]
-            ip = access.client_ip(request)
+            ip = clients.client_ip(request)
             if access.locked_out(ip):
                 minutes = max(1, access._window() // 60)
                 form.add_error(

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from jiesu.appeals import audit, checkpoints
+from jiesu.appeals.models import AuditCheckpoint
 
 
 class Command(BaseCommand):
@@ -68,7 +69,7 @@ class Command(BaseCommand):
                 f"Audit checkpoints disagree: {problems[0]} ({len(problems)} problem(s), "
                 f"{checked} appeals checked)."
             )
-        count = checkpoints.AuditCheckpoint.objects.count()
+        count = AuditCheckpoint.objects.count()
         self.stdout.write(
             f"Audit chain verified: {checked} appeals, every event intact; "
             f"{count} signed checkpoint(s) agree."
