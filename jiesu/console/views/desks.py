@@ -29,7 +29,8 @@ def _render(request, key, tabs, current, queryset, extra=None):
     queryset, filter_form, sort = desk_filters.apply(queryset, request.GET, timesource.now())
     page, items = paginate(request, queryset)
     filter_qs = desk_filters.filter_query(request.GET)
-    names = desk_filters.channel_names()
+    # The filter form has already read every channel's name for its choices.
+    names = dict(filter_form.fields["channel"].choices)
     for row in items:
         row["channel"] = names.get(row["appeal"].channel, row["appeal"].channel)
     context = {
