@@ -12,6 +12,17 @@ def postgres_only():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_copies():
+    """Reference data kept in memory (jiesu.versions) is dropped between tests: a rolled-back
+    test transaction sends no signal, and SQLite reuses the ids it rolled back."""
+    from jiesu import versions
+
+    versions.forget_all()
+    yield
+    versions.forget_all()
+
+
+@pytest.fixture(autouse=True)
 def _languages(settings):
     """Pages are Chinese by default, as in production (LANGUAGE_CODE, LocaleMiddleware).
     Code called directly from a test (workflow errors, command output) speaks English, so

@@ -1,27 +1,31 @@
 """Human-readable appeal numbers: district prefix, local date, daily sequence.
 
 `PS20261126000123` is the 123rd appeal received on 26 November 2026 (Asia/Shanghai).
-The sequence row is locked while it is incremented, so numbers never repeat.
+
+The day's counter is taken with one statement (an upsert that increments and returns it), on
+SQLite and PostgreSQL alike. The row stays locked until the filing transaction commits, so
+numbers never repeat and have no gaps: a filing that rolls back gives its number back. The
+transaction after the number is short (the appeal, its first event, the commit), which is what
+bounds how many filings per second can queue on one day's counter (ADR 0010).
 """
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 
 from jiesu.appeals.models import AppealNumberSequence
+
+_TABLE = AppealNumberSequence._meta.db_table
+_SQL = (
+    f"INSERT INTO {_TABLE} (day, last) VALUES (%s, 1) "  # noqa: S608 - a model's table name
+    f"ON CONFLICT (day) DO UPDATE SET last = {_TABLE}.last + 1 RETURNING last"
+)
 
 
 def next_number(now) -> str:
     day = timezone.localtime(now).date()
     prefix = settings.JIESU.get("DISTRICT_PREFIX", "PS")
-    with transaction.atomic():
-        seq = AppealNumberSequence.objects.select_for_update(of=("self",)).filter(day=day).first()
-        if seq is None:
-            try:
-                with transaction.atomic():
-                    seq = AppealNumberSequence.objects.create(day=day, last=0)
-            except IntegrityError:
-                seq = AppealNumberSequence.objects.select_for_update(of=("self",)).get(day=day)
-        seq.last += 1
-        seq.save(update_fields=["last"])
-    return f"{prefix}{day:%Y%m%d}{seq.last:06d}"
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL, [connection.ops.adapt_datefield_value(day)])
+        (last,) = cursor.fetchone()
+    return f"{prefix}{day:%Y%m%d}{last:06d}"

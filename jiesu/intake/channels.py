@@ -35,12 +35,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from jiesu import textcheck
 from jiesu.intake.models import Channel
+from jiesu.versions import ProcessCopy
 
 KEY_PREFIX = "js"
 _HMAC_SALT = "jiesu.intake.channel_key"
@@ -78,6 +79,7 @@ def issue_key(channel: Channel) -> str:
             key_created_at=timezone.now(),
             key_revoked_at=None,
         )
+    channels_changed()
     channel.refresh_from_db(fields=["key_prefix", "key_hash", "key_created_at", "key_revoked_at"])
     return raw
 
@@ -92,6 +94,7 @@ def revoke_key(channel: Channel) -> bool:
             .exclude(key_hash="")
             .update(key_hash="", key_revoked_at=timezone.now())
         )
+    channels_changed()
     channel.refresh_from_db(fields=["key_hash", "key_revoked_at"])
     return bool(updated)
 
@@ -104,12 +107,43 @@ def looks_like_key(raw: str) -> bool:
     return bool(_KEY_RE.match((raw or "").strip()))
 
 
+def _load_keyed_channels() -> dict[str, list[tuple]]:
+    fields = [f.attname for f in Channel._meta.concrete_fields]
+    by_prefix: dict[str, list[tuple]] = {}
+    for row in Channel.objects.exclude(key_prefix="").values_list(*fields):
+        record = dict(zip(fields, row, strict=True))
+        by_prefix.setdefault(record["key_prefix"], []).append(row)
+    return {"fields": fields, "by_prefix": by_prefix}
+
+
+def _keyed_channels_fingerprint():
+    return tuple(
+        Channel.objects.exclude(key_prefix="")
+        .order_by("pk")
+        .values_list(*[f.attname for f in Channel._meta.concrete_fields])
+    )
+
+
+# Every request of a machine channel authenticates: the channels with keys are kept in each
+# process (a handful of rows) and compared with the database at most every KEY_CACHE_SECONDS.
+# A key issued or revoked here counts at once; in other processes within that time (ADR 0010).
+KEY_CACHE_SECONDS = 2.0
+_keyed = ProcessCopy(_load_keyed_channels, _keyed_channels_fingerprint, max_age=KEY_CACHE_SECONDS)
+
+
+def channels_changed(**kwargs) -> None:
+    """A channel was saved or deleted, or its key changed, here (connected in apps.py)."""
+    _keyed.forget()
+
+
 def authenticate_key(raw: str | None) -> Channel | None:
     """The active machine channel whose current key is `raw`, or None."""
     raw = (raw or "").strip()
     match = _KEY_RE.match(raw)
     # Compute the hash even for malformed keys, so that timing says little about the input.
-    candidates = list(Channel.objects.filter(key_prefix=match.group(1))) if match else []
+    keyed = _keyed.get()
+    rows = keyed["by_prefix"].get(match.group(1), []) if match else []
+    candidates = [Channel.from_db(DEFAULT_DB_ALIAS, keyed["fields"], row) for row in rows]
     found = None
     for secret in _secrets():
         digest = _key_hash(raw, secret)

@@ -5,9 +5,11 @@ order, stored on `Region.boundary`. Saving a region validates its boundary with 
 fills the bounding box (`min_lng` … `max_lat`), the centre and a digest of the boundary.
 
 `resolve_point(lat, lng)` answers "which region is this point in?": the deepest active region
-whose boundary covers the point (a point on a border counts as inside). The indexed bounding
-box columns narrow the candidates, shapely decides. Prepared geometries are cached per process
-and keyed by the boundary digest, so an edited boundary is picked up at once by every process.
+whose boundary covers the point (a point on a border counts as inside). Each process keeps the
+active boundaries prepared in an STR tree (`jiesu.versions.ProcessCopy`): a lookup asks no
+query. Saving or deleting a region reloads the tree at once in that process; every process
+compares the regions' ids and boundary digests with its copy at most every two seconds (one
+small query), so edits by other processes or raw SQL are picked up within that time.
 """
 
 from __future__ import annotations
@@ -16,16 +18,17 @@ import hashlib
 import json
 import logging
 import math
-import threading
-from collections import OrderedDict
 
 import shapely
 from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
+
+from jiesu.versions import ProcessCopy
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +37,6 @@ GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
 # A child region may stick out of its parent by this share of its own area before the import
 # (and the admin) warn about it: borders digitised from different sources never match exactly.
 OUTSIDE_TOLERANCE = 0.01
-
-_CACHE_SIZE = 4096
-_cache: OrderedDict[int, tuple[str, BaseGeometry]] = OrderedDict()
-_lock = threading.Lock()
 
 
 # -- boundaries --------------------------------------------------------------------------------
@@ -226,105 +225,102 @@ def check_coordinates(lat, lng) -> tuple[float, float]:
     )
 
 
-def _prepared(entries) -> dict[int, BaseGeometry]:
-    """Prepared geometries for (pk, digest) pairs, from the cache or the database."""
-    from jiesu.org.models import Region
+class _Index:
+    """Every active region with a boundary, prepared, in an STR tree (one process's copy)."""
 
-    found: dict[int, BaseGeometry] = {}
-    missing = []
-    with _lock:
-        for pk, fingerprint in entries:
-            cached = _cache.get(pk)
-            if cached is not None and cached[0] == fingerprint:
-                _cache.move_to_end(pk)
-                found[pk] = cached[1]
-            else:
-                missing.append(pk)
-    if missing:
-        rows = Region.objects.filter(pk__in=missing).values_list(
-            "pk", "boundary_digest", "boundary"
-        )
-        loaded = {}
-        for pk, fingerprint, boundary in rows:
-            if not boundary:
-                continue
+    def __init__(self):
+        from jiesu.org.models import Region
+
+        fields = [f.attname for f in Region._meta.concrete_fields if f.attname != "boundary"]
+        entries = []
+        for row in Region.objects.filter(active=True, min_lat__isnull=False).values_list(
+            *fields, "boundary"
+        ):
+            values, boundary = row[:-1], row[-1]
+            record = dict(zip(fields, values, strict=True))
             try:
                 geometry = parse_boundary(boundary)
             except ValidationError:
                 # Only a row written around Region.save() can get here; skip it, loudly.
-                logger.warning("Region %s has an invalid boundary; ignored for lookups.", pk)
+                logger.warning(
+                    "Region %s has an invalid boundary; ignored for lookups.", record["id"]
+                )
                 continue
             shapely.prepare(geometry)
-            loaded[pk] = (fingerprint, geometry)
-            found[pk] = geometry
-        with _lock:
-            _cache.update(loaded)
-            while len(_cache) > _CACHE_SIZE:
-                _cache.popitem(last=False)
-    return found
+            box = (record["max_lng"] - record["min_lng"]) * (record["max_lat"] - record["min_lat"])
+            # Deepest first; among equals (overlapping data) the smaller box, then the older.
+            entries.append(((-record["depth"], box, record["id"]), geometry, values))
+        entries.sort(key=lambda e: e[0])
+        self.fields = fields
+        self.ids = [e[0][2] for e in entries]
+        self.geometries = [e[1] for e in entries]
+        self.rows = {e[0][2]: e[2] for e in entries}
+        self.tree = shapely.STRtree(self.geometries) if entries else None
+
+    def containing(self, lng: float, lat: float) -> list[int]:
+        if self.tree is None:
+            return []
+        hits = self.tree.query(shapely.Point(lng, lat), predicate="covered_by")
+        return [self.ids[i] for i in sorted(hits.tolist())]
+
+    def region(self, pk: int):
+        """A fresh Region instance (its boundary is loaded on access)."""
+        from jiesu.org.models import Region
+
+        return Region.from_db(DEFAULT_DB_ALIAS, self.fields, self.rows[pk])
+
+
+def _fingerprint():
+    from jiesu.org.models import Region
+
+    return tuple(
+        Region.objects.filter(active=True, min_lat__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "boundary_digest", "depth")
+    )
+
+
+# How stale another process's boundary edit may be here, in seconds.
+MAX_AGE = 2.0
+_index: ProcessCopy[_Index] = ProcessCopy(_Index, _fingerprint, max_age=MAX_AGE)
 
 
 def _containing_ids(lat, lng, first_only: bool) -> list[int]:
-    from jiesu.org.models import Region
-
     lat, lng = check_coordinates(lat, lng)
-    candidates = list(
-        Region.objects.filter(
-            active=True,
-            min_lng__lte=lng,
-            max_lng__gte=lng,
-            min_lat__lte=lat,
-            max_lat__gte=lat,
-        ).values_list("pk", "boundary_digest", "depth", "min_lng", "min_lat", "max_lng", "max_lat")
-    )
-    if not candidates:
-        return []
-    # Deepest first; among equals (overlapping data) the smaller box, then the older region.
-    candidates.sort(key=lambda c: (-c[2], (c[5] - c[3]) * (c[6] - c[4]), c[0]))
-    geometries = _prepared([(c[0], c[1]) for c in candidates])
-    point = shapely.Point(lng, lat)
-    hits = []
-    with _lock:
-        for candidate in candidates:
-            geometry = geometries.get(candidate[0])
-            if geometry is not None and geometry.covers(point):
-                hits.append(candidate[0])
-                if first_only:
-                    break
-    return hits
+    hits = _index.get().containing(lng, lat)
+    return hits[:1] if first_only else hits
 
 
 def resolve_point(lat, lng):
     """The smallest (deepest) active region whose boundary covers the point, or None.
 
-    Raises ValueError for coordinates that are not finite numbers in range.
+    Raises ValueError for coordinates that are not finite numbers in range. Answered from the
+    process's copy of the boundaries (`jiesu.versions`): no query.
     """
-    from jiesu.org.models import Region
-
     hits = _containing_ids(lat, lng, first_only=True)
-    return Region.objects.filter(pk=hits[0]).first() if hits else None
+    return _index.get().region(hits[0]) if hits else None
 
 
 def outside_district(lat, lng) -> bool:
     """True when regions with boundaries are configured and none of them covers the point
     (a district without boundaries yet accepts any point)."""
-    from jiesu.org.models import Region
-
     if _containing_ids(lat, lng, first_only=True):
         return False
-    return Region.objects.filter(active=True, min_lat__isnull=False).exists()
+    return bool(_index.get().ids)
 
 
 def regions_at(lat, lng) -> list:
     """Every active region whose boundary covers the point, deepest first."""
-    from jiesu.org.models import Region
+    index = _index.get()
+    return [index.region(pk) for pk in _containing_ids(lat, lng, first_only=False)]
 
-    hits = _containing_ids(lat, lng, first_only=False)
-    regions = Region.objects.in_bulk(hits)
-    return [regions[pk] for pk in hits if pk in regions]
+
+def regions_changed(**kwargs) -> None:
+    """A region was saved or deleted here: reload at once (connected in apps.py). Other
+    processes see the change at their next fingerprint check, within MAX_AGE seconds."""
+    _index.forget()
 
 
 def clear_cache() -> None:
-    """Forget every cached geometry (tests; the digest check makes this optional elsewhere)."""
-    with _lock:
-        _cache.clear()
+    """Forget this process's copy of the boundaries (tests)."""
+    _index.forget()

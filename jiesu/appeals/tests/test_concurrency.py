@@ -333,3 +333,15 @@ def test_concurrent_receive_numbers_are_unique_and_sequential(world):
     assert Event.objects.filter(kind="receive").count() == total
     for appeal in Appeal.objects.all():
         assert audit.verify_appeal(appeal) is None
+
+
+def test_a_filing_that_rolls_back_gives_its_number_back(world):
+    """Numbers have no gaps: the day's counter moves with the filing's transaction."""
+    from django.db import transaction
+
+    first = new_appeal(world)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        new_appeal(world)
+        raise RuntimeError("the filing fails after taking its number")
+    second = new_appeal(world)
+    assert int(second.number[-6:]) == int(first.number[-6:]) + 1

@@ -12,6 +12,7 @@ from jiesu.appeals import privacy, timesource, workflow
 from jiesu.appeals.models import Appeal, Assignment, Attachment, Clock
 from jiesu.appeals.states import Status
 from jiesu.catalog.models import AppealType, Category, Grade
+from jiesu.intake.api.fastfields import FastFields
 from jiesu.intake.api.fields import PHONE, BoundedDateTimeField, CodeField, SafeCharField
 from jiesu.intake.auth import ChannelClient
 from jiesu.intake.credit_code import credit_code_valid
@@ -48,7 +49,7 @@ class ErrorSerializer(serializers.Serializer):
 # -- submission ------------------------------------------------------------------------------
 
 
-class SubmissionSerializer(serializers.Serializer):
+class SubmissionSerializer(FastFields, serializers.Serializer):
     """A new appeal from a channel. JSON, or multipart/form-data with `photos` files."""
 
     channel = serializers.CharField(

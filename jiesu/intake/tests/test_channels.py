@@ -1,12 +1,14 @@
 """Channels: API keys, rate limits, the demo list, `channel_key` and `import_channels`."""
 
 import io
+import time
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from jiesu import versions
 from jiesu.intake import channels
 from jiesu.intake.models import Channel
 
@@ -60,12 +62,31 @@ def test_revoked_inactive_or_non_machine_channels_do_not_authenticate(app):
     app.refresh_from_db()
     assert app.key_revoked_at is not None and app.key_hash == ""
     key = channels.issue_key(app)
-    Channel.objects.filter(pk=app.pk).update(active=False)
+    app.refresh_from_db()
+    app.active = False
+    app.save()  # the admin's way: counts at once in this process
     assert channels.authenticate_key(key) is None
-    Channel.objects.filter(pk=app.pk).update(active=True, is_machine=False)
+    app.active, app.is_machine = True, False
+    app.save()
     assert channels.authenticate_key(key) is None
-    Channel.objects.filter(pk=app.pk).update(is_machine=True)
+    app.is_machine = True
+    app.save()
     assert channels.authenticate_key(key) == app
+
+
+def test_changes_made_elsewhere_count_within_the_key_cache_time(app, monkeypatch):
+    """Another process (or raw SQL) changed the channel: seen at the next fingerprint check,
+    at most KEY_CACHE_SECONDS later."""
+    key = channels.issue_key(app)
+    assert channels.authenticate_key(key) == app
+    clock = [time.monotonic()]
+    monkeypatch.setattr(versions.time, "monotonic", lambda: clock[0])
+    Channel.objects.filter(pk=app.pk).update(active=False)
+    clock[0] += channels.KEY_CACHE_SECONDS + 0.1
+    assert channels.authenticate_key(key) is None
+    Channel.objects.filter(pk=app.pk).update(active=True, key_hash="")
+    clock[0] += channels.KEY_CACHE_SECONDS + 0.1
+    assert channels.authenticate_key(key) is None
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,5 @@
 import pytest
 
-from jiesu.org import geo
 from jiesu.org.models import Region, Unit, User, UserRole
 
 
@@ -10,13 +9,6 @@ def square(x0, y0, x1, y1):
         "type": "Polygon",
         "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
     }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_geometry_cache():
-    geo.clear_cache()
-    yield
-    geo.clear_cache()
 
 
 @pytest.fixture

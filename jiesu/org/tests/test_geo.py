@@ -1,11 +1,13 @@
 """Point-to-region resolution."""
 
 import math
+import time
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from jiesu import versions
 from jiesu.org import geo
 from jiesu.org.models import Region
 
@@ -73,8 +75,9 @@ class TestResolvePoint:
         assert geo.resolve_point(1.5, 1.5) == district["C1"]
         assert geo.resolve_point(3.5, 3.5) == g1
 
-    def test_edit_through_queryset_update_with_new_digest_is_picked_up(self, district):
-        # Another process (or a raw update) changed the row: the digest tells.
+    def test_edit_through_queryset_update_with_new_digest_is_picked_up(self, district, monkeypatch):
+        # Another process (or a raw update) changed the row: the digest tells, at the next
+        # fingerprint check (at most MAX_AGE seconds later).
         assert geo.resolve_point(1.5, 1.5) == district["G1"]
         g1 = Region.objects.get(code="G1")
         g1.boundary = square(3, 3, 4, 4)
@@ -87,6 +90,9 @@ class TestResolvePoint:
             max_lng=4,
             max_lat=4,
         )
+        assert geo.resolve_point(1.5, 1.5).code == "G1"  # the copy is fresh enough
+        later = time.monotonic() + geo.MAX_AGE + 0.1
+        monkeypatch.setattr(versions.time, "monotonic", lambda: later)
         assert geo.resolve_point(3.5, 3.5).code == "G1"
         assert geo.resolve_point(1.5, 1.5).code == "C1"
 
@@ -96,12 +102,20 @@ class TestResolvePoint:
         assert geo.resolve_point(1.5, 1.2) == district["C1"]
         assert "invalid boundary" in caplog.text
 
-    def test_cached_geometries_save_queries(self, district):
+    def test_lookups_ask_no_query_once_loaded(self, district):
         geo.resolve_point(1.5, 1.5)
         with CaptureQueriesContext(connection) as ctx:
             assert geo.resolve_point(1.6, 1.6) == district["G1"]
-        # One for the candidates, one for the winner; no boundary loading.
-        assert len(ctx.captured_queries) == 2
+            assert [r.code for r in geo.regions_at(1.6, 1.6)] == ["G1", "C1", "S1", "D"]
+            assert not geo.outside_district(1.6, 1.6)
+        assert ctx.captured_queries == []
+
+    def test_returned_regions_are_independent_instances(self, district):
+        first = geo.resolve_point(1.5, 1.5)
+        first.name = "changed in memory"
+        assert geo.resolve_point(1.5, 1.5).name == district["G1"].name
+        # The boundary is not kept on the instance but loads on access.
+        assert geo.resolve_point(1.5, 1.5).boundary == district["G1"].boundary
 
 
 @pytest.mark.parametrize(
