@@ -1,0 +1,47 @@
+"""`manage.py load_appeals --count 1000000`: add many valid appeals fast (benchmarks, capacity
+tests, analytics at scale). See jiesu.appeals.bulkload."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from jiesu.appeals import bulkload
+
+
+class Command(BaseCommand):
+    help = (
+        "Add COUNT appeals copied from the histories already stored (run seed_demo first): new "
+        "numbers, times moved back by whole weeks, references remapped, hash chains recomputed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, required=True, help="How many appeals to add.")
+        parser.add_argument(
+            "--weeks",
+            type=int,
+            default=52,
+            help="Spread finished histories over this many weeks back.",
+        )
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--batch", type=int, default=5000, help="Appeals per transaction.")
+        parser.add_argument(
+            "--code-seed",
+            default="jiesu-bulk",
+            help="Seed of the derived tracking codes (bulkload.tracking_code).",
+        )
+
+    def handle(self, *args, count, weeks, seed, batch, code_seed, **options):
+        if count < 1:
+            raise CommandError("--count must be at least 1.")
+        if weeks < 1 or batch < 1:
+            raise CommandError("--weeks and --batch must be at least 1.")
+
+        def progress(report):
+            if options["verbosity"] >= 2:
+                self.stdout.write(f"  {report.appeals} appeals, {report.events} events")
+
+        try:
+            report = bulkload.load(
+                count, weeks=weeks, seed=seed, batch=batch, code_seed=code_seed, progress=progress
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(report.summary())
