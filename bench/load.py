@@ -153,11 +153,18 @@ def wrk(
             *args,
         ],
         check=True,
-        env={**os.environ, "WRK_OUT": out_path},
+        env={**os.environ, "WRK_OUT": out_path, "WRK_THREADS": str(threads)},
         stdout=subprocess.DEVNULL,
     )
     data = json.loads(Path(out_path).read_text())
     os.unlink(out_path)
+    failed = sum(v for k, v in data.items() if k.startswith("errors_"))
+    if failed > 0.01 * max(1, data["requests"]):
+        print(
+            f"*** {url}: {failed} of {data['requests']} requests failed; see the gunicorn log "
+            "in the run's temporary directory ***",
+            file=sys.stderr,
+        )
     seconds_taken = data["duration_us"] / 1e6
     errors = sum(v for k, v in data.items() if k.startswith("errors_"))
     return {

@@ -1,7 +1,8 @@
--- wrk script: GET a list of paths in turn (one per line of PATHS_FILE), report latency
--- percentiles as JSON to $WRK_OUT.
+-- wrk script: GET a list of paths in turn, report latency percentiles as JSON to $WRK_OUT.
+-- Each line of PATHS_FILE is a path, optionally followed by a tab and a Cookie header value
+-- (a session that may see that page).
 --
--- wrk -s bench/wrk/get.lua URL -- PATHS_FILE [HEADER=VALUE ...]
+-- WRK_OUT=result.json wrk -s bench/wrk/get.lua URL -- PATHS_FILE [HEADER=VALUE ...]
 
 local threads = {}
 local counter = 0
@@ -15,7 +16,12 @@ end
 
 function init(args)
   for line in io.lines(args[1]) do
-    paths[#paths + 1] = line
+    local path, cookie = string.match(line, "^([^\t]*)\t(.*)$")
+    if path then
+      paths[#paths + 1] = {path, cookie}
+    else
+      paths[#paths + 1] = {line, nil}
+    end
   end
   for i = 2, #args do
     local name, value = string.match(args[i], "^([^=]+)=(.*)$")
@@ -28,7 +34,11 @@ end
 
 function request()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1])
+  local entry = paths[(counter % #paths) + 1]
+  if entry[2] then
+    return wrk.format("GET", entry[1], {Cookie = entry[2]})
+  end
+  return wrk.format("GET", entry[1])
 end
 
 function done(summary, latency, requests)
