@@ -8,7 +8,7 @@ PORT ?= 8000
 # The PostgreSQL the second test run uses; the tests create (and drop) their own database.
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/jiesu
 
-.PHONY: install run test test-sqlite test-postgres lint format messages bench clean browser licences
+.PHONY: install run test test-sqlite test-postgres lint format messages bench bench-quick clean browser licences
 
 install: $(VENV)/.installed
 
@@ -68,9 +68,13 @@ test-postgres: install
 	@echo "=== test suite on PostgreSQL ($(PG_TEST_URL)) ==="
 	DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -q
 
-# Benchmarks (bench/README.md): results as JSON in bench/results/.
+# Benchmarks (bench/README.md): results as JSON in bench/results/ (latest.json is the last run).
+# The load tests need wrk (installed here when run as root) and PostgreSQL.
 bench: install
 	$(PY) bench/run.py
+
+bench-quick: install
+	$(PY) bench/run.py --quick
 
 # Compile translations after editing jiesu/locale/*/LC_MESSAGES/django.po (needs gettext).
 messages: install

@@ -1,13 +1,23 @@
-"""Jiesu benchmarks: `make bench` writes bench/results/<time>.json.
+"""Jiesu benchmarks: `make bench` (and `make bench-quick`) write bench/results/<time>.json and
+bench/results/latest.json.
 
 Each figure is measured beside a baseline in the same run on the same machine, so results from
-different machines compare by their ratios. The database is a fresh one (SQLite under a
-temporary directory unless BENCH_DATABASE_URL is set), seeded with the demo district.
+different machines compare by their ratios. Two parts:
+
+* in this process, on a fresh database (SQLite under a temporary directory unless
+  BENCH_DATABASE_URL is set) seeded with the demo district: workflow steps, deadline arithmetic,
+  audit verification, console pages through the test client;
+* from outside (bench/scale.py, in a process of its own, on PostgreSQL): gunicorn serving the
+  project, wrk generating the load: intake, Open311, transitions, and reads after a bulk load
+  (1,000,000 appeals; 100,000 with --quick). Skipped with --no-scale or when PostgreSQL is not
+  reachable.
 """
 
+import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +38,32 @@ def timed(fn, repeat=5):
     return median(samples)
 
 
+def scale(quick: bool) -> dict | None:
+    """Run bench/scale.py in its own process; its JSON, or None when it cannot run."""
+    pg = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/jiesu_bench_scale")
+    probe = pg.rsplit("/", 1)[0] + "/postgres"
+    try:
+        import psycopg
+
+        psycopg.connect(probe, connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001 - any failure means: no PostgreSQL here
+        print(f"*** PostgreSQL is not reachable ({exc}): the scale benchmarks are skipped ***")
+        return None
+    out = Path(tempfile.mkdtemp(prefix="jiesu-bench-")) / "scale.json"
+    cmd = [sys.executable, str(ROOT / "bench" / "scale.py"), "--out", str(out)]
+    if quick:
+        cmd.append("--quick")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "JIESU_VAR_DIR")}
+    subprocess.run(cmd, check=True, env=env)
+    return json.loads(out.read_text())
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs, 100,000 appeals")
+    parser.add_argument("--no-scale", action="store_true", help="only the in-process figures")
+    args = parser.parse_args()
+    scaled = None if args.no_scale else scale(args.quick)
     appeals = int(os.environ.get("BENCH_APPEALS", "200"))
     tmp = tempfile.mkdtemp(prefix="jiesu-bench-")
     os.environ.setdefault(
@@ -108,21 +143,29 @@ def main():
             "baseline_healthz_ms": round(health * 1000, 2),
         }
 
+    if scaled is not None:
+        results.update(scaled["results"])
     out = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mode": "quick" if args.quick else "full",
         "machine": {
             "platform": platform.platform(),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "database": connection.vendor,
         },
-        "data": {"appeals": Appeal.objects.count(), "events": Event.objects.count()},
+        "data": {
+            "in_process": {"appeals": Appeal.objects.count(), "events": Event.objects.count()},
+            "scale": scaled["data"] if scaled else None,
+        },
+        "scale_machine": scaled["machine"] if scaled else None,
         "results": results,
     }
     target = ROOT / "bench" / "results"
     target.mkdir(parents=True, exist_ok=True)
     path = target / f"{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(out, indent=2, ensure_ascii=False))
+    (target / "latest.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
     print(json.dumps(out, indent=2, ensure_ascii=False))
     print(f"Written to {path}")
 

@@ -286,11 +286,21 @@ LOGGING = {
 
 # Background work (ADR 0003): the Django Tasks API. Embedded default: the database backend and
 # `manage.py db_worker`; TASKS_BACKEND=rq with django-tasks-rq beyond one machine.
-TASKS = {
-    "default": {
-        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+# TASKS_BACKEND=rq (or django_tasks_rq.RQBackend): RQ on Redis at RQ_REDIS_URL, workers run as
+# `manage.py rqworker default` (django-rq); docs/operations.md.
+TASKS_BACKEND = {
+    "rq": "django_tasks_rq.RQBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}.get(env.str("TASKS_BACKEND", default="database"), env.str("TASKS_BACKEND", default="database"))
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {
+        "default": {
+            "URL": env.str("RQ_REDIS_URL", default="redis://127.0.0.1:6379/2"),
+            "DEFAULT_TIMEOUT": env.int("RQ_DEFAULT_TIMEOUT", default=600),
+        }
     }
-}
 
 # Jiesu's own settings
 JIESU = {
