@@ -287,3 +287,20 @@ def test_exact_number_outside_the_scope_does_not_open(as_user, world, cases):
     response = client.get(URL, {"q": road})
     assert response.status_code == 200
     assert numbers(response) == set()
+
+
+def test_the_export_reads_inside_analytics(as_user, cases, monkeypatch):
+    from jiesu import dbrouting
+    from jiesu.console import export
+
+    seen = []
+    original = export.write_workbook
+
+    def spy(*args, **kwargs):
+        seen.append(dbrouting.in_analytics())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(export, "write_workbook", spy)
+    response = as_user("supervisor").post("/console/search/export/", {"query": ""})
+    assert response.status_code == 200
+    assert seen == [True]
