@@ -165,10 +165,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A kept connection is checked before a request reuses it: after a database restart or a
+    # failover the first request gets a new connection instead of an error.
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # A read replica for reports and exports (jiesu.dbrouting): reads inside `analytics()` go there.
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
     # Tests use the primary's test database as the replica's.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["jiesu.dbrouting.AnalyticsRouter"]
