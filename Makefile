@@ -25,7 +25,7 @@ run: install
 	$(PY) manage.py bootstrap --demo
 	@echo "Jiesu on http://$(HOST):$(PORT)/ (Ctrl+C stops the server, worker and scheduler)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py db_worker --queue-name '*' --no-reload --skip-checks & \
+	$(PY) manage.py run_worker --queue-name '*' --no-reload --skip-checks & \
 	$(PY) manage.py run_scheduler --skip-checks & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

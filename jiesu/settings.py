@@ -296,7 +296,7 @@ LOGGING = {
 }
 
 # Background work (ADR 0003): the Django Tasks API. Embedded default: the database backend and
-# `manage.py db_worker`; TASKS_BACKEND=rq with django-tasks-rq beyond one machine.
+# `manage.py run_worker`; TASKS_BACKEND=rq with django-tasks-rq beyond one machine.
 # TASKS_BACKEND=rq (or django_tasks_rq.RQBackend): RQ on Redis at RQ_REDIS_URL, workers run as
 # `manage.py rqworker default` (django-rq); docs/operations.md.
 TASKS_BACKEND = {

@@ -1,7 +1,7 @@
 """Background tasks of the notify room (Django Tasks API; see ADR 0003).
 
 `deliver_outbox` is periodic: the scheduler (`manage.py run_scheduler`) enqueues every task of
-`PERIODIC` at each tick, and the worker (`manage.py db_worker`) runs it. Running it late, twice,
+`PERIODIC` at each tick, and the worker (`manage.py run_worker`) runs it. Running it late, twice,
 or in several workers at once is harmless: rows are claimed one worker at a time.
 """
 

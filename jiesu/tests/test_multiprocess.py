@@ -98,7 +98,7 @@ def processes(tmp_path, settings):
     for n in range(2):
         started.append(
             subprocess.Popen(
-                [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
+                [sys.executable, "manage.py", "run_worker", "--queue-name", "*", "--no-reload"],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
@@ -221,3 +221,85 @@ def test_two_servers_two_workers_every_appeal_once_every_notification_once(proce
     expected = set(outgoing.values_list("idempotency_key", flat=True))
     assert sorted(keys) == sorted(expected)
     assert all(problem is None for _, problem in audit.verify_all())
+
+
+def test_database_connections_cut_mid_load_lose_nothing(processes):
+    """PostgreSQL drops every connection of the servers and workers (as in a restart or a
+    failover) several times during a burst: clients retry with their idempotency keys, and in
+    the end every appeal is there exactly once and the workers still deliver."""
+    import threading
+
+    from jiesu.intake import channels
+    from jiesu.intake.models import Channel
+
+    bases, tmp = processes
+    call_command("seed_demo", verbosity=0)
+    channel = Channel.objects.get(code="wechat_pingshan")
+    channel.rate_limit_per_minute = 0
+    channel.save()
+    key = channels.issue_key(channel)
+    stop = threading.Event()
+    cuts = []
+    with connection.cursor() as cursor:  # this test's own connection stays
+        cursor.execute("SELECT pg_backend_pid()")
+        (ours,) = cursor.fetchone()
+
+    def cut_connections():
+        from django.db import connections
+
+        while not stop.is_set():
+            time.sleep(0.4)
+            with connections["default"].cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND pid <> %s",
+                    [ours],
+                )
+                cuts.append(cursor.fetchone()[0])
+        connections["default"].close()
+
+    def submit(i):
+        body = {
+            "title": f"井盖缺失 {i}",
+            "description": f"坪山某路口井盖缺失，第 {i} 件",
+            "anonymous": True,
+            "lat": 22.705,
+            "lng": 114.345,
+        }
+        headers = {"X-Api-Key": key, "Idempotency-Key": f"cut-{i}"}
+        for attempt in range(20):
+            try:
+                status, answer = _request(
+                    bases[attempt % 2] + "/api/v1/appeals/", body=body, headers=headers
+                )
+            except OSError:
+                status, answer = None, None
+            if status in (200, 201):
+                return answer["number"]
+            time.sleep(0.2)
+        raise AssertionError(f"submission {i} never got through: {status} {answer}")
+
+    cutter = threading.Thread(target=cut_connections)
+    cutter.start()
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            numbers = list(pool.map(submit, range(APPEALS)))
+    finally:
+        stop.set()
+        cutter.join()
+    assert sum(cuts) > 0  # connections were really cut
+    assert len(set(numbers)) == APPEALS
+    assert Appeal.objects.count() == APPEALS
+    assert Event.objects.filter(kind="receive").count() == APPEALS
+    assert all(problem is None for _, problem in audit.verify_all())
+    # The workers lost their connections too, and still run what is enqueued.
+    call_command("run_scheduler", "--once", verbosity=0)
+    from django_tasks_db.models import DBTaskResult
+
+    deadline = time.monotonic() + 60
+    while DBTaskResult.objects.exclude(status__in=["SUCCESSFUL"]).exists():
+        assert time.monotonic() < deadline, list(
+            DBTaskResult.objects.values_list("task_path", "status")
+        )
+        time.sleep(0.5)

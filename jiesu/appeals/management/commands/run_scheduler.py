@@ -19,7 +19,7 @@ STUCK_AFTER = timedelta(minutes=15)
 class Command(BaseCommand):
     help = (
         "Enqueue the periodic tasks (SLA sweep, orphan uploads, outbox delivery) every --interval seconds for "
-        "the task workers (`manage.py db_worker`). Run exactly one scheduler per installation: "
+        "the task workers (`manage.py run_worker`). Run exactly one scheduler per installation: "
         "it never lets more than one run of each task wait in the queue."
     )
 

@@ -1,0 +1,88 @@
+"""`manage.py run_worker`: the task worker that survives a lost database.
+
+django-tasks-db's `db_worker` exits when its database connection breaks (a PostgreSQL restart,
+a failover, a network cut): the exception ends its loop. This command runs the same worker
+(same options) and, when the database goes away, logs it, drops the broken connections and
+starts the loop again after a pause that doubles up to 30 seconds. Tasks it had claimed when the
+connection broke are not lost: periodic work is enqueued again by the scheduler, and
+notifications are outbox rows that another worker takes over when their lease runs out.
+"""
+
+import logging
+import os
+import time
+
+from django.db import InterfaceError, OperationalError, connections
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+from django_tasks_db.management.commands.db_worker import Worker
+
+logger = logging.getLogger("jiesu.worker")
+
+MAX_PAUSE = 30.0
+
+
+class ResilientWorker(Worker):
+    def run(self) -> None:
+        pause = 1.0
+        while self.running:
+            try:
+                super().run()
+                return
+            except (OperationalError, InterfaceError) as exc:
+                if not self.running:
+                    return
+                logger.error(
+                    "Worker %s lost the database (%s); reconnecting in %.0f s.",
+                    self.worker_id,
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                    pause,
+                )
+                connections.close_all()
+                time.sleep(pause)
+                pause = min(pause * 2, MAX_PAUSE)
+
+
+class Command(DbWorkerCommand):
+    help = (
+        "Run the task worker (django-tasks-db's db_worker, same options) and reconnect when "
+        "the database goes away instead of exiting."
+    )
+
+    def handle(
+        self,
+        *,
+        verbosity,
+        queue_name,
+        interval,
+        batch,
+        backend_name,
+        startup_delay,
+        reload,
+        max_tasks,
+        worker_id,
+        exclude_queues,
+        **options,
+    ):
+        self.configure_logging(verbosity)
+        if reload and batch:
+            reload = False
+        queue_names = queue_name.split(",")
+        excluded = exclude_queues.split(",") if exclude_queues else []
+        worker = ResilientWorker(
+            queue_names=queue_names,
+            interval=interval,
+            batch=batch,
+            backend_name=backend_name,
+            startup_delay=startup_delay,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+            excluded_queue_names=excluded,
+        )
+        if reload:
+            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+                worker.configure_signals()
+            run_with_reloader(worker.run)
+        else:
+            worker.configure_signals()
+            worker.run()
