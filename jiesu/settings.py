@@ -223,6 +223,9 @@ STORAGES = {
 # `manage.py createcachetable`); production: CACHE_URL=redis://127.0.0.1:6379/1 or
 # dbcache://jiesu_cache. A per-process cache (locmem, dummy) is refused with DEBUG=false.
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://jiesu_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Counters fail open while Redis is unreachable instead of failing requests (jiesu.cache).
+    CACHES["default"]["BACKEND"] = "jiesu.cache.ResilientRedisCache"
 PER_PROCESS_CACHES = ("LocMemCache", "DummyCache")
 if not DEBUG and CACHES["default"]["BACKEND"].endswith(PER_PROCESS_CACHES):
     raise ImproperlyConfigured(

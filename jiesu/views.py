@@ -1,10 +1,20 @@
+from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 
 
 def healthz(request):
-    """Liveness and database reachability, for load balancers and `make run` checks."""
+    """Liveness and database reachability, for load balancers and `make run` checks.
+
+    The shared cache is reported too: while Redis is unreachable the service runs on (limits
+    fail open, jiesu.cache), so the answer stays 200 with `"status": "degraded"`."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    body = {"status": "ok", "database": connection.vendor}
+    reachable = getattr(cache, "reachable", None)
+    if reachable is not None:
+        body["cache"] = "ok" if reachable() else "unreachable"
+        if body["cache"] != "ok":
+            body["status"] = "degraded"
+    return JsonResponse(body)
