@@ -649,6 +649,7 @@ def _forget_loaded_calendar(**kwargs) -> None:
 def _changed(using: str) -> None:
     """Calendar data changed through this connection: drop our copy now and, when the change is
     part of a transaction, hold that transaction's calendar apart until it ends."""
+    _changing_transaction(using)  # first forget the marks of a transaction rolled back since
     _forget_loaded_calendar()
     connection = connections[using]
     if not connection.in_atomic_block:
