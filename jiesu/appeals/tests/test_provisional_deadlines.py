@@ -249,3 +249,20 @@ def test_a_provisional_deadline_after_a_late_start(world, at):
     assert (contact.due_at, contact.provisional) == (local("2027-01-05 09:00"), True)
     assert clocks.clock_start(appeal, local("2026-12-31 15:00")) == local("2027-01-04 09:00")
     assert timedelta(0) < contact.due_at - contact.started_at
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_worker_recomputes_after_the_year_is_declared(world, at):
+    """End to end, committed as in production: the declaration is announced after its commit,
+    the task is queued, and the worker (`db_worker`) moves the deadline and writes the event."""
+    from django_tasks_db.models import DBTaskResult
+
+    with at(DEC_28):
+        appeal = dispatched(world)
+    enter_2027("2027-01-04")  # three commits (autocommit), each announced
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"READY"}
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    handle = clock(appeal, Clock.Kind.HANDLE)
+    assert (handle.due_at, handle.provisional) == (local("2027-01-06 10:00"), False)
+    assert appeal.events.filter(kind="deadline_recomputed").count() == 1

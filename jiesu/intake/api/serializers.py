@@ -365,6 +365,7 @@ class ClockSerializer(serializers.ModelSerializer):
             "warn_at",
             "due_at",
             "original_due_at",
+            "provisional",
             "stopped_at",
             "cancelled",
             "running",
