@@ -198,6 +198,8 @@ def _as_duration(amount, unit: dt.timedelta, what: str) -> dt.timedelta:
     """`amount` units (int, float, Decimal, Fraction) or a timedelta, exact to the microsecond."""
     if isinstance(amount, dt.timedelta):
         return amount
+    if type(amount) is int:  # the common case, exact without fractions
+        return unit * amount
     if isinstance(amount, bool) or not isinstance(amount, Real | Decimal):
         raise TypeError(f"{what} must be a number or a timedelta, not {type(amount).__name__}")
     micros = Fraction(amount) * Fraction(unit // dt.timedelta(microseconds=1))
