@@ -265,15 +265,18 @@ def _recompute_appeal(appeal_id: int, cal, now, result: Recomputation) -> None:
         with translation.override(settings.LANGUAGE_CODE):
             changes = []
             for clock, before in moves:
-                unit = f" ({clock.assignment.unit.name})" if clock.assignment_id else ""
-                text = _("%(clock)s%(unit)s %(before)s → %(after)s") % {
+                values = {
                     "clock": Clock.Kind(clock.kind).label,
-                    "unit": unit,
                     "before": _local_text(before, cal),
                     "after": _local_text(clock.due_at, cal),
                 }
+                if clock.assignment_id:
+                    values["unit"] = clock.assignment.unit.name
+                    text = _("%(clock)s of %(unit)s: %(before)s → %(after)s") % values
+                else:
+                    text = _("%(clock)s: %(before)s → %(after)s") % values
                 if clock.provisional:
-                    text += " " + _("(still provisional)")
+                    text = _("%(change)s (still provisional)") % {"change": text}
                 changes.append(text)
             note = _(
                 "Deadlines recomputed on the working calendar as now entered: %(changes)s."

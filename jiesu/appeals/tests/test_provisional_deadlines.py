@@ -112,8 +112,10 @@ def test_entering_the_official_year_recomputes_with_a_history_event(world, at):
             "provisional": False,
         }
     ]
-    assert "2027-01-05 10:00 → 2027-01-06 10:00" in event.payload["note"]
-    assert "城市管理局" in event.payload["note"]
+    # The note is written in the site's language, as notifications are.
+    assert event.payload["note"] == (
+        "已按现已录入的工作日历重新计算时限：城市管理局办理：2027-01-05 10:00 → 2027-01-06 10:00。"
+    )
     assert audit.verify_appeal(appeal) is None  # the chain holds
 
     # Idempotent: a second run finds nothing provisional any more.
@@ -148,7 +150,8 @@ def test_overrides_saved_before_the_declaration_move_deadlines_still_provisional
     handle = clock(appeal, Clock.Kind.HANDLE)
     assert (handle.due_at, handle.provisional) == (local("2027-01-06 10:00"), True)
     event = appeal.events.get(kind="deadline_recomputed")
-    assert "(still provisional)" in event.payload["note"]
+    assert event.payload["clocks"][0]["provisional"] is True
+    assert event.payload["note"].endswith("2027-01-06 10:00（仍为暂定）。")
     # Declared later with nothing else changed: confirmed, no second event.
     CalendarOverride.objects.create(date=local("2027-01-01").date(), name="元旦")
     CoveredYear.objects.create(year=2027)
