@@ -589,7 +589,10 @@ def year_undeclare(request, year):
         covered.delete()
         messages.success(
             request,
-            _("%(year)s is no longer declared complete: deadlines that reach it now fail.")
+            _(
+                "%(year)s is no longer declared complete: deadlines that reach it are now "
+                "provisional if it is the year right after the last covered one, else refused."
+            )
             % {"year": year},
         )
         return redirect(_calendar_url(year))
@@ -598,8 +601,9 @@ def year_undeclare(request, year):
         "calendar",
         title=_("Withdraw the declaration"),
         text=_(
-            "Withdraw the declaration for %(year)s? Its overrides stay, but no new deadline may "
-            "run into %(year)s until it is declared again. Deadlines already computed are kept."
+            "Withdraw the declaration for %(year)s? Its overrides stay, but new deadlines that run "
+            "into %(year)s are provisional or refused until it is declared again. Deadlines "
+            "already computed are kept."
         )
         % {"year": year},
         button=_("Withdraw"),
