@@ -330,6 +330,9 @@ JIESU = {
     "VISIT_MAX_ATTEMPTS": env.int("JIESU_VISIT_MAX_ATTEMPTS", default=3),
     # Seconds between two SLA sweeps (the periodic task that raises yellow and red lights).
     "SWEEP_INTERVAL": env.int("JIESU_SWEEP_INTERVAL", default=60),
+    # At most this many seconds before a calendar edit saved by another process is seen here
+    # (each process holds the working calendar in memory; docs/adr/0009-provisional-calendar.md).
+    "CALENDAR_CHECK_SECONDS": env.float("JIESU_CALENDAR_CHECK_SECONDS", default=5.0),
 }
 
 # Notifications (jiesu/notify, docs/guide/notifications.md). Embedded default: SMS, WeChat and

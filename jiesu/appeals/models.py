@@ -310,6 +310,15 @@ class Clock(models.Model):
     original_due_at = models.DateTimeField(
         _("original deadline"), help_text=_("Before any approved extension.")
     )
+    provisional = models.BooleanField(
+        _("provisional"),
+        default=False,
+        help_text=_(
+            "The deadline runs into a year whose official holidays and make-up working days are "
+            "not entered yet: it was computed on the provisional calendar (statutory holidays "
+            "only) and is recomputed when the year is entered."
+        ),
+    )
     stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
     cancelled = models.BooleanField(
         _("cancelled"), default=False, help_text=_("No longer counts (e.g. re-dispatched).")
@@ -321,7 +330,14 @@ class Clock(models.Model):
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
         ordering = ["appeal_id", "started_at", "id"]
-        indexes = [models.Index(fields=["stopped_at", "cancelled", "due_at"])]
+        indexes = [
+            models.Index(fields=["stopped_at", "cancelled", "due_at"]),
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(provisional=True),
+                name="appeals_clock_provisional_due",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(due_at__gte=models.F("started_at")),

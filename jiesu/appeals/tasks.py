@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django_tasks import task
 
-from jiesu.appeals import attachments, checkpoints, workflow
+from jiesu.appeals import attachments, checkpoints, clocks, workflow
 
 logger = logging.getLogger(__name__)
 
@@ -15,8 +15,22 @@ ORPHAN_UPLOAD_AGE = timedelta(hours=24)
 
 @task()
 def sweep_clocks() -> dict:
-    """Raise due yellow and red lights and open supervision notices on handling breaches."""
-    return workflow.sweep_clocks()
+    """Raise due yellow and red lights and open supervision notices on handling breaches.
+
+    First, provisional deadlines whose year has meanwhile become covered (a newer
+    chinesecalendar, or a change no signal announced) are recomputed, so that no light is
+    raised on a provisional deadline the official calendar moved."""
+    recomputed = clocks.recompute_provisional(only_covered=True)
+    counts = workflow.sweep_clocks()
+    counts["recomputed"] = recomputed.moved
+    return counts
+
+
+@task()
+def recompute_provisional_deadlines() -> dict:
+    """Recompute the running provisional deadlines after a change to the working calendar
+    (enqueued by the `workdays.signals.calendar_changed` receiver; idempotent)."""
+    return clocks.recompute_provisional().as_dict()
 
 
 @task()

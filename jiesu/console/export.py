@@ -13,13 +13,14 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from jiesu.appeals import privacy
-from jiesu.appeals.models import Assignment
+from jiesu.appeals.models import Assignment, Clock
 
 CHUNK = 2000
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,6 +48,9 @@ def _columns():
         (capfirst(_("closed at")), 17),
         (_("Satisfaction"), 12),
         (_("Times reopened"), 8),
+        (_("Next deadline"), 17),
+        # "暂定" where the next deadline was computed on the provisional calendar.
+        (_("Deadline provisional"), 10),
     ]
 
 
@@ -77,9 +81,13 @@ def _category(appeal) -> str:
 
 def rows_of(queryset):
     leads = Assignment.objects.filter(role=Assignment.Role.LEAD, active=True).select_related("unit")
+    running = Clock.objects.filter(stopped_at__isnull=True, cancelled=False).order_by("due_at")
     return (
         queryset.select_related("category__parent__parent", "appeal_type", "grade", "region")
-        .prefetch_related(Prefetch("assignments", queryset=leads, to_attr="lead_assignments"))
+        .prefetch_related(
+            Prefetch("assignments", queryset=leads, to_attr="lead_assignments"),
+            Prefetch("clocks", queryset=running, to_attr="running_clocks"),
+        )
         .iterator(chunk_size=CHUNK)
     )
 
@@ -99,6 +107,7 @@ def write_workbook(queryset, user, *, query: str, describe, now):
     for appeal in rows_of(queryset):
         reporter = privacy.reporter_view(appeal, user)
         leads = getattr(appeal, "lead_assignments", [])
+        running = getattr(appeal, "running_clocks", [])
         ws.append(
             [
                 _text(ws, appeal.number),
@@ -121,6 +130,13 @@ def write_workbook(queryset, user, *, query: str, describe, now):
                 _date(ws, appeal.closed_at),
                 _text(ws, appeal.get_satisfaction_display() if appeal.satisfaction else ""),
                 appeal.reopen_count,
+                _date(ws, running[0].due_at if running else None),
+                _text(
+                    ws,
+                    pgettext("deadline", "provisional")
+                    if running and running[0].provisional
+                    else "",
+                ),
             ]
         )
         written += 1

@@ -30,6 +30,7 @@ def rows(appeals):
                 "appeal": appeal,
                 "light": worst_light(clocks, now),
                 "next_due": clocks[0].due_at if clocks else None,
+                "next_due_provisional": bool(clocks) and clocks[0].provisional,
                 "lead": leads[0].unit if leads else None,
             }
         )

@@ -16,6 +16,7 @@ EVENT_LABELS = {
     "clock_warning": lambda: _("Deadline approaching (yellow light)"),
     "clock_breach": lambda: _("Deadline passed (red light)"),
     "citizen_rating": lambda: _("Citizen rated the result"),
+    "deadline_recomputed": lambda: _("Deadline recomputed on the working calendar"),
 }
 
 

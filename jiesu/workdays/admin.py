@@ -54,10 +54,12 @@ class CoveredYearAdmin(ReferenceDataAdmin):
                 "description": _(
                     "Declare a year complete once all of its public holidays and make-up working "
                     "days from the State Council notice are entered as calendar overrides. Only "
-                    "years the chinesecalendar library does not know need this. Until a year is "
-                    "covered, any deadline that reaches it is refused with an error naming the "
-                    "year; once declared, Monday to Friday are working days and weekends rest "
-                    "days, except the overrides listed here."
+                    "years the chinesecalendar library does not know need this. Until then, "
+                    "deadlines that reach the year right after the last covered one are "
+                    "provisional (statutory holidays only, recomputed once it is declared) and "
+                    "deadlines that reach a later year are refused; once declared, Monday to "
+                    "Friday are working days and weekends rest days, except the overrides listed "
+                    "here."
                 ),
                 "fields": ["year", "note", "overrides_for_year"],
             },

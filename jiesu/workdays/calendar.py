@@ -6,9 +6,16 @@ Which days are working days
        for the years it knows (2004-2026 in chinesecalendar 1.11.0);
     3. otherwise, for a year an administrator declared complete (`CoveredYear`), Monday to Friday
        are working days and Saturday and Sunday rest days;
-    4. any other year raises `CalendarNotCovered`, naming the year. The calendar never guesses.
-    A year must be covered (by the library or a declaration) before any of its dates is answered,
-    even dates that carry an override: a half-entered year is not used.
+    4. otherwise, for the provisional year (the one year right after the last covered one), the
+       statutory holidays computed from the rules (`jiesu.workdays.statutory`) and the weekends
+       are rest days, every other day a working day; make-up days (调休) are unknown. Overrides
+       already entered for that year win, as everywhere. Deadlines that touch this year are
+       marked provisional (`Deadline.provisional`) and recomputed when the year is covered
+       (the `calendar_changed` signal tells the rooms that store deadlines);
+    5. any other year raises `CalendarNotCovered`, naming the year and who can fix it.
+    A year must be covered (by the library or a declaration) before any of its dates is answered
+    as official; until then only the provisional year is answered, and only provisionally.
+    See docs/adr/0009-provisional-calendar.md.
 
 Working time
     The working periods (`WorkingPeriod`, by default 09:00-12:00 and 14:00-18:00) of working
@@ -27,8 +34,10 @@ Conventions (see docs/adr/0004-working-day-convention.md)
 All instants must be aware datetimes; results are aware datetimes in settings.TIME_ZONE.
 
 Use the module functions (they share one `WorkingCalendar` loaded from the database and kept in
-memory until the calendar tables change, checked with one small query per call), or
-`get_calendar()` once and its methods for a batch of computations.
+memory: a change saved in this process is seen at once, a change saved by another process within
+`JIESU["CALENDAR_CHECK_SECONDS"]`, see the cache below), or `get_calendar()` once and its methods
+for a batch of computations. `deadline()` returns a `Deadline` that says whether it is
+provisional.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,10 +56,13 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from chinese_calendar import constants as _library_data
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from jiesu.workdays import statutory
+from jiesu.workdays.signals import calendar_changed
 from jiesu.workdays.units import DurationUnit
 
 __all__ = [
@@ -61,6 +74,7 @@ __all__ = [
     "CalendarNotCovered",
     "Coverage",
     "DayInfo",
+    "Deadline",
     "WorkingCalendar",
     "add_duration",
     "add_natural",
@@ -69,6 +83,7 @@ __all__ = [
     "add_working_time",
     "coverage",
     "day_info",
+    "deadline",
     "get_calendar",
     "invalidate_cache",
     "is_working_day",
@@ -76,9 +91,11 @@ __all__ = [
     "library_covers",
     "next_working_day",
     "next_working_instant",
+    "provisional_year",
     "start_of_next_working_day",
     "uncovered_years",
     "working_time_between",
+    "years_to_enter",
 ]
 
 LIBRARY_FIRST_YEAR: int = min(_library_data.holidays).year
@@ -101,18 +118,32 @@ class CalendarError(Exception):
 
 
 class CalendarNotCovered(CalendarError):
-    """The calendar does not know a year: neither the library nor an administrator covers it."""
+    """The calendar cannot answer for a year: neither the library nor an administrator covers it,
+    and it is not the provisional year either."""
 
-    def __init__(self, year: int):
+    def __init__(self, year: int, provisional_year: int | None = None):
         self.year = year
+        self.provisional_year = provisional_year
         super().__init__(year)
 
     @property
     def message(self) -> str:
-        # Translated when shown, in the language active then.
+        # Translated when shown, in the language active then. It says who can fix it.
+        if self.provisional_year is not None and self.year > self.provisional_year:
+            return gettext(
+                "The working calendar does not cover %(year)s: deadlines may run only one year "
+                "beyond the entered calendar (into %(provisional)s, provisionally). An "
+                "administrator can fix this: in Working calendar, enter the public holidays and "
+                "make-up working days of every year up to %(last)s and declare each complete."
+            ) % {
+                "year": self.year,
+                "provisional": self.provisional_year,
+                "last": self.year - 1,
+            }
         return gettext(
-            "The working calendar does not cover %(year)s: enter that year's holidays and "
-            "make-up days as overrides and mark the year covered."
+            "The working calendar does not cover %(year)s. An administrator can fix this: in "
+            "Working calendar, enter that year's public holidays and make-up working days and "
+            "declare the year complete."
         ) % {"year": self.year}
 
     def __str__(self):
@@ -144,8 +175,20 @@ class DayInfo:
 
     date: dt.date
     is_working_day: bool
-    source: str  # "override", "library" or "declared"
-    name: str  # the override's name or the library's holiday name; "" for an ordinary day
+    source: str  # "override", "library", "declared" or "provisional"
+    name: str  # the override's name or the holiday's name; "" for an ordinary day
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A computed deadline, and whether it rests on the provisional year.
+
+    `provisional` is true when the working time counted to reach `at` ran through a day of the
+    provisional year: the deadline may move once that year's official calendar is entered.
+    """
+
+    at: dt.datetime
+    provisional: bool = False
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -155,6 +198,8 @@ def _as_duration(amount, unit: dt.timedelta, what: str) -> dt.timedelta:
     """`amount` units (int, float, Decimal, Fraction) or a timedelta, exact to the microsecond."""
     if isinstance(amount, dt.timedelta):
         return amount
+    if type(amount) is int:  # the common case, exact without fractions
+        return unit * amount
     if isinstance(amount, bool) or not isinstance(amount, Real | Decimal):
         raise TypeError(f"{what} must be a number or a timedelta, not {type(amount).__name__}")
     micros = Fraction(amount) * Fraction(unit // dt.timedelta(microseconds=1))
@@ -187,10 +232,18 @@ class WorkingCalendar:
         covered_years: Iterable[int] = (),
         periods: Sequence[tuple[dt.time, dt.time]] = DEFAULT_PERIODS,
         tz: dt.tzinfo | str | None = None,
+        provisional: bool = True,
     ):
         self.overrides: dict[dt.date, bool] = dict(overrides or {})
         self.override_names: dict[dt.date, str] = dict(override_names or {})
         self.covered_years: frozenset[int] = frozenset(covered_years)
+        # The one year after the last covered one, answered provisionally (None: refuse it).
+        self.provisional_year: int | None = None
+        if provisional:
+            year = LIBRARY_LAST_YEAR + 1
+            while year in self.covered_years:
+                year += 1
+            self.provisional_year = year
         self.periods: tuple[tuple[dt.time, dt.time], ...] = self._validated_periods(periods)
         if tz is None:
             tz = timezone.get_default_timezone()
@@ -237,7 +290,8 @@ class WorkingCalendar:
         spans = ", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in self.periods)
         return (
             f"<WorkingCalendar {len(self.overrides)} overrides, "
-            f"declared {sorted(self.covered_years)}, periods {spans}, {self.tz}>"
+            f"declared {sorted(self.covered_years)}, provisional {self.provisional_year}, "
+            f"periods {spans}, {self.tz}>"
         )
 
     # -- coverage ------------------------------------------------------------------------------
@@ -258,7 +312,16 @@ class WorkingCalendar:
         return [year for year in range(first, last + 1) if self.year_coverage(year) is None]
 
     def is_year_covered(self, year: int) -> bool:
+        """Whether the year's official calendar is known (the provisional year is not)."""
         return self.year_coverage(year) is not None
+
+    def years_to_enter(self, today: dt.date, next_year_from_month: int = 10) -> list[int]:
+        """The years an administrator must enter now: this year when it is not covered and,
+        from `next_year_from_month` (October) on, next year when it is not covered."""
+        years = [today.year]
+        if today.month >= next_year_from_month:
+            years.append(today.year + 1)
+        return [year for year in years if not self.is_year_covered(year)]
 
     # -- days ----------------------------------------------------------------------------------
 
@@ -274,7 +337,9 @@ class WorkingCalendar:
         day = self._as_date(day)
         covered = self.year_coverage(day.year)
         if covered is None:
-            raise CalendarNotCovered(day.year)
+            if day.year != self.provisional_year:
+                raise CalendarNotCovered(day.year, self.provisional_year)
+            return self._provisional_day(day)
         if day in self.overrides:
             return DayInfo(day, self.overrides[day], "override", self.override_names.get(day, ""))
         if covered is Coverage.LIBRARY:
@@ -284,6 +349,14 @@ class WorkingCalendar:
                 raise CalendarNotCovered(day.year) from exc
             return DayInfo(day, not on_holiday, "library", name or "")
         return DayInfo(day, day.weekday() < 5, "declared", "")
+
+    def _provisional_day(self, day: dt.date) -> DayInfo:
+        if day in self.overrides:
+            return DayInfo(day, self.overrides[day], "override", self.override_names.get(day, ""))
+        names = [h.value for when, h in statutory.statutory_holidays(day.year) if when == day]
+        if names:
+            return DayInfo(day, False, "provisional", ", ".join(dict.fromkeys(names)))
+        return DayInfo(day, day.weekday() < 5, "provisional", "")
 
     def is_working_day(self, day: dt.date) -> bool:
         """True for a working day. A datetime counts by its local date."""
@@ -429,6 +502,20 @@ class WorkingCalendar:
             day += _ONE_DAY
         return total
 
+    def spans_provisional(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """Whether working time counted from `start` to `end` runs through the provisional
+        year (the arithmetic consults every day from the one to the other)."""
+        if self.provisional_year is None or end == start:
+            return False
+        first, last = sorted((self.localize(start).date(), self.localize(end).date()))
+        return first.year <= self.provisional_year <= last.year
+
+    def deadline(self, start: dt.datetime, amount, unit: DurationUnit | str) -> Deadline:
+        """`add_duration`, and whether the result is provisional."""
+        at = self.add_duration(start, amount, unit)
+        working = DurationUnit(unit) in _WORKING_UNITS
+        return Deadline(at, working and self.spans_provisional(start, at))
+
     def add_duration(self, start: dt.datetime, amount, unit: DurationUnit | str) -> dt.datetime:
         """`start` plus `amount` counted in `unit` (a `DurationUnit` code: min, h, d, wh, wd)."""
         try:
@@ -454,18 +541,44 @@ class WorkingCalendar:
 
 # -- the shared calendar and its cache ---------------------------------------------------------
 #
-# The calendar loaded from the database is kept per process, keyed by the token of the single
-# CalendarVersion row. Every save or delete of an override, declared year or working period
-# writes a fresh random token in the same transaction (signals wired in apps.py). Each call
-# reads the token (one query) and reloads when it differs, so:
-# - an edit in one process or machine is seen by every other at its next call;
-# - an edit inside a transaction is seen by that transaction at once, and a rolled-back edit
-#   leaves a token nobody will ever read again (tests that roll back stay isolated);
+# The calendar loaded from the database is kept in process memory, with the token of the single
+# CalendarVersion row it was loaded under. Every save or delete of an override, declared year or
+# working period writes a fresh random token in the same transaction (signals wired in apps.py)
+# and drops this process's copy at once. So:
+# - a computation costs no query at all while the held calendar is fresh;
+# - an edit saved in this process is seen by its next computation;
+# - an edit saved in another process or machine is seen here within CALENDAR_CHECK_SECONDS
+#   (settings.JIESU, default 5): the held copy re-reads the token (one small query) when it is
+#   older than that, and reloads when the token differs. `get_calendar(fresh=True)` reads the
+#   token now, for work that must see every committed edit (recomputing deadlines);
+# - inside a transaction that changed the calendar, that transaction sees its own edit at once
+#   (it reads the token on every call until it ends, with a copy of its own that no other thread
+#   sees); if it rolls back, the copy is dropped and the rolled-back edit never sticks;
 # - bulk writes that send no signals (QuerySet.update, bulk_create, raw SQL) must call
 #   `invalidate_cache()` themselves.
+# See docs/adr/0009-provisional-calendar.md for the staleness bound.
+
+DEFAULT_CHECK_SECONDS = 5.0
 
 _cache_lock = threading.Lock()
-_cached: tuple[tuple, WorkingCalendar] | None = None
+
+
+@dataclass
+class _Held:
+    tz: str
+    token: object
+    calendar: WorkingCalendar
+    checked: float  # time.monotonic() of the last token read
+
+
+_held: dict[str, _Held] = {}  # by database alias
+_generation = 0  # bumped by every local invalidation: a load that raced one is not kept
+_local = threading.local()  # .changing: {alias: outermost atomic block}; .own: {alias: _Held}
+
+
+def check_seconds() -> float:
+    """How old a held calendar may get before its token is read again."""
+    return float(settings.JIESU.get("CALENDAR_CHECK_SECONDS", DEFAULT_CHECK_SECONDS))
 
 
 def _read_token(using: str):
@@ -474,38 +587,111 @@ def _read_token(using: str):
     return CalendarVersion.objects.using(using).filter(pk=1).values_list("token", flat=True).first()
 
 
-def get_calendar(using: str = DEFAULT_DB_ALIAS) -> WorkingCalendar:
-    """The calendar as the database defines it now (cached; one query when unchanged)."""
-    global _cached
-    key = (using, _read_token(using), str(timezone.get_default_timezone()))
-    cached = _cached
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    calendar = WorkingCalendar.from_database(using)
-    with _cache_lock:
-        _cached = (key, calendar)
-    return calendar
+def _changing_transaction(using: str) -> bool:
+    """True while this thread is inside the transaction that changed the calendar."""
+    changing = getattr(_local, "changing", None)
+    if not changing or using not in changing:
+        return False
+    block = changing[using]
+    if any(open_block is block for open_block in connections[using].atomic_blocks):
+        return True
+    # That transaction ended without its on_commit hook: it was rolled back.
+    del changing[using]
+    getattr(_local, "own", {}).pop(using, None)
+    getattr(_local, "pending", set()).discard(using)
+    _forget_loaded_calendar()
+    return False
+
+
+def _load(using: str, tz: str, held: _Held | None) -> _Held:
+    token = _read_token(using)  # before the data: a racing edit makes the next check reload
+    now = time.monotonic()
+    if held is not None and held.tz == tz and held.token == token:
+        held.checked = now
+        return held
+    return _Held(tz, token, WorkingCalendar.from_database(using), now)
+
+
+def get_calendar(using: str = DEFAULT_DB_ALIAS, *, fresh: bool = False) -> WorkingCalendar:
+    """The calendar as the database defines it (held in memory; see the notes above).
+
+    `fresh=True` checks the version token now, so that edits committed by other processes a
+    moment ago are seen (one small query when nothing changed).
+    """
+    tz = str(timezone.get_default_timezone())
+    if _changing_transaction(using):
+        own = _local.__dict__.setdefault("own", {})
+        own[using] = _load(using, tz, own.get(using))
+        return own[using].calendar
+    held = _held.get(using)
+    if (
+        not fresh
+        and held is not None
+        and held.tz == tz
+        and time.monotonic() - held.checked < check_seconds()
+    ):
+        return held.calendar
+    generation = _generation
+    loaded = _load(using, tz, held)
+    if loaded is not held:
+        with _cache_lock:
+            if _generation == generation:
+                _held[using] = loaded
+    return loaded.calendar
 
 
 def _forget_loaded_calendar(**kwargs) -> None:
-    global _cached
+    """Drop the calendar this process holds (every alias)."""
+    global _generation
     with _cache_lock:
-        _cached = None
+        _generation += 1
+        _held.clear()
+
+
+def _changed(using: str) -> None:
+    """Calendar data changed through this connection: drop our copy now and, when the change is
+    part of a transaction, hold that transaction's calendar apart until it ends."""
+    _changing_transaction(using)  # first forget the marks of a transaction rolled back since
+    _forget_loaded_calendar()
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        _announce(using)
+        return
+    _local.__dict__.setdefault("changing", {})[using] = connection.atomic_blocks[0]
+    pending = _local.__dict__.setdefault("pending", set())
+    if using not in pending:  # announce once per commit
+        pending.add(using)
+        transaction.on_commit(lambda: _committed(using), using=using)
+
+
+def _committed(using: str) -> None:
+    _local.__dict__.setdefault("pending", set()).discard(using)
+    if not connections[using].in_atomic_block:
+        _local.__dict__.setdefault("changing", {}).pop(using, None)
+        _local.__dict__.setdefault("own", {}).pop(using, None)
+        _forget_loaded_calendar()
+    # else: a test harness ran the hook inside the test's transaction (captureOnCommitCallbacks);
+    # what it changed is still uncommitted, so it stays apart until the rollback is noticed.
+    _announce(using)
+
+
+def _announce(using: str) -> None:
+    """Tell the rooms that store deadlines (appeals) that the committed calendar changed."""
+    calendar_changed.send(sender=WorkingCalendar, using=using)
 
 
 def invalidate_cache(using: str = DEFAULT_DB_ALIAS) -> None:
     """Tell every process that the calendar tables changed (after writes without signals)."""
     from jiesu.workdays.models import CalendarVersion
 
-    _forget_loaded_calendar()
     versions = CalendarVersion.objects.using(using)
-    if versions.filter(pk=1).update(token=uuid.uuid4(), changed_at=timezone.now()):
-        return
-    try:
-        with transaction.atomic(using=using):
-            versions.create(pk=1, token=uuid.uuid4())
-    except IntegrityError:  # created meanwhile by another writer
-        versions.filter(pk=1).update(token=uuid.uuid4(), changed_at=timezone.now())
+    if not versions.filter(pk=1).update(token=uuid.uuid4(), changed_at=timezone.now()):
+        try:
+            with transaction.atomic(using=using):
+                versions.create(pk=1, token=uuid.uuid4())
+        except IntegrityError:  # created meanwhile by another writer
+            versions.filter(pk=1).update(token=uuid.uuid4(), changed_at=timezone.now())
+    _changed(using)
 
 
 def _calendar_data_changed(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
@@ -521,8 +707,18 @@ def coverage(years: Iterable[int]) -> dict[int, Coverage | None]:
 
 
 def uncovered_years(first: int, last: int) -> list[int]:
-    """The years from `first` to `last` (inclusive) the calendar cannot answer for."""
+    """The years from `first` to `last` (inclusive) whose official calendar is not known."""
     return get_calendar().uncovered_years(first, last)
+
+
+def provisional_year() -> int | None:
+    """The year answered provisionally: the one right after the last covered year."""
+    return get_calendar().provisional_year
+
+
+def years_to_enter(today: dt.date) -> list[int]:
+    """The years an administrator must enter now (this year, and next year from October)."""
+    return get_calendar().years_to_enter(today)
 
 
 def day_info(day: dt.date) -> DayInfo:
@@ -570,6 +766,13 @@ def working_time_between(a: dt.datetime, b: dt.datetime) -> dt.timedelta:
     return get_calendar().working_time_between(a, b)
 
 
+def deadline(start: dt.datetime, amount, unit: DurationUnit | str) -> Deadline:
+    """`start` plus `amount` counted in `unit`, and whether the result is provisional."""
+    if unit in _NATURAL_UNITS:
+        return Deadline(WorkingCalendar().add_duration(start, amount, unit))
+    return get_calendar().deadline(start, amount, unit)
+
+
 def add_duration(start: dt.datetime, amount, unit: DurationUnit | str) -> dt.datetime:
     if unit in _NATURAL_UNITS:
         # Natural time needs no calendar data: no database query.
@@ -580,3 +783,4 @@ def add_duration(start: dt.datetime, amount, unit: DurationUnit | str) -> dt.dat
 _NATURAL_UNITS = frozenset(
     {DurationUnit.NATURAL_MINUTES, DurationUnit.NATURAL_HOURS, DurationUnit.NATURAL_DAYS}
 )
+_WORKING_UNITS = frozenset({DurationUnit.WORKING_HOURS, DurationUnit.WORKING_DAYS})

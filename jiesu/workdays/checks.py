@@ -1,5 +1,6 @@
-"""System check: warn while the working calendar does not cover this year or, from November,
-next year (the State Council publishes next year's holiday notice around then).
+"""System check: warn while the working calendar does not cover this year or, from October,
+next year (the State Council publishes next year's holiday notice around November, and deadlines
+of the last weeks of the year reach into the next one).
 
 The check runs with every management command (runserver, migrate, check), not only with
 `check --database`, because an administrator must see it. It reads the database only when the
@@ -15,8 +16,8 @@ from django.utils import timezone
 
 from jiesu.workdays.calendar import library_covers
 
-# From this month on, next year must be covered too.
-NEXT_YEAR_FROM_MONTH = 11
+# From this month on, next year must be covered too (the administrators' desk warns from then).
+NEXT_YEAR_FROM_MONTH = 10
 
 
 def _declared(years: list[int]) -> set[int]:
@@ -46,12 +47,15 @@ def coverage_warnings(today: dt.date) -> list[Warning]:
             Warning(
                 (
                     f"The working calendar does not cover {'this year' if current else 'next year'}"
-                    f" ({year}): deadlines that reach {year} cannot be computed."
+                    f" ({year}): deadlines that reach {year} are computed provisionally "
+                    f"(statutory holidays only, make-up days unknown) and marked as such, or "
+                    f"refused if {year} is not the year right after the last one covered."
                 ),
                 hint=(
-                    f"In the admin, enter {year}'s public holidays and make-up working days from "
-                    f"the State Council notice as calendar overrides, then add {year} to the "
-                    f"years declared complete. See docs/guide/calendar.md."
+                    f"An administrator enters {year}'s public holidays and make-up working days "
+                    f"from the State Council notice as calendar overrides (console: Administration"
+                    f" > Working calendar), then declares {year} complete; provisional deadlines "
+                    f"are then recomputed. See docs/guide/calendar.md."
                 ),
                 obj="workdays",
                 id="workdays.W001" if current else "workdays.W002",

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from jiesu.appeals import timesource
 from jiesu.appeals.models import Appeal
+from jiesu.appeals.models import Clock as SlaClock
 from jiesu.catalog import services as catalog
 from jiesu.catalog.models import (
     AppealType,
@@ -131,6 +132,7 @@ def index(request):
             leaves=leaves.count(),
             leaves_without_rule=leaves.filter(rule__isnull=True).count(),
             coverage=_coverage_rows(year),
+            calendar_missing=_calendar_missing(),
             channels=Channel.objects.filter(active=True).count(),
             units=Unit.objects.filter(active=True).count(),
             backstop=Unit.backstop(),
@@ -138,6 +140,19 @@ def index(request):
     if permissions.can(user, Action.MANAGE_USERS):
         context["staff"] = User.objects.filter(is_active=True).count()
     return _render(request, "console/desks/manage.html", "home", context)
+
+
+def _calendar_missing():
+    """What the administrators' desk says from October until next year is entered."""
+    years = calendar.years_to_enter(_today())
+    if not years:
+        return None
+    running = SlaClock.objects.filter(provisional=True, stopped_at__isnull=True, cancelled=False)
+    return {
+        "years": ", ".join(str(y) for y in years),
+        "first": years[0],
+        "provisional": running.count(),
+    }
 
 
 # -- handling rules ---------------------------------------------------------------------------
@@ -409,12 +424,19 @@ def _coverage_rows(year):
         calendar.Coverage.LIBRARY: _("covered by the chinesecalendar library"),
         calendar.Coverage.DECLARED: _("declared complete by an administrator"),
     }
+    provisional = calendar.provisional_year()
+    uncovered = {
+        True: _(
+            "NOT covered: deadlines reaching this year are provisional (statutory holidays only)"
+        ),
+        False: _("NOT covered: deadlines reaching this year fail"),
+    }
     return [
         {
             "year": y,
             "covered": found[y] is not None,
             "source": found[y],
-            "label": labels.get(found[y], _("NOT covered: deadlines reaching this year fail")),
+            "label": labels.get(found[y], uncovered[y == provisional]),
         }
         for y in (year, year + 1)
     ]
@@ -482,16 +504,17 @@ def _deadline(request, today):
         return form, None
     data = form.cleaned_data
     try:
-        result = calendar.add_duration(data["start"], data["amount"], data["unit"])
+        result = calendar.deadline(data["start"], data["amount"], data["unit"])
     except calendar.CalendarNotCovered as exc:
         form.add_error(None, exc.message)
         return form, None
     except (calendar.CalendarError, ValueError, OverflowError) as exc:
         form.add_error(None, str(exc))
         return form, None
-    local = timezone.localtime(result)
+    local = timezone.localtime(result.at)
     return form, {
         "at": local,
+        "provisional": result.provisional,
         "weekday": date_format(local, "l"),
         "working_time": calendar.is_working_time(local),
     }
@@ -566,7 +589,10 @@ def year_undeclare(request, year):
         covered.delete()
         messages.success(
             request,
-            _("%(year)s is no longer declared complete: deadlines that reach it now fail.")
+            _(
+                "%(year)s is no longer declared complete: deadlines that reach it are now "
+                "provisional if it is the year right after the last covered one, else refused."
+            )
             % {"year": year},
         )
         return redirect(_calendar_url(year))
@@ -575,8 +601,9 @@ def year_undeclare(request, year):
         "calendar",
         title=_("Withdraw the declaration"),
         text=_(
-            "Withdraw the declaration for %(year)s? Its overrides stay, but no new deadline may "
-            "run into %(year)s until it is declared again. Deadlines already computed are kept."
+            "Withdraw the declaration for %(year)s? Its overrides stay, but new deadlines that run "
+            "into %(year)s are provisional or refused until it is declared again. Deadlines "
+            "already computed are kept."
         )
         % {"year": year},
         button=_("Withdraw"),

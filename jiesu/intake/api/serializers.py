@@ -366,6 +366,7 @@ class ClockSerializer(serializers.ModelSerializer):
             "warn_at",
             "due_at",
             "original_due_at",
+            "provisional",
             "stopped_at",
             "cancelled",
             "running",

@@ -352,37 +352,49 @@ def test_library_range():
     assert (LIBRARY_FIRST_YEAR, LIBRARY_LAST_YEAR) == (2004, 2026)
 
 
-@pytest.mark.parametrize("year", [2027, 2030, 2003])
+@pytest.mark.parametrize("year", [2028, 2030, 2003])
 def test_an_uncovered_year_is_refused_naming_the_year(cal, year):
+    # 2027, the year after the library's last, is the provisional year (test_provisional.py).
     with pytest.raises(CalendarNotCovered) as caught:
         cal.is_working_day(dt.date(year, 3, 1))
     assert caught.value.year == year
     assert str(year) in str(caught.value)
     assert "does not cover" in str(caught.value)
+    assert "An administrator can fix this" in str(caught.value)
 
 
-def test_arithmetic_into_an_uncovered_year_is_refused(cal):
-    with pytest.raises(CalendarNotCovered, match="2027"):
-        cal.add_working_days(at("2026-12-30 10:00"), 3)
-    with pytest.raises(CalendarNotCovered, match="2027"):
-        cal.add_working_hours(at("2026-12-31 17:00"), 2)
-    with pytest.raises(CalendarNotCovered, match="2027"):
-        cal.working_time_between(at("2026-12-31 10:00"), at("2027-01-05 10:00"))
-    with pytest.raises(CalendarNotCovered, match="2027"):
-        cal.start_of_next_working_day(at("2026-12-31 10:00"))
-    # What stays inside 2026 is answered.
-    assert cal.add_working_days(at("2026-12-29 10:00"), 2) == at("2026-12-31 10:00")
-    assert cal.add_working_hours(at("2026-12-31 17:00"), 1) == at("2026-12-31 18:00")
-    # Midnight that opens 2027 contributes no working time: still answered.
-    assert cal.working_time_between(at("2026-12-31 17:00"), at("2027-01-01 00:00")) == (
+def test_arithmetic_beyond_the_provisional_year_is_refused(cal):
+    with pytest.raises(CalendarNotCovered, match="2028"):
+        cal.add_working_days(at("2027-12-30 10:00"), 3)
+    with pytest.raises(CalendarNotCovered, match="2028"):
+        cal.add_working_hours(at("2027-12-31 17:00"), 2)
+    with pytest.raises(CalendarNotCovered, match="2028"):
+        cal.working_time_between(at("2027-12-31 10:00"), at("2028-01-05 10:00"))
+    with pytest.raises(CalendarNotCovered, match="2028"):
+        cal.start_of_next_working_day(at("2027-12-31 10:00"))
+    # What stays inside 2027 is answered.
+    assert cal.add_working_days(at("2027-12-29 10:00"), 2) == at("2027-12-31 10:00")
+    assert cal.add_working_hours(at("2027-12-31 17:00"), 1) == at("2027-12-31 18:00")
+    # Midnight that opens 2028 contributes no working time: still answered.
+    assert cal.working_time_between(at("2027-12-31 17:00"), at("2028-01-01 00:00")) == (
         dt.timedelta(hours=1)
     )
 
 
+def test_without_the_provisional_year_the_next_year_is_refused():
+    cal = WorkingCalendar(provisional=False)
+    assert cal.provisional_year is None
+    with pytest.raises(CalendarNotCovered, match="2027"):
+        cal.add_working_days(at("2026-12-30 10:00"), 3)
+
+
 def test_an_override_alone_does_not_cover_a_year():
-    cal = WorkingCalendar(overrides={d("2027-02-08"): False})
+    cal = WorkingCalendar(overrides={d("2027-02-08"): False, d("2028-01-03"): False})
+    assert cal.coverage([2027]) == {2027: None}
+    # 2027 is answered provisionally, the override winning as everywhere; 2028 is refused.
+    assert cal.day_info(d("2027-02-08")).source == "override"
     with pytest.raises(CalendarNotCovered):
-        cal.is_working_day(d("2027-02-08"))
+        cal.is_working_day(d("2028-01-03"))
 
 
 def test_a_declared_year_uses_weekdays_and_its_overrides():

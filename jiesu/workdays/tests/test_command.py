@@ -79,20 +79,33 @@ def test_exactly_one_limit_is_required():
         deadline("--start", "2026-09-30 10:00", "--working-days", "3", "--hours", "2")
 
 
-def test_an_uncovered_year_fails_naming_it():
-    with pytest.raises(CommandError, match="does not cover 2027"):
-        deadline("--start", "2026-12-30 10:00", "--working-days", "3")
+def test_the_provisional_year_gives_a_deadline_marked_provisional():
+    """The issue's example: 15 working days from Sunday 2026-12-20 run into 2027, which is not
+    entered: 12-21…12-25, 12-28…12-31, 1-1 is New Year's Day, 1-4…1-8, then Monday 1-11."""
+    out = deadline("--start", "2026-12-20 10:00", "--working-days", "15")
+    assert out.startswith("2027-01-11 10:00 provisional: ")
+    assert "not entered yet" in out and "statutory holidays only" in out
+    # A deadline inside the covered year says nothing more.
+    assert deadline("--start", "2026-12-20 10:00", "--working-days", "3") == "2026-12-23 10:00"
+    # Natural time needs no calendar: never provisional.
+    assert deadline("--start", "2026-12-31 20:00", "--hours", "24") == "2027-01-01 20:00"
 
 
-def test_an_uncovered_year_exits_non_zero(capsys):
+def test_a_year_beyond_the_provisional_one_fails_naming_it():
+    with pytest.raises(CommandError, match="does not cover 2028") as caught:
+        deadline("--start", "2027-12-30 10:00", "--working-days", "3")
+    assert "An administrator can fix this" in str(caught.value)
+
+
+def test_a_refused_year_exits_non_zero(capsys):
     """As run from the shell: message on stderr, exit status 1."""
     with pytest.raises(SystemExit) as exited:
         Command().run_from_argv(
-            ["manage.py", "deadline", "--skip-checks", "--start", "2026-12-30 10:00",
+            ["manage.py", "deadline", "--skip-checks", "--start", "2027-12-30 10:00",
              "--working-days", "3"]
         )  # fmt: skip
     assert exited.value.code == 1
-    assert "2027" in capsys.readouterr().err
+    assert "2028" in capsys.readouterr().err
 
 
 def test_a_declared_year_works():

@@ -80,27 +80,37 @@ def test_an_override_wins_over_the_library():
     assert calendar.add_working_days(at("2026-09-30 10:00"), 3) == at("2026-10-12 10:00")
 
 
-def test_an_uncovered_year_raises_then_a_declaration_makes_it_work():
-    with pytest.raises(CalendarNotCovered) as caught:
-        calendar.add_working_days(at("2026-12-30 10:00"), 3)
-    assert caught.value.year == 2027
+def test_an_uncovered_year_is_provisional_then_a_declaration_makes_it_official():
+    due = calendar.deadline(at("2026-12-30 10:00"), 3, "wd")
+    # 12-31, (1-1 New Year's Day, weekend), 1-4, 1-5 on the provisional calendar.
+    assert due == calendar.Deadline(at("2027-01-05 10:00"), provisional=True)
+    assert calendar.provisional_year() == 2027
     assert calendar.coverage([2026, 2027]) == {2026: Coverage.LIBRARY, 2027: None}
     assert calendar.uncovered_years(2026, 2028) == [2027, 2028]
+    with pytest.raises(CalendarNotCovered) as caught:
+        calendar.add_working_days(at("2027-12-30 10:00"), 3)
+    assert caught.value.year == 2028
 
     enter_2027()
     assert calendar.coverage([2026, 2027]) == {2026: Coverage.LIBRARY, 2027: Coverage.DECLARED}
     assert calendar.uncovered_years(2026, 2028) == [2028]
-    # 12-31, (1-1 holiday, weekend), 1-4, 1-5.
-    assert calendar.add_working_days(at("2026-12-30 10:00"), 3) == at("2027-01-05 10:00")
+    assert calendar.provisional_year() == 2028
+    due = calendar.deadline(at("2026-12-30 10:00"), 3, "wd")
+    assert due == calendar.Deadline(at("2027-01-05 10:00"), provisional=False)
     assert calendar.is_working_day(d("2027-02-06"))  # a Saturday entered as a make-up day
-    with pytest.raises(CalendarNotCovered, match="2028"):
-        calendar.is_working_day(d("2028-01-03"))
+    # 2028 is now the provisional year, 2029 is refused.
+    assert calendar.day_info(d("2028-01-03")).source == "provisional"
+    with pytest.raises(CalendarNotCovered, match="2029"):
+        calendar.is_working_day(d("2029-01-03"))
 
 
-def test_overrides_in_an_undeclared_year_are_not_enough():
-    CalendarOverride.objects.create(date=d("2027-01-01"), is_working_day=False)
-    with pytest.raises(CalendarNotCovered, match="2027"):
-        calendar.is_working_day(d("2027-01-01"))
+def test_overrides_in_an_undeclared_year_are_used_but_stay_provisional():
+    CalendarOverride.objects.create(date=d("2027-01-04"), is_working_day=False, name="test")
+    assert calendar.coverage([2027]) == {2027: None}
+    assert calendar.day_info(d("2027-01-04")).source == "override"
+    # 12-31, then Tuesday 1-5 and Wednesday 1-6: the override counted, still provisional.
+    due = calendar.deadline(at("2026-12-30 10:00"), 3, "wd")
+    assert due == calendar.Deadline(at("2027-01-06 10:00"), provisional=True)
 
 
 def test_changed_working_periods_apply():
@@ -114,12 +124,16 @@ def test_changed_working_periods_apply():
 # -- the shared calendar's cache -----------------------------------------------------------------
 
 
-def test_an_unchanged_calendar_costs_one_query(django_assert_num_queries):
+def test_an_unchanged_calendar_costs_no_query(django_assert_num_queries):
     calendar.get_calendar()
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):
         calendar.add_working_days(at("2026-09-30 10:00"), 3)
+        calendar.deadline(at("2026-12-30 10:00"), 3, "wd")
     first = calendar.get_calendar()
     assert calendar.get_calendar() is first
+    # Asked to be fresh, it reads the version token: one small query, same calendar.
+    with django_assert_num_queries(1):
+        assert calendar.get_calendar(fresh=True) is first
 
 
 def test_save_update_and_delete_reach_the_cache():
@@ -159,15 +173,24 @@ def test_writes_without_signals_need_invalidate_cache():
     assert calendar.is_working_day(day)
 
 
-def test_another_process_edit_is_seen_through_the_token():
-    """A write made elsewhere (no signal in this process) changes the token: we reload."""
+def test_another_process_edit_is_seen_within_the_check_interval(settings, request):
+    """A write made elsewhere (no signal in this process) changes the token: the held calendar
+    reloads at its next check, CALENDAR_CHECK_SECONDS after the last one, or when asked fresh."""
+    # "Elsewhere" is this test's transaction, which is rolled back: nothing tells this process,
+    # so drop what it loaded from it (a real other process commits, and its token stays).
+    request.addfinalizer(calendar._forget_loaded_calendar)
     day = d("2026-12-04")
     assert calendar.is_working_day(day)
     CalendarOverride.objects.bulk_create([CalendarOverride(date=day, is_working_day=False)])
-    assert calendar.is_working_day(day)  # still the held calendar: nothing told us
     # The other process's save wrote a new token.
     CalendarVersion.objects.filter(pk=1).update(token="00000000-0000-4000-8000-000000000001")
-    assert not calendar.is_working_day(day)
+    assert calendar.is_working_day(day)  # still the held calendar: within the interval
+    assert not calendar.get_calendar(fresh=True).is_working_day(day)
+    CalendarOverride.objects.bulk_create([CalendarOverride(date=d("2026-12-07"), name="x")])
+    CalendarVersion.objects.filter(pk=1).update(token="00000000-0000-4000-8000-000000000002")
+    assert calendar.is_working_day(d("2026-12-07"))
+    settings.JIESU = {**settings.JIESU, "CALENDAR_CHECK_SECONDS": 0}  # the interval has passed
+    assert not calendar.is_working_day(d("2026-12-07"))
 
 
 def test_the_cache_survives_a_missing_version_row():
@@ -228,9 +251,9 @@ def test_no_warning_for_a_year_the_library_covers():
     assert coverage_warnings(d("2025-11-15")) == []  # 2026 is in the library too
 
 
-def test_next_year_is_checked_from_november():
-    assert coverage_warnings(d("2026-10-31")) == []
-    warnings = coverage_warnings(d("2026-11-01"))
+def test_next_year_is_checked_from_october():
+    assert coverage_warnings(d("2026-09-30")) == []
+    warnings = coverage_warnings(d("2026-10-01"))
     assert [w.id for w in warnings] == ["workdays.W002"]
     assert "2027" in warnings[0].msg
     enter_2027()

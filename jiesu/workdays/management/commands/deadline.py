@@ -1,4 +1,9 @@
-"""manage.py deadline --start "2026-09-30 10:00" --working-days 3  ->  2026-10-10 10:00"""
+"""manage.py deadline --start "2026-09-30 10:00" --working-days 3  ->  2026-10-10 10:00
+
+A deadline that runs into the provisional year is printed with a note saying so:
+manage.py deadline --start "2026-12-20 10:00" --working-days 15  ->
+2027-01-11 10:00 provisional: the official holidays ... of 2027 are not entered yet ...
+"""
 
 import datetime as dt
 import re
@@ -44,7 +49,9 @@ def _parse_amount(text: str, option: str, whole: bool) -> Decimal:
 class Command(BaseCommand):
     help = (
         "Print the deadline a time limit gives from a start instant, on the working calendar: "
-        "YYYY-MM-DD HH:MM in local time. Exactly one of --working-days, --working-hours, --hours."
+        "YYYY-MM-DD HH:MM in local time. Exactly one of --working-days, --working-hours, --hours. "
+        "A deadline that runs into the provisional year (the year after the last one entered) is "
+        "followed by the word 'provisional' and why."
     )
 
     def add_arguments(self, parser):
@@ -70,13 +77,13 @@ class Command(BaseCommand):
         try:
             if options["working_days"] is not None:
                 n = _parse_amount(options["working_days"], "--working-days", whole=True)
-                result = calendar.add_working_days(start, int(n))
+                result = calendar.deadline(start, int(n), "wd")
             elif options["working_hours"] is not None:
                 n = _parse_amount(options["working_hours"], "--working-hours", whole=False)
-                result = calendar.add_working_hours(start, n)
+                result = calendar.deadline(start, n, "wh")
             elif options["hours"] is not None:
                 n = _parse_amount(options["hours"], "--hours", whole=False)
-                result = calendar.add_duration(start, n, "h")
+                result = calendar.deadline(start, n, "h")
             else:  # only reachable when called with none of them from code
                 raise CommandError("Give one of --working-days, --working-hours or --hours.")
         except calendar.CalendarError as exc:
@@ -86,5 +93,13 @@ class Command(BaseCommand):
                 f"The working calendar could not be read from the database ({exc}); "
                 f"has it been migrated (manage.py migrate)?"
             ) from exc
-        fmt = "%Y-%m-%d %H:%M" if result.second == result.microsecond == 0 else "%Y-%m-%d %H:%M:%S"
-        self.stdout.write(result.strftime(fmt))
+        at = result.at
+        fmt = "%Y-%m-%d %H:%M" if at.second == at.microsecond == 0 else "%Y-%m-%d %H:%M:%S"
+        line = at.strftime(fmt)
+        if result.provisional:
+            line += (
+                f" provisional: the official holidays and make-up working days of {at.year} are "
+                f"not entered yet, so this counts the statutory holidays only; it may move once "
+                f"an administrator enters {at.year} in the working calendar."
+            )
+        self.stdout.write(line)
