@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from jiesu.catalog import services as catalog
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
-from jiesu.workdays.units import DurationUnit
+from jiesu.workdays.units import duration_text
 
 SERVICE_TYPE = "realtime"
 # GB 32100-2015: 18 characters, digits and upper-case letters without I, O, S, V, Z.
@@ -272,14 +272,6 @@ def _to_fields(answers: Answers) -> None:
 
 
 # -- what the citizen may expect -------------------------------------------------------------
-
-
-def duration_text(amount: int, unit: str) -> str:
-    try:
-        label = DurationUnit(unit).label
-    except ValueError:
-        label = unit
-    return f"{amount} {label}"
 
 
 def notice(

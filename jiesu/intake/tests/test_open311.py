@@ -495,7 +495,7 @@ def test_answers_are_in_the_districts_language(o311, settings):
     (description,) = check_errors(o311.api.get("services/nope", "json"), "json", 404)
     assert description == "未找到 service_code“nope”。"
     created = parse(o311.api.post(valid_request(o311), "json"), "json")[0]
-    assert created["service_notice"] == "由城市管理局在 5 工作日内办理。"
+    assert created["service_notice"] == "由城市管理局在 5 个工作日内办理。"
 
 
 def test_default_format_is_xml(o311):
