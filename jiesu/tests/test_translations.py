@@ -249,9 +249,12 @@ def _bare_python_strings(source: str, *, api_reference: bool = False) -> list[tu
             and getattr(func.value, "id", None) == "messages"
         ):
             position = 1
-        if position is not None and len(node.args) > position:
-            if text := literal(node.args[position]):
-                found.append((node.lineno, text))
+        if (
+            position is not None
+            and len(node.args) > position
+            and (text := literal(node.args[position]))
+        ):
+            found.append((node.lineno, text))
         if api_reference or name == "append":  # audit.append(label=...) records, not shows
             continue
         for keyword in node.keywords:
