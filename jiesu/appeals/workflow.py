@@ -36,6 +36,7 @@ from jiesu.appeals.models import (
 from jiesu.appeals.states import FINAL_STATES, OPEN_STATES, Status
 from jiesu.catalog import services as catalog
 from jiesu.catalog.models import AppealType, Category, Grade
+from jiesu.credit_code import credit_code_valid
 from jiesu.notify import outbox
 from jiesu.notify.models import Notification
 from jiesu.org import geo, permissions
@@ -533,7 +534,14 @@ def receive(
         _check_permission(actor, transition)
     reporter_name = _safe_text(reporter_name, "reporter_name", multiline=False)
     reporter_phone = _safe_text(reporter_phone, "reporter_phone", multiline=False)
-    reporter_credit_code = _safe_text(reporter_credit_code, "reporter_credit_code", multiline=False)
+    reporter_credit_code = _safe_text(
+        reporter_credit_code, "reporter_credit_code", multiline=False
+    ).strip()
+    if reporter_credit_code:
+        reporter_credit_code = reporter_credit_code.upper()
+        if not credit_code_valid(reporter_credit_code):
+            message = _("Not a valid unified social credit code (18 characters, check digit).")
+            raise InvalidInput(message, field_errors={"reporter_credit_code": [message]})
     address = _safe_text(address, "address")
     external_ref = _safe_text(external_ref, "external_ref", multiline=False)
     channel = _require_text(channel, "channel", _("The channel is required."))
@@ -567,7 +575,7 @@ def receive(
         reporter_name="" if anonymous else reporter_name.strip(),
         reporter_phone="" if anonymous else reporter_phone.strip(),
         reporter_is_enterprise=reporter_is_enterprise,
-        reporter_credit_code=reporter_credit_code.strip(),
+        reporter_credit_code=reporter_credit_code,
         anonymous=anonymous,
         confidential=confidential,
         title=title,

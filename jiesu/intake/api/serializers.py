@@ -14,9 +14,9 @@ from jiesu.appeals import privacy, timesource, workflow
 from jiesu.appeals.models import Appeal, Assignment, Attachment, Clock
 from jiesu.appeals.states import Status
 from jiesu.catalog.models import AppealType, Category, Grade
+from jiesu.credit_code import credit_code_valid
 from jiesu.intake.api.fields import PHONE, BoundedDateTimeField, CodeField, SafeCharField
 from jiesu.intake.auth import ChannelClient
-from jiesu.intake.credit_code import credit_code_valid
 from jiesu.org.models import Unit
 
 # -- errors (documentation only: the handler writes them) ----------------------------------------

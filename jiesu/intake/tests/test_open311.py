@@ -599,7 +599,7 @@ def test_anonymous_without_phone_and_enterprise_reporter(o311):
             phone=None,
             first_name=None,
             last_name=None,
-            **{"attribute[credit_code]": "91440300MA5FXXXX1X"},
+            **{"attribute[credit_code]": "91440300708461136t"},
         ),
         "json",
     )
@@ -608,7 +608,7 @@ def test_anonymous_without_phone_and_enterprise_reporter(o311):
     assert appeal.anonymous
     assert appeal.reporter_name == "" and appeal.reporter_phone == ""
     assert appeal.reporter_is_enterprise
-    assert appeal.reporter_credit_code == "91440300MA5FXXXX1X"
+    assert appeal.reporter_credit_code == "91440300708461136T"
 
 
 def test_western_names_keep_their_order(o311):
