@@ -8,11 +8,10 @@ time as the limit: natural time for natural limits, working time for working lim
 
 from datetime import timedelta
 
-from django.conf import settings
-
 from jiesu.appeals.errors import CalendarGap
 from jiesu.appeals.models import Appeal, Assignment, Clock
 from jiesu.catalog import services as catalog
+from jiesu.conf import setting
 from jiesu.workdays import calendar
 from jiesu.workdays.units import DurationUnit
 
@@ -20,7 +19,7 @@ WORKING_UNITS = {DurationUnit.WORKING_HOURS, DurationUnit.WORKING_DAYS}
 
 
 def warn_ratio() -> float:
-    return float(settings.JIESU.get("WARN_RATIO", 0.75))
+    return float(setting("WARN_RATIO", 0.75))
 
 
 def deadline(start, amount: int, unit: str):
@@ -78,7 +77,7 @@ def start_clock(
 
 
 def visit_limit() -> tuple[int, str]:
-    amount, unit = settings.JIESU.get("VISIT_LIMIT", (2, DurationUnit.WORKING_DAYS))
+    amount, unit = setting("VISIT_LIMIT", (2, DurationUnit.WORKING_DAYS))
     return int(amount), str(unit)
 
 

@@ -4,16 +4,16 @@
 The sequence row is locked while it is incremented, so numbers never repeat.
 """
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jiesu.appeals.models import AppealNumberSequence
+from jiesu.conf import setting
 
 
 def next_number(now) -> str:
     day = timezone.localtime(now).date()
-    prefix = settings.JIESU.get("DISTRICT_PREFIX", "PS")
+    prefix = setting("DISTRICT_PREFIX", "PS")
     with transaction.atomic():
         seq = AppealNumberSequence.objects.select_for_update(of=("self",)).filter(day=day).first()
         if seq is None:

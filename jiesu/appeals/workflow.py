@@ -36,6 +36,7 @@ from jiesu.appeals.models import (
 from jiesu.appeals.states import FINAL_STATES, OPEN_STATES, Status
 from jiesu.catalog import services as catalog
 from jiesu.catalog.models import AppealType, Category, Grade
+from jiesu.conf import setting
 from jiesu.credit_code import credit_code_valid
 from jiesu.notify import outbox
 from jiesu.notify.models import Notification
@@ -285,13 +286,9 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def jiesu_setting(name, default):
-    return settings.JIESU.get(name, default)
-
-
 def max_extension_days() -> int:
     """The most working days one extension may ask for (the JIESU MAX_EXTENSION_DAYS rule)."""
-    return int(jiesu_setting("MAX_EXTENSION_DAYS", 15))
+    return int(setting("MAX_EXTENSION_DAYS", 15))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1270,7 +1267,7 @@ def record_visit(
     )
     a.visit_attempts += 1
     payload = {"outcome": outcome, "unit_at_fault": unit_at_fault, "note": note}
-    max_attempts = int(jiesu_setting("VISIT_MAX_ATTEMPTS", 3))
+    max_attempts = int(setting("VISIT_MAX_ATTEMPTS", 3))
     if outcome in (Appeal.Satisfaction.SATISFIED, Appeal.Satisfaction.BASIC):
         a.satisfaction = outcome
         _close(step)
