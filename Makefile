@@ -51,13 +51,14 @@ test: lint browser
 		echo "*** PostgreSQL is not reachable at $(PG_TEST_URL): ran the suite on SQLite only. ***"; \
 	fi
 
-# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here); the
+# translation tests run gettext (xgettext, msgfmt) as makemessages and compilemessages do.
 browser:
-	@command -v chromium >/dev/null || { \
+	@{ command -v chromium && command -v msgfmt && command -v xgettext; } >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext; \
 		else \
-			echo "*** chromium is missing: sudo apt-get install chromium fonts-noto-cjk (browser tests will be skipped) ***"; \
+			echo "*** chromium or gettext is missing: sudo apt-get install chromium fonts-noto-cjk gettext (browser and translation tests will be skipped) ***"; \
 		fi; }
 
 test-sqlite: install

@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from io import BytesIO
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils.translation import gettext as _
@@ -44,6 +43,7 @@ from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 from jiesu.appeals import timesource
 from jiesu.appeals.errors import InvalidInput
 from jiesu.appeals.models import Attachment
+from jiesu.conf import setting
 
 logger = logging.getLogger(__name__)
 
@@ -104,10 +104,6 @@ VIDEO_BRANDS = QUICKTIME_BRANDS | MP4_BRANDS | THREE_GP_BRANDS
 VIDEO_CONTAINERS = {b"moov", b"trak", b"udta", b"meta", b"mdia", b"minf"}
 
 
-def jiesu_setting(name, default):
-    return getattr(settings, "JIESU", {}).get(name, default)
-
-
 @dataclass
 class _Processed:
     kind: str
@@ -135,7 +131,7 @@ def limits(channel=None, *, max_bytes=None, allow_video=None) -> tuple[int, bool
         mb = (
             channel.max_attachment_mb
             if channel is not None
-            else jiesu_setting("MAX_ATTACHMENT_MB", DEFAULT_MAX_MB)
+            else setting("MAX_ATTACHMENT_MB", DEFAULT_MAX_MB)
         )
         max_bytes = int(mb) * MB
     if allow_video is None:
@@ -324,7 +320,7 @@ def _strict_decoding():
 
 def _process_image(data: bytes, allow_video: bool) -> _Processed:
     damaged = _("The photo is damaged or incomplete and cannot be read.")
-    max_pixels = int(jiesu_setting("ATTACHMENT_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+    max_pixels = int(setting("ATTACHMENT_MAX_PIXELS", DEFAULT_MAX_PIXELS))
     too_many_pixels = _("The photo is too large: at most %(mp)d megapixels.") % {
         "mp": max_pixels // 1_000_000
     }

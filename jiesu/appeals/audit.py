@@ -80,6 +80,51 @@ def actor_label(actor) -> str:
     return label[: Event._meta.get_field("actor_label").max_length]
 
 
+def _chained(
+    appeal: Appeal,
+    kind: str,
+    *,
+    actor=None,
+    at,
+    from_status: str = "",
+    to_status: str = "",
+    payload: dict | None = None,
+    unit=None,
+    label: str | None = None,
+) -> Event:
+    """The next event of the appeal's chain, unsaved; the appeal's head moves on in memory."""
+    event = Event(
+        appeal=appeal,
+        seq=appeal.audit_count + 1,
+        kind=kind,
+        actor=actor,
+        actor_label=label or actor_label(actor),
+        unit=unit,
+        from_status=from_status,
+        to_status=to_status,
+        payload=normalise_payload(payload),
+        created_at=at,
+        prev_hash=appeal.audit_head or GENESIS,
+    )
+    event.hash = event_hash(event)
+    appeal.audit_head = event.hash
+    appeal.audit_count = event.seq
+    return event
+
+
+def append_many(entries: list[tuple[Appeal, str, dict]]) -> list[Event]:
+    """Append many events, in order, in a fixed number of statements (one insert for the
+    events, one update for the appeals' heads). Each entry is (appeal, kind, `append`'s
+    keyword arguments); one appeal may appear several times (its events chain in the given
+    order) but always as the same object. The caller holds the appeals' row locks."""
+    events = [_chained(appeal, kind, **fields) for appeal, kind, fields in entries]
+    if events:
+        Event.objects.bulk_create(events)
+        heads = list({appeal.pk: appeal for appeal, _kind, _fields in entries}.values())
+        Appeal.objects.bulk_update(heads, ["audit_head", "audit_count"])
+    return events
+
+
 def append(
     appeal: Appeal,
     kind: str,
@@ -96,27 +141,26 @@ def append(
 
     Updates `appeal.audit_head` and `audit_count` in memory and in the database.
     """
-    payload = normalise_payload(payload)
-    seq = appeal.audit_count + 1
-    prev = appeal.audit_head or GENESIS
-    event = Event(
-        appeal=appeal,
-        seq=seq,
-        kind=kind,
+    head = appeal.audit_head, appeal.audit_count
+    event = _chained(
+        appeal,
+        kind,
         actor=actor,
-        actor_label=label or actor_label(actor),
-        unit=unit,
+        at=at,
         from_status=from_status,
         to_status=to_status,
         payload=payload,
-        created_at=at,
-        prev_hash=prev,
+        unit=unit,
+        label=label,
     )
-    event.hash = event_hash(event)
-    event.save(force_insert=True)
-    appeal.audit_head = event.hash
-    appeal.audit_count = seq
-    Appeal.objects.filter(pk=appeal.pk).update(audit_head=event.hash, audit_count=seq)
+    try:
+        event.save(force_insert=True)
+    except BaseException:
+        appeal.audit_head, appeal.audit_count = head
+        raise
+    Appeal.objects.filter(pk=appeal.pk).update(
+        audit_head=appeal.audit_head, audit_count=appeal.audit_count
+    )
     return event
 
 

@@ -30,6 +30,7 @@ from jiesu.appeals import audit, hooks, timesource
 from jiesu.appeals.errors import CalendarGap
 from jiesu.appeals.models import Appeal, Assignment, Clock, UnitRequest
 from jiesu.catalog import services as catalog
+from jiesu.conf import setting
 from jiesu.workdays import calendar
 from jiesu.workdays.units import DurationUnit
 
@@ -40,7 +41,7 @@ RECOMPUTED_EVENT = "deadline_recomputed"
 
 
 def warn_ratio() -> float:
-    return float(settings.JIESU.get("WARN_RATIO", 0.75))
+    return float(setting("WARN_RATIO", 0.75))
 
 
 def deadline(start, amount: int, unit: str, cal=None) -> calendar.Deadline:
@@ -133,7 +134,7 @@ def start_clock(
 
 
 def visit_limit() -> tuple[int, str]:
-    amount, unit = settings.JIESU.get("VISIT_LIMIT", (2, DurationUnit.WORKING_DAYS))
+    amount, unit = setting("VISIT_LIMIT", (2, DurationUnit.WORKING_DAYS))
     return int(amount), str(unit)
 
 

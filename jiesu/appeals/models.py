@@ -7,6 +7,7 @@ State changes happen only through `jiesu.appeals.workflow`; every one of them ap
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiesu.appeals.states import FINAL_STATES, Status
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRuleVersion
@@ -289,7 +290,7 @@ class Clock(models.Model):
     class Kind(models.TextChoices):
         SIGN = "sign", _("Sign for")
         CONTACT = "contact", _("First contact")
-        HANDLE = "handle", _("Handling")
+        HANDLE = "handle", pgettext_lazy("deadline clock", "Handling")
         VISIT = "visit", _("Return visit")
 
     class Light(models.TextChoices):
@@ -381,7 +382,7 @@ class UnitRequest(models.Model):
         EXTENSION = "extension", _("Extension")
 
     class Decision(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("decision on a request", "Pending")
         APPROVED = "approved", _("Approved")
         REFUSED = "refused", _("Refused")
 

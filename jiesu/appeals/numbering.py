@@ -9,11 +9,11 @@ transaction after the number is short (the appeal, its first event, the commit),
 bounds how many filings per second can queue on one day's counter (ADR 0010).
 """
 
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from jiesu.appeals.models import AppealNumberSequence
+from jiesu.conf import setting
 
 _TABLE = AppealNumberSequence._meta.db_table
 _SQL = (
@@ -24,7 +24,7 @@ _SQL = (
 
 def next_number(now) -> str:
     day = timezone.localtime(now).date()
-    prefix = settings.JIESU.get("DISTRICT_PREFIX", "PS")
+    prefix = setting("DISTRICT_PREFIX", "PS")
     with connection.cursor() as cursor:
         cursor.execute(_SQL, [connection.ops.adapt_datefield_value(day)])
         (last,) = cursor.fetchone()

@@ -36,6 +36,8 @@ from jiesu.appeals.models import (
 from jiesu.appeals.states import FINAL_STATES, OPEN_STATES, Status
 from jiesu.catalog import services as catalog
 from jiesu.catalog.models import AppealType, Category, Grade
+from jiesu.conf import setting
+from jiesu.credit_code import credit_code_valid
 from jiesu.notify import outbox
 from jiesu.notify.models import Notification
 from jiesu.org import geo, permissions
@@ -284,13 +286,9 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def jiesu_setting(name, default):
-    return settings.JIESU.get(name, default)
-
-
 def max_extension_days() -> int:
     """The most working days one extension may ask for (the JIESU MAX_EXTENSION_DAYS rule)."""
-    return int(jiesu_setting("MAX_EXTENSION_DAYS", 15))
+    return int(setting("MAX_EXTENSION_DAYS", 15))
 
 
 # --------------------------------------------------------------------------------------------
@@ -460,16 +458,28 @@ def supervisors():
     return User.objects.filter(is_active=True, roles__role=Role.SUPERVISOR).distinct()
 
 
+def _supervisor_messages(
+    staff, appeal: Appeal, event: str, now, context: dict | None, *, count: int, key=""
+) -> list[dict]:
+    """The outbox items telling each supervisor; `count` is the appeal's event count then."""
+    return [
+        {
+            "event": f"supervisor.{event}",
+            "user": user,
+            "context": {"number": appeal.number, "title": appeal.title, **(context or {})},
+            "subject_ref": appeal.number,
+            "idempotency_key": f"{appeal.number}:{count + 1}:sup.{event}:{user.pk}{key}",
+            "now": now,
+        }
+        for user in staff
+    ]
+
+
 def _tell_supervisors(appeal: Appeal, event: str, now, context: dict | None = None, key=""):
-    for user in supervisors():
-        outbox.enqueue(
-            f"supervisor.{event}",
-            user=user,
-            context={"number": appeal.number, "title": appeal.title, **(context or {})},
-            subject_ref=appeal.number,
-            idempotency_key=f"{appeal.number}:{appeal.audit_count + 1}:sup.{event}:{user.pk}{key}",
-            now=now,
-        )
+    for message in _supervisor_messages(
+        supervisors(), appeal, event, now, context, count=appeal.audit_count, key=key
+    ):
+        outbox.enqueue(**message)
 
 
 # --------------------------------------------------------------------------------------------
@@ -521,7 +531,14 @@ def receive(
         _check_permission(actor, transition)
     reporter_name = _safe_text(reporter_name, "reporter_name", multiline=False)
     reporter_phone = _safe_text(reporter_phone, "reporter_phone", multiline=False)
-    reporter_credit_code = _safe_text(reporter_credit_code, "reporter_credit_code", multiline=False)
+    reporter_credit_code = _safe_text(
+        reporter_credit_code, "reporter_credit_code", multiline=False
+    ).strip()
+    if reporter_credit_code:
+        reporter_credit_code = reporter_credit_code.upper()
+        if not credit_code_valid(reporter_credit_code):
+            message = _("Not a valid unified social credit code (18 characters, check digit).")
+            raise InvalidInput(message, field_errors={"reporter_credit_code": [message]})
     address = _safe_text(address, "address")
     external_ref = _safe_text(external_ref, "external_ref", multiline=False)
     channel = _require_text(channel, "channel", _("The channel is required."))
@@ -555,7 +572,7 @@ def receive(
         reporter_name="" if anonymous else reporter_name.strip(),
         reporter_phone="" if anonymous else reporter_phone.strip(),
         reporter_is_enterprise=reporter_is_enterprise,
-        reporter_credit_code=reporter_credit_code.strip(),
+        reporter_credit_code=reporter_credit_code,
         anonymous=anonymous,
         confidential=confidential,
         title=title,
@@ -1250,7 +1267,7 @@ def record_visit(
     )
     a.visit_attempts += 1
     payload = {"outcome": outcome, "unit_at_fault": unit_at_fault, "note": note}
-    max_attempts = int(jiesu_setting("VISIT_MAX_ATTEMPTS", 3))
+    max_attempts = int(setting("VISIT_MAX_ATTEMPTS", 3))
     if outcome in (Appeal.Satisfaction.SATISFIED, Appeal.Satisfaction.BASIC):
         a.satisfaction = outcome
         _close(step)
@@ -1397,9 +1414,12 @@ def answer_supervision(appeal, actor, *, notice, answer: str, expected_version=N
 # SLA sweep (called by the periodic task)
 
 
-def sweep_clocks(now=None, batch_size: int = 500) -> dict:
+def sweep_clocks(now=None, batch_size: int = 200) -> dict:
     """Raise yellow and red lights that are due; open a supervision notice on each handling
-    breach. Idempotent: a clock is warned and breached at most once."""
+    breach. Idempotent: a clock is warned and breached at most once.
+
+    Clocks are swept in batches, each in one transaction and in a fixed number of queries
+    whatever its size (`_sweep_batch`)."""
     now = now or timesource.now()
     counts = {"warned": 0, "breached": 0, "supervised": 0}
     base = Clock.objects.filter(stopped_at__isnull=True, cancelled=False)
@@ -1412,64 +1432,121 @@ def sweep_clocks(now=None, batch_size: int = 500) -> dict:
             )
             if not ids:
                 break
-            for clock_id in ids:
-                counts_delta = _sweep_one(clock_id, field_name, now)
-                for k, v in counts_delta.items():
-                    counts[k] += v
+            for k, v in _sweep_batch(ids, field_name, now).items():
+                counts[k] += v
     return counts
 
 
 @transaction.atomic
-def _sweep_one(clock_id: int, field_name: str, now) -> dict:
-    clock = Clock.objects.select_related("appeal", "assignment__unit").get(pk=clock_id)
-    appeal = Appeal.objects.select_for_update(of=("self",)).get(pk=clock.appeal_id)
-    # of=self: PostgreSQL cannot lock the nullable side of the outer join to the assignment.
-    clock = (
-        Clock.objects.select_for_update(of=("self",))
-        .select_related("assignment__unit")
-        .get(pk=clock_id)
-    )
-    if getattr(clock, field_name) is not None or not clock.running:
-        return {}
-    setattr(clock, field_name, now)
-    clock.save(update_fields=[field_name])
-    breach = field_name == "breached_at"
-    unit = clock.assignment.unit if clock.assignment_id else None
-    kind = "clock_breach" if breach else "clock_warning"
-    audit.append(
-        appeal,
-        kind,
-        actor=None,
-        at=now,
-        from_status=appeal.status,
-        to_status=appeal.status,
-        unit=unit,
-        payload={"clock": clock.kind, "due": clock.due_at},
-        label="system",
-    )
-    ctx = {
-        "clock": _in_message_language(Clock.Kind(clock.kind).label),
-        "due": clock.due_at.strftime("%Y-%m-%d %H:%M"),
+def _sweep_batch(clock_ids: list[int], field_name: str, now) -> dict:
+    """Warn (field_name warned_at) or breach (breached_at) these clocks, in one transaction.
+
+    Queries, whatever the number of clocks: lock the appeals (in id order, as every
+    transition locks an appeal before its clocks), lock and re-read the clocks, mark them,
+    insert the history events, move the appeals' chain heads, read the supervisors, insert
+    the supervision notices, insert the notifications. (The database may cut a very large
+    insert into several statements: SQLite takes at most 999 parameters per statement.)
+    """
+    appeals = {
+        a.pk: a
+        for a in Appeal.objects.select_for_update()
+        .filter(pk__in=Clock.objects.filter(pk__in=clock_ids).values("appeal_id"))
+        .order_by("pk")
     }
-    if unit is not None:
-        outbox.enqueue(
-            f"unit.{kind}",
-            unit=unit,
-            context={"number": appeal.number, "title": appeal.title, **ctx},
-            subject_ref=appeal.number,
-            idempotency_key=f"{appeal.number}:{kind}:{clock.pk}",
-            now=now,
+    # of=self: PostgreSQL cannot lock the nullable side of the outer join to the assignment.
+    swept = [
+        clock
+        for clock in Clock.objects.select_for_update(of=("self",))
+        .select_related("assignment__unit")
+        .filter(pk__in=clock_ids, **{f"{field_name}__isnull": True})
+        .order_by("pk")
+        if clock.running and clock.appeal_id in appeals
+    ]
+    if not swept:
+        return {}
+    Clock.objects.filter(pk__in=[c.pk for c in swept]).update(**{field_name: now})
+    breach = field_name == "breached_at"
+    kind = "clock_breach" if breach else "clock_warning"
+    entries = []
+    for clock in swept:
+        appeal = appeals[clock.appeal_id]
+        unit = clock.assignment.unit if clock.assignment_id else None
+        entries.append(
+            (
+                appeal,
+                kind,
+                {
+                    "at": now,
+                    "from_status": appeal.status,
+                    "to_status": appeal.status,
+                    "unit": unit,
+                    "payload": {"clock": clock.kind, "due": clock.due_at},
+                    "label": "system",
+                },
+            )
         )
-    _tell_supervisors(appeal, kind, now, ctx, key=f":{clock.pk}")
-    result = {"breached" if breach else "warned": 1}
-    if breach and clock.kind == Clock.Kind.HANDLE and unit is not None:
-        _escalate(
+    # The appeal's event count just after each clock's event (for the notification keys).
+    after = [event.seq for event in audit.append_many(entries)]
+    staff = list(supervisors())
+    clock_label = {k: _in_message_language(Clock.Kind(k).label) for k in Clock.Kind.values}
+    messages, escalations = [], []
+    for clock, count in zip(swept, after, strict=True):
+        appeal = appeals[clock.appeal_id]
+        unit = clock.assignment.unit if clock.assignment_id else None
+        due = clock.due_at.strftime("%Y-%m-%d %H:%M")
+        context = {
+            "number": appeal.number,
+            "title": appeal.title,
+            "clock": clock_label[clock.kind],
+            "due": due,
+        }
+        if unit is not None:
+            messages.append(
+                {
+                    "event": f"unit.{kind}",
+                    "unit": unit,
+                    "context": context,
+                    "subject_ref": appeal.number,
+                    "idempotency_key": f"{appeal.number}:{kind}:{clock.pk}",
+                    "now": now,
+                }
+            )
+        messages += _supervisor_messages(
+            staff, appeal, kind, now, context, count=count, key=f":{clock.pk}"
+        )
+        if breach and clock.kind == Clock.Kind.HANDLE and unit is not None:
+            reason = _("The handling deadline %(due)s has passed.") % {"due": due}
+            notice = SupervisionNotice(
+                appeal=appeal, unit=unit, reason=reason, automatic=True, issued_at=now
+            )
+            escalations.append((notice, count))
+    SupervisionNotice.objects.bulk_create([notice for notice, _count in escalations])
+    for notice, count in escalations:
+        appeal = notice.appeal
+        context = {"number": appeal.number, "title": appeal.title, "reason": notice.reason}
+        messages.append(
+            {
+                "event": "unit.supervision",
+                "unit": notice.unit,
+                "context": context,
+                "subject_ref": appeal.number,
+                "idempotency_key": f"{appeal.number}:supervision:{notice.pk}",
+                "now": now,
+            }
+        )
+        messages += _supervisor_messages(
+            staff,
             appeal,
-            unit,
-            _("The handling deadline %(due)s has passed.") % {"due": ctx["due"]},
+            "supervision",
             now,
+            {"reason": notice.reason},
+            count=count,
+            key=f":{notice.pk}",
         )
-        result["supervised"] = 1
+    outbox.enqueue_many(messages)
+    result = {"breached" if breach else "warned": len(swept)}
+    if escalations:
+        result["supervised"] = len(escalations)
     return result
 
 

@@ -9,10 +9,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiesu.org.models import Unit
 from jiesu.permanent import PermanentRecord
-from jiesu.workdays.units import DurationUnit
+from jiesu.workdays.units import DurationUnit, duration_text
 
 
 class Category(models.Model):
@@ -128,7 +129,7 @@ class Clock(models.TextChoices):
 
     SIGN = "sign", _("Sign for")
     CONTACT = "contact", _("First contact")
-    HANDLE = "handle", _("Handling")
+    HANDLE = "handle", pgettext_lazy("deadline clock", "Handling")
 
 
 class HandlingRule(models.Model):
@@ -249,7 +250,10 @@ class TimeLimit(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_clock_display()} {self.amount} {self.get_unit_display()}"
+        return _("%(clock)s: %(duration)s") % {
+            "clock": self.get_clock_display(),
+            "duration": duration_text(self.amount, self.unit),
+        }
 
 
 class DistrictDefaultLimitManager(models.Manager):

@@ -47,6 +47,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from jiesu.catalog.columns import COLUMNS
+
 DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_EVENTS = Path("/work/shared/data/pingshan/events_2018.csv")
 MAPPING_CSV = DATA / "unit_mapping.csv"
@@ -54,27 +56,8 @@ UNITS_CSV = DATA / "units.csv"
 OUTPUT = DATA / "pingshan_catalogue.csv"
 DERIVATION = DATA / "catalogue_derivation.csv"
 
-HEADER = [
-    "一级编码",
-    "一级分类",
-    "二级编码",
-    "二级分类",
-    "三级编码",
-    "三级分类",
-    "启用",
-    "关键词",
-    "主办方式",
-    "主办单位",
-    "协办单位",
-    "默认等级",
-    "计时起点",
-    "签收时限",
-    "联系时限",
-    "办理时限",
-    "立案条件",
-    "结案条件",
-    "预案",
-]
+# The catalogue file's headers, in the importer's order (one list: jiesu.catalog.columns).
+HEADER = [column.header for column in COLUMNS]
 
 AREA = "AREA"  # the subdistrict-level handler (属地)
 IGNORED = "-"  # no handler, or a test unit

@@ -24,7 +24,8 @@ import re
 from django.core import exceptions as django_exceptions
 from django.http import Http404
 from django.utils import translation
-from django.utils.functional import lazy
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -37,108 +38,69 @@ logger = logging.getLogger("jiesu.intake.api")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-def is_chinese() -> bool:
+def _is_chinese() -> bool:
     return (translation.get_language() or "zh-hans").lower().startswith("zh")
 
 
-def pick(en: str, zh: str) -> str:
-    """The message in the active language (the API speaks Simplified Chinese and English)."""
-    return zh if is_chinese() else en
-
-
-tr = lazy(pick, str)
-"""`pick`, evaluated when the string is used (for messages defined at import time)."""
-
-
-# code → (HTTP status, English, Chinese): the table of docs/guide/api.md.
-ERRORS: dict[str, tuple[int, str, str]] = {
-    "invalid_input": (400, "Some of the data is missing or invalid.", "部分数据缺失或无效。"),
+# code → (HTTP status, message): the table of docs/guide/api.md. The messages are English msgids
+# translated in jiesu/locale (gettext_lazy: read in the language of the request that fails).
+ERRORS: dict[str, tuple[int, Promise]] = {
+    "invalid_input": (400, _("Some of the data is missing or invalid.")),
     "malformed_request": (
         400,
-        "The request body could not be read (malformed JSON or form data).",
-        "无法读取请求内容（JSON 或表单格式错误）。",
+        _("The request body could not be read (malformed JSON or form data)."),
     ),
-    "workflow_error": (400, "The action was refused.", "操作被拒绝。"),
-    "invalid_cursor": (400, "The page cursor is invalid.", "分页游标无效。"),
+    "workflow_error": (400, _("The action was refused.")),
+    "invalid_cursor": (400, _("The page cursor is invalid.")),
     "not_authenticated": (
         401,
-        "Authentication is required: send a channel API key, a token or a session.",
-        "需要身份认证：请提供渠道 API 密钥、令牌或登录会话。",
+        _("Authentication is required: send a channel API key, a token or a session."),
     ),
     "conflicting_credentials": (
         400,
-        "Send one credential only: either an API key (Authorization: ApiKey or X-Api-Key) "
-        "or a token, not both and not two keys.",
-        "只能提供一种身份凭据：API 密钥（Authorization: ApiKey 或 X-Api-Key）或令牌，"
-        "不能同时提供，也不能提供两个密钥。",
+        _(
+            "Send one credential only: either an API key (Authorization: ApiKey or X-Api-Key) "
+            "or a token, not both and not two keys."
+        ),
     ),
-    "invalid_api_key": (
-        401,
-        "The API key is wrong, revoked, or its channel is closed.",
-        "API 密钥错误、已吊销，或其渠道已停用。",
-    ),
-    "invalid_token": (
-        401,
-        "The token is wrong or its account is inactive.",
-        "令牌错误或账号已停用。",
-    ),
-    "token_auth_disabled": (
-        401,
-        "Token authentication is not enabled on this server.",
-        "本服务器未启用令牌认证。",
-    ),
-    "authentication_failed": (401, "Authentication failed.", "身份认证失败。"),
-    "not_allowed": (403, "You may not do this.", "您无权执行此操作。"),
+    "invalid_api_key": (401, _("The API key is wrong, revoked, or its channel is closed.")),
+    "invalid_token": (401, _("The token is wrong or its account is inactive.")),
+    "token_auth_disabled": (401, _("Token authentication is not enabled on this server.")),
+    "authentication_failed": (401, _("Authentication failed.")),
+    "not_allowed": (403, _("You may not do this.")),
     "csrf_failed": (
         403,
-        "CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header.",
-        "CSRF 校验失败：请在 X-CSRFToken 请求头中提供 csrftoken Cookie 的值。",
+        _("CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header."),
     ),
-    "not_found": (404, "Not found.", "未找到。"),
-    "method_not_allowed": (405, "This method is not allowed here.", "此处不允许该请求方法。"),
-    "not_acceptable": (406, "Only JSON responses are available.", "仅提供 JSON 格式的响应。"),
-    "invalid_transition": (
-        409,
-        "This action is not possible in the appeal's current state.",
-        "诉求当前状态下不能执行此操作。",
-    ),
+    "not_found": (404, _("Not found.")),
+    "method_not_allowed": (405, _("This method is not allowed here.")),
+    "not_acceptable": (406, _("Only JSON responses are available.")),
+    "invalid_transition": (409, _("This action is not possible in the appeal's current state.")),
     "conflict": (
         409,
-        "Somebody else has just acted on this appeal. Reload it, then try again.",
-        "他人刚刚处理了该诉求，请刷新后重试。",
+        _("Somebody else has just acted on this appeal. Reload it, then try again."),
     ),
     "idempotency_conflict": (
         409,
-        "This idempotency key was already used for a different submission.",
-        "该幂等键已用于另一份不同的提交。",
+        _("This idempotency key was already used for a different submission."),
     ),
-    "request_too_large": (413, "The request is too large.", "请求内容过大。"),
-    "unsupported_media_type": (
-        415,
-        "Send application/json or multipart/form-data.",
-        "请使用 application/json 或 multipart/form-data 格式。",
-    ),
+    "request_too_large": (413, _("The request is too large.")),
+    "unsupported_media_type": (415, _("Send application/json or multipart/form-data.")),
     "throttled": (
         429,
-        "Too many requests for this channel; try again in %(wait)s seconds.",
-        "该渠道请求过于频繁，请 %(wait)s 秒后重试。",
+        _("Too many requests for this channel; try again in %(wait)s seconds."),
     ),
-    "internal_error": (
-        500,
-        "Something went wrong on our side; it has been logged.",
-        "服务器内部错误，已记录。",
-    ),
+    "internal_error": (500, _("Something went wrong on our side; it has been logged.")),
     "calendar_not_covered": (
         503,
-        "The working calendar does not cover this date yet; an administrator must extend it.",
-        "工作日历尚未覆盖该日期，请管理员补充。",
+        _("The working calendar does not cover this date yet; an administrator must extend it."),
     ),
 }
 
 
 def default_message(code: str, **params) -> str:
-    http, en, zh = ERRORS.get(code, ERRORS["invalid_input"])
-    text = pick(en, zh)
+    """The message of `code` in the active language, with its %(name)s placeholders filled."""
+    text = str(ERRORS.get(code, ERRORS["invalid_input"])[1])
     return text % params if params else text
 
 
@@ -210,7 +172,7 @@ def error_response(
     http = status_code or ERRORS.get(code, (400,))[0]
     text = str(message) if message is not None else default_message(code)
     body = {"code": code, "message": text}
-    if is_chinese() and not _CJK.search(text) and code in ERRORS:
+    if _is_chinese() and not _CJK.search(text) and code in ERRORS:
         # An untranslated message (e.g. from a room without a Chinese catalogue yet): give the
         # Chinese message of the code and keep the original words as detail.
         body["message"] = default_message(code)

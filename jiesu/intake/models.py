@@ -63,7 +63,7 @@ class ChannelSubmission(models.Model):
 
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="submissions")
     idempotency_key = models.CharField(_("idempotency key"), max_length=128)
-    request_digest = models.CharField(max_length=64, help_text="SHA-256 of the submitted data")
+    request_digest = models.CharField(max_length=64, help_text=_("SHA-256 of the submitted data"))
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="submissions")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

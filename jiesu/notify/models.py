@@ -14,6 +14,7 @@ sent | failed (retried later with backoff) → … → dead (given up). A row wh
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiesu.org.models import Unit
 
@@ -27,9 +28,9 @@ class Notification(models.Model):
         WEBHOOK = "webhook", _("Webhook")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("notification status", "Pending")
         SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("notification status", "Sent")
         FAILED = "failed", _("Failed (retrying)")
         DEAD = "dead", _("Given up")
 

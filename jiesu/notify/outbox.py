@@ -11,7 +11,7 @@ from django.utils import timezone
 from jiesu.notify.models import Notification
 
 
-def enqueue(
+def _row(
     event: str,
     *,
     channel: str = Notification.Channel.IN_APP,
@@ -24,7 +24,7 @@ def enqueue(
     language: str = "zh-hans",
     now=None,
 ) -> Notification:
-    """Add a message to the outbox, once: a second call with the same key returns the first row."""
+    """An unsaved outbox row, its recipient checked."""
     if user is None and unit is None and not address:
         raise ValueError("A notification needs a recipient (user, unit or address).")
     if channel not in Notification.Channel.values:
@@ -33,25 +33,44 @@ def enqueue(
         raise ValueError("An in-app notification goes to a staff member or a unit.")
     now = now or timezone.now()
     in_app = channel == Notification.Channel.IN_APP
+    return Notification(
+        event=event,
+        channel=channel,
+        recipient_user=user,
+        recipient_unit=unit,
+        recipient_address=address,
+        context=context or {},
+        subject_ref=subject_ref,
+        idempotency_key=idempotency_key,
+        language=language,
+        created_at=now,
+        status=Notification.Status.SENT if in_app else Notification.Status.PENDING,
+        sent_at=now if in_app else None,
+        next_attempt_at=None if in_app else now,
+    )
+
+
+def enqueue(event: str, *, idempotency_key: str, **fields) -> Notification:
+    """Add a message to the outbox, once: a second call with the same key returns the first row.
+
+    Fields: channel (in-app by default), user, unit or address (the recipient), context,
+    subject_ref, language (zh-hans by default), now."""
+    row = _row(event, idempotency_key=idempotency_key, **fields)
     existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
-            return Notification.objects.create(
-                event=event,
-                channel=channel,
-                recipient_user=user,
-                recipient_unit=unit,
-                recipient_address=address,
-                context=context or {},
-                subject_ref=subject_ref,
-                idempotency_key=idempotency_key,
-                language=language,
-                created_at=now,
-                status=Notification.Status.SENT if in_app else Notification.Status.PENDING,
-                sent_at=now if in_app else None,
-                next_attempt_at=None if in_app else now,
-            )
+            row.save(force_insert=True)
+            return row
     except IntegrityError:
         return Notification.objects.get(idempotency_key=idempotency_key)
+
+
+def enqueue_many(messages: list[dict]) -> int:
+    """Add many messages in one statement (work done in batches, e.g. the SLA sweep). Each item
+    holds `enqueue`'s arguments, `event` included. A key already in the outbox is skipped, as
+    `enqueue` would. Returns how many items were given."""
+    rows = [_row(**message) for message in messages]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

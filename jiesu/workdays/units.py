@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class DurationUnit(models.TextChoices):
@@ -10,3 +11,23 @@ class DurationUnit(models.TextChoices):
     NATURAL_DAYS = "d", _("natural days")
     WORKING_HOURS = "wh", _("working hours")
     WORKING_DAYS = "wd", _("working days")
+
+
+def duration_text(amount: int, unit: str) -> str:
+    """ "3 working days", "1 hour": one whole phrase per unit, plural by the language's rules.
+
+    A unit this list does not know is shown as given (old snapshots keep what they stored).
+    """
+    count = int(amount)
+    params = {"amount": count}
+    if unit == DurationUnit.NATURAL_MINUTES:
+        return ngettext("%(amount)d minute", "%(amount)d minutes", count) % params
+    if unit == DurationUnit.NATURAL_HOURS:
+        return ngettext("%(amount)d hour", "%(amount)d hours", count) % params
+    if unit == DurationUnit.NATURAL_DAYS:
+        return ngettext("%(amount)d natural day", "%(amount)d natural days", count) % params
+    if unit == DurationUnit.WORKING_HOURS:
+        return ngettext("%(amount)d working hour", "%(amount)d working hours", count) % params
+    if unit == DurationUnit.WORKING_DAYS:
+        return ngettext("%(amount)d working day", "%(amount)d working days", count) % params
+    return f"{count} {unit}"

@@ -345,3 +345,40 @@ def test_a_filing_that_rolls_back_gives_its_number_back(world):
         raise RuntimeError("the filing fails after taking its number")
     second = new_appeal(world)
     assert int(second.number[-6:]) == int(first.number[-6:]) + 1
+
+
+# -- the SLA sweep ----------------------------------------------------------------------------
+
+
+def test_two_sweeps_at_once_sweep_each_clock_once(world):
+    appeals = [prepare(dispatched, world)[0] for _ in range(3)]
+    month_later = MONDAY_10 + timedelta(days=30)
+
+    outcomes = race(
+        lambda: workflow.sweep_clocks(now=month_later, batch_size=5),
+        lambda: workflow.sweep_clocks(now=month_later, batch_size=7),
+    )
+
+    assert all(o.ok for o in outcomes), [repr(o.error) for o in outcomes]
+    total = {k: sum(o.value[k] for o in outcomes) for k in ("warned", "breached", "supervised")}
+    assert total == {"warned": 12, "breached": 12, "supervised": 3}
+    for appeal in appeals:
+        appeal.refresh_from_db()
+        assert appeal.events.filter(kind="clock_breach").count() == 4
+        assert appeal.supervisions.filter(automatic=True).count() == 1
+        assert audit.verify_appeal(appeal) is None
+
+
+def test_sweep_and_a_transition_on_the_same_appeal_keep_one_chain(world, slow_transitions):
+    appeal, version, events = prepare(dispatched, world)
+
+    outcomes = race(
+        lambda: workflow.sweep_clocks(now=MONDAY_10 + timedelta(days=30)),
+        lambda: workflow.sign(appeal.pk, world.u("handler")),
+    )
+
+    assert all(o.ok for o in outcomes), [repr(o.error) for o in outcomes]
+    appeal.refresh_from_db()
+    assert appeal.events.filter(kind="sign").count() == 1
+    assert appeal.events.count() == appeal.audit_count
+    assert audit.verify_appeal(appeal) is None

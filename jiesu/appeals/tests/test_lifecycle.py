@@ -314,3 +314,15 @@ def test_outbox_labels_are_in_the_message_language(world):
         )
     note = Notification.objects.get(event="citizen.accepted")
     assert note.context["status"] == "已立案"
+
+
+def test_receive_checks_an_enterprise_reporters_credit_code(world):
+    before = Appeal.objects.count()
+    with pytest.raises(InvalidInput) as refused:
+        new_appeal(world, reporter_is_enterprise=True, reporter_credit_code="91440300708461136X")
+    assert "reporter_credit_code" in refused.value.field_errors
+    assert Appeal.objects.count() == before  # nothing filed
+    appeal = new_appeal(
+        world, reporter_is_enterprise=True, reporter_credit_code=" 91440300708461136t"
+    )
+    assert appeal.reporter_credit_code == "91440300708461136T"

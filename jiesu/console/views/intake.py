@@ -26,8 +26,8 @@ from jiesu.appeals import workflow
 from jiesu.appeals.errors import WorkflowError
 from jiesu.catalog.models import AppealType, Category, Grade
 from jiesu.console.forms import search_picker_attrs
+from jiesu.credit_code import credit_code_valid
 from jiesu.intake import services
-from jiesu.intake.credit_code import credit_code_valid
 from jiesu.intake.models import Channel
 from jiesu.org import permissions
 from jiesu.org.models import Region

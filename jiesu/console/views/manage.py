@@ -52,7 +52,7 @@ from jiesu.workdays.models import (
     CoveredYear,
     WorkingPeriod,
 )
-from jiesu.workdays.units import DurationUnit
+from jiesu.workdays.units import DurationUnit, duration_text
 
 PAGE_SIZE = 50
 VERSIONS_SHOWN = 50
@@ -338,7 +338,7 @@ def _limit_label(key, names):
 
 
 def _amount(entry):
-    return f"{entry[0]} {_choice_label(DurationUnit, entry[1])}"
+    return duration_text(*entry)
 
 
 SCALAR_KEYS = [

@@ -93,10 +93,10 @@ class SearchForm(forms.Form):
         required=False,
     )
     unit_role = forms.ChoiceField(
-        label=gettext_lazy("The unit is"),
+        label=gettext_lazy("The unit's part"),
         choices=[
-            ("", gettext_lazy("on any assignment")),
-            ("lead", gettext_lazy("the current lead")),
+            ("", gettext_lazy("The unit worked on the appeal (any assignment)")),
+            ("lead", gettext_lazy("The unit leads the appeal now")),
         ],
         required=False,
     )

@@ -9,13 +9,13 @@ type, grade, unit, region), appeals by number, supervision notices and attachmen
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from jiesu.appeals import workflow
 from jiesu.appeals.models import Appeal
 from jiesu.catalog.models import AppealType, Category, Grade
 from jiesu.intake.api.fields import CodeField, SafeCharField
-from jiesu.intake.errors import tr
 from jiesu.org.models import Region, Unit
 
 
@@ -62,7 +62,7 @@ class _RegisterSerializer(ActionSerializer):
             raise serializers.ValidationError(
                 {
                     "lat": serializers.ErrorDetail(
-                        str(tr("Give both latitude and longitude.", "请同时提供纬度和经度。")),
+                        _("Give both latitude and longitude."),
                         code="incomplete_location",
                     )
                 }

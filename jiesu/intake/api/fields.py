@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from jiesu import textcheck
-from jiesu.intake.errors import tr
 
 # Characters refused in any text (controls, bidi overrides, ...): one list, in jiesu.textcheck.
 CONTROL_CHARACTERS = textcheck.UNSAFE_MULTILINE
@@ -21,10 +20,9 @@ def clean_text(value: str, *, multiline: bool) -> str:
     ValidationError (code ``control_characters``) on characters that are not text."""
     if CONTROL_CHARACTERS.search(value):
         raise serializers.ValidationError(
-            tr(
+            _(
                 "Contains control characters; only letters, digits, punctuation, spaces, tabs "
-                "and line breaks are allowed.",
-                "包含控制字符；只允许文字、数字、标点、空格、制表符和换行。",
+                "and line breaks are allowed."
             ),
             code="control_characters",
         )

@@ -4,6 +4,8 @@ them, history events, filters and the error body (for the schema)."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,11 +14,10 @@ from jiesu.appeals import privacy, timesource, workflow
 from jiesu.appeals.models import Appeal, Assignment, Attachment, Clock
 from jiesu.appeals.states import Status
 from jiesu.catalog.models import AppealType, Category, Grade
+from jiesu.credit_code import credit_code_valid
 from jiesu.intake.api.fastfields import FastFields
 from jiesu.intake.api.fields import PHONE, BoundedDateTimeField, CodeField, SafeCharField
 from jiesu.intake.auth import ChannelClient
-from jiesu.intake.credit_code import credit_code_valid
-from jiesu.intake.errors import tr
 from jiesu.org.models import Unit
 
 # -- errors (documentation only: the handler writes them) ----------------------------------------
@@ -133,7 +134,7 @@ class SubmissionSerializer(FastFields, serializers.Serializer):
     def validate_reporter_phone(self, value):
         if value and not PHONE.match(value):
             raise serializers.ValidationError(
-                tr("Enter a phone number (digits, + and -).", "请输入电话号码（数字、+ 或 -）。"),
+                _("Enter a phone number (digits, + and -)."),
                 code="invalid",
             )
         return value
@@ -142,10 +143,7 @@ class SubmissionSerializer(FastFields, serializers.Serializer):
         value = value.strip().upper()
         if value and not credit_code_valid(value):
             raise serializers.ValidationError(
-                tr(
-                    "Not a valid unified social credit code (18 characters, check digit).",
-                    "统一社会信用代码无效（18 位，含校验位）。",
-                ),
+                _("Not a valid unified social credit code (18 characters, check digit)."),
                 code="invalid",
             )
         return value
@@ -154,19 +152,14 @@ class SubmissionSerializer(FastFields, serializers.Serializer):
         errors = {}
         if (attrs.get("lat") is None) != (attrs.get("lng") is None):
             errors["lat"] = serializers.ErrorDetail(
-                str(tr("Give both latitude and longitude.", "请同时提供纬度和经度。")),
+                _("Give both latitude and longitude."),
                 code="incomplete_location",
             )
         if attrs.get("anonymous"):
             attrs["reporter_name"] = attrs["reporter_phone"] = ""
         elif not attrs.get("reporter_phone"):
             errors["reporter_phone"] = serializers.ErrorDetail(
-                str(
-                    tr(
-                        "A contact phone is required unless the appeal is anonymous.",
-                        "除匿名诉求外，必须提供联系电话。",
-                    )
-                ),
+                _("A contact phone is required unless the appeal is anonymous."),
                 code="required",
             )
         if (
@@ -175,12 +168,7 @@ class SubmissionSerializer(FastFields, serializers.Serializer):
             and not attrs.get("reporter_credit_code")
         ):
             errors["reporter_credit_code"] = serializers.ErrorDetail(
-                str(
-                    tr(
-                        "An enterprise reporter gives its unified social credit code.",
-                        "企业诉求人须提供统一社会信用代码。",
-                    )
-                ),
+                _("An enterprise reporter gives its unified social credit code."),
                 code="required",
             )
         if errors:
@@ -575,10 +563,10 @@ class EventSerializer(serializers.Serializer):
 
 
 EVENT_LABELS = {
-    "unmask": tr("Contact data viewed", "查看联系方式"),
-    "clock_warning": tr("Deadline warning", "时限预警"),
-    "clock_breach": tr("Deadline passed", "已超时"),
-    "citizen_rating": tr("Citizen's rating", "市民评价"),
+    "unmask": gettext_lazy("Contact data viewed"),
+    "clock_warning": gettext_lazy("Deadline warning"),
+    "clock_breach": gettext_lazy("Deadline passed"),
+    "citizen_rating": gettext_lazy("Citizen's rating"),
 }
 
 
@@ -641,7 +629,7 @@ class StatusListField(serializers.CharField):
         unknown = [s for s in statuses if s not in Status.values]
         if unknown:
             raise serializers.ValidationError(
-                tr("Unknown status: %(s)s. Known: %(known)s.", "未知状态：%(s)s。可用：%(known)s。")
+                _("Unknown status: %(s)s. Known: %(known)s.")
                 % {"s": ", ".join(unknown), "known": ", ".join(Status.values)},
                 code="invalid_choice",
             )

@@ -18,6 +18,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
@@ -54,7 +55,7 @@ from jiesu.intake.api.serializers import (
     event_data,
 )
 from jiesu.intake.auth import AUTHENTICATION_CLASSES, ChannelRateThrottle, is_channel
-from jiesu.intake.errors import ApiError, api_exception_handler, pick
+from jiesu.intake.errors import ApiError, api_exception_handler
 from jiesu.intake.models import Channel, ChannelSubmission
 from jiesu.org import permissions
 from jiesu.org.permissions import Action, Scope
@@ -139,7 +140,7 @@ def visible_appeals(request):
     if scope is None:
         raise ApiError(
             "not_allowed",
-            pick("Your role does not allow reading appeals.", "您的角色无权查看诉求。"),
+            _("Your role does not allow reading appeals."),
         )
     if scope == Scope.DISTRICT:
         return Appeal.objects.all()
@@ -168,10 +169,7 @@ def get_appeal(request, number: str) -> Appeal:
     if appeal is None:
         raise ApiError(
             "not_found",
-            pick(
-                f"No appeal numbered {number} within your reach.",
-                f"您可查看的范围内没有编号为 {number} 的诉求。",
-            ),
+            _("No appeal numbered %(number)s within your reach.") % {"number": number},
         )
     return appeal
 
@@ -180,10 +178,7 @@ def refuse_channels(request):
     if is_channel(request):
         raise ApiError(
             "not_allowed",
-            pick(
-                "A channel's API key may file and read appeals, not act on them.",
-                "渠道 API 密钥只能提交和查看诉求，不能办理。",
-            ),
+            _("A channel's API key may file and read appeals, not act on them."),
         )
 
 
@@ -258,15 +253,9 @@ def _idempotency_key(request, serializer) -> str:
     key = (header if header is not None else body).strip()
     problem = None
     if header is not None and body and header.strip() != body:
-        problem = pick(
-            "The Idempotency-Key header and the idempotency_key field differ.",
-            "Idempotency-Key 请求头与 idempotency_key 字段不一致。",
-        )
+        problem = _("The Idempotency-Key header and the idempotency_key field differ.")
     elif len(key) > 128 or any(not ("\x21" <= c <= "\x7e") for c in key):
-        problem = pick(
-            "An idempotency key is 1 to 128 printable ASCII characters without spaces.",
-            "幂等键须为 1 到 128 个可打印 ASCII 字符，不含空格。",
-        )
+        problem = _("An idempotency key is 1 to 128 printable ASCII characters without spaces.")
     if problem:
         raise ApiError(
             "invalid_input", fields={"idempotency_key": [{"code": "invalid", "message": problem}]}
@@ -398,10 +387,11 @@ class AppealCollectionView(ApiView):
         fields = serializer.receive_fields()
         photos = list(serializer.validated_data.get("photos") or [])
         if len(photos) > channel.max_attachments:
-            message = pick(
-                f"At most {channel.max_attachments} photos are allowed on this channel.",
-                f"该渠道每件诉求最多 {channel.max_attachments} 张照片。",
-            )
+            message = ngettext(
+                "At most %(count)d photo is allowed on this channel.",
+                "At most %(count)d photos are allowed on this channel.",
+                channel.max_attachments,
+            ) % {"count": channel.max_attachments}
             raise ApiError(
                 "invalid_input", fields={"photos": [{"code": "max_length", "message": message}]}
             )
@@ -433,10 +423,7 @@ class AppealCollectionView(ApiView):
                         "channel": [
                             {
                                 "code": "wrong_channel",
-                                "message": pick(
-                                    "A channel's key files only through its own channel.",
-                                    "渠道密钥只能通过本渠道提交。",
-                                ),
+                                "message": _("A channel's key files only through its own channel."),
                             }
                         ]
                     },
@@ -445,7 +432,7 @@ class AppealCollectionView(ApiView):
         if not permissions.can(request.user, Action.FILE_APPEAL):
             raise ApiError(
                 "not_allowed",
-                pick("Your role does not allow filing appeals.", "您的角色无权登记诉求。"),
+                _("Your role does not allow filing appeals."),
             )
         if not given or not isinstance(given, str):
             raise ApiError(
@@ -454,10 +441,7 @@ class AppealCollectionView(ApiView):
                     "channel": [
                         {
                             "code": "required",
-                            "message": pick(
-                                "Name the channel the appeal came through.",
-                                "请填写诉求来源渠道。",
-                            ),
+                            "message": _("Name the channel the appeal came through."),
                         }
                     ]
                 },
@@ -470,10 +454,8 @@ class AppealCollectionView(ApiView):
                     "channel": [
                         {
                             "code": "does_not_exist" if channel is None else "inactive",
-                            "message": pick(
-                                f"No active channel with the code {given!r}.",
-                                f"没有代码为 {given!r} 的在用渠道。",
-                            ),
+                            "message": _("No active channel with the code %(code)r.")
+                            % {"code": given},
                         }
                     ]
                 },
@@ -485,11 +467,14 @@ class AppealCollectionView(ApiView):
         linked = appeal.attachments.filter(purpose=Attachment.Purpose.REPORT).count()
         if linked != count:
             raise services.IdempotencyConflict(
-                pick(
-                    "This idempotency key was already used for a submission with "
-                    f"{linked} photo(s), this one has {count}.",
-                    f"该幂等键已用于一份含 {linked} 张照片的提交，本次为 {count} 张。",
+                ngettext(
+                    "This idempotency key was already used for a submission with %(linked)d "
+                    "photo, this one has %(count)d.",
+                    "This idempotency key was already used for a submission with %(linked)d "
+                    "photos, this one has %(count)d.",
+                    linked,
                 )
+                % {"linked": linked, "count": count}
             )
 
     def _replay(self, channel, key, fields, photo_count, actor):
@@ -697,10 +682,7 @@ class AttachmentUploadView(ApiView):
         if not (permissions.roles_allowed(Action.COMPLETE) & request.user.role_set):
             raise ApiError(
                 "not_allowed",
-                pick(
-                    "Only unit staff who complete appeals upload evidence.",
-                    "只有办理诉求的单位人员可以上传办结证据。",
-                ),
+                _("Only unit staff who complete appeals upload evidence."),
             )
         serializer = AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -743,17 +725,16 @@ class NotFoundView(ApiView):
 
     def _not_found(self, request, *args, **kwargs):
         path = request.path
-        message = pick(f"No API endpoint at {path}.", f"{path} 不是 API 接口。")
+        message = _("No API endpoint at %(path)s.") % {"path": path}
         if not path.endswith("/"):
             try:
                 match = resolve(path + "/")
             except Resolver404:
                 match = None
             if match is not None and match.url_name != "not-found":
-                message += pick(
-                    f" Did you mean {path}/ (with the final slash)?",
-                    f" 是否应为 {path}/（结尾带斜杠）？",
-                )
+                message = _(
+                    "No API endpoint at %(path)s. Did you mean %(path)s/ (with the final slash)?"
+                ) % {"path": path}
         raise ApiError("not_found", message)
 
     get = post = put = patch = delete = head = options = _not_found
@@ -765,10 +746,8 @@ class UnknownActionView(NotFoundView):
         name = kwargs.get("name", "")
         raise ApiError(
             "not_found",
-            pick(
-                f"There is no action {name!r}. Actions: {', '.join(actions.ACTION_SERIALIZERS)}.",
-                f"没有名为 {name!r} 的操作。可用操作：{', '.join(actions.ACTION_SERIALIZERS)}。",
-            ),
+            _("There is no action %(name)r. Actions: %(actions)s.")
+            % {"name": name, "actions": ", ".join(actions.ACTION_SERIALIZERS)},
         )
 
     get = post = put = patch = delete = head = options = _not_found

@@ -14,7 +14,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from jiesu.appeals.models import Appeal, Attachment, Event
 from jiesu.appeals.states import Status
@@ -23,11 +23,11 @@ from jiesu.appeals.states import Status
 # the citizen would recognise (a return request is still "being handled").
 PLAIN_STATUS = {
     Status.RECEIVED: (
-        gettext_lazy("Received"),
+        pgettext_lazy("appeal status told to the citizen", "Received"),
         gettext_lazy("We have your appeal. The service centre will check it shortly."),
     ),
     Status.REGISTERED: (
-        gettext_lazy("Accepted"),
+        pgettext_lazy("appeal status told to the citizen", "Accepted"),
         gettext_lazy("Your appeal has been accepted and is being passed to the right unit."),
     ),
     Status.REJECTED: (
@@ -83,10 +83,10 @@ STAGE = {
     Status.MERGED: 3,
 }
 STAGES = [
-    gettext_lazy("Submitted"),
-    gettext_lazy("Accepted"),
-    gettext_lazy("Handling"),
-    gettext_lazy("Done"),
+    pgettext_lazy("step of the citizen's progress bar", "Submitted"),
+    pgettext_lazy("step of the citizen's progress bar", "Accepted"),
+    pgettext_lazy("step of the citizen's progress bar", "Handling"),
+    pgettext_lazy("step of the citizen's progress bar", "Done"),
 ]
 
 # The reply is public once the centre has let it go to the citizen.

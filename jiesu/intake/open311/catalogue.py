@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 
 from jiesu.catalog import services as catalog
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
-from jiesu.workdays.units import DurationUnit
+from jiesu.credit_code import credit_code_valid
+from jiesu.workdays.units import duration_text
 
 SERVICE_TYPE = "realtime"
 # GB 32100-2015: 18 characters, digits and upper-case letters without I, O, S, V, Z.
-CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 
 
@@ -260,10 +260,10 @@ def _to_fields(answers: Answers) -> None:
     if "grade" in submitted:
         answers.fields["grade"] = Grade.objects.get(code=submitted["grade"])
     if "credit_code" in submitted:
-        code = submitted["credit_code"].upper()
-        if not CREDIT_CODE.match(code):
+        code = submitted["credit_code"].strip().upper()
+        if not credit_code_valid(code):
             answers.errors.append(
-                _("The unified social credit code must be 18 digits and capital letters.")
+                _("Not a valid unified social credit code (18 characters, check digit).")
             )
         else:
             submitted["credit_code"] = code
@@ -272,14 +272,6 @@ def _to_fields(answers: Answers) -> None:
 
 
 # -- what the citizen may expect -------------------------------------------------------------
-
-
-def duration_text(amount: int, unit: str) -> str:
-    try:
-        label = DurationUnit(unit).label
-    except ValueError:
-        label = unit
-    return f"{amount} {label}"
 
 
 def notice(

@@ -31,6 +31,7 @@ from jiesu.appeals import timesource
 from jiesu.appeals.errors import WorkflowError
 from jiesu.appeals.states import FINAL_STATES
 from jiesu.catalog.models import HandlingRule, HandlingRuleVersion
+from jiesu.conf import setting
 from jiesu.intake import channels
 from jiesu.intake import services as intake
 from jiesu.intake.models import ChannelSubmission
@@ -54,10 +55,6 @@ _CONTROL = textcheck.UNSAFE_MULTILINE
 _CONTROL_SINGLE_LINE = textcheck.UNSAFE_SINGLE_LINE
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ()]{3,30}$")
 _CJK = re.compile(r"^[\u3400-\u9fff·]+$")
-
-
-def setting(name: str, default):
-    return settings.JIESU.get(name, default)
 
 
 def jurisdiction_id() -> str:

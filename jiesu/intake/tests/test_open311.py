@@ -495,7 +495,7 @@ def test_answers_are_in_the_districts_language(o311, settings):
     (description,) = check_errors(o311.api.get("services/nope", "json"), "json", 404)
     assert description == "未找到 service_code“nope”。"
     created = parse(o311.api.post(valid_request(o311), "json"), "json")[0]
-    assert created["service_notice"] == "由城市管理局在 5 工作日内办理。"
+    assert created["service_notice"] == "由城市管理局在 5 个工作日内办理。"
 
 
 def test_default_format_is_xml(o311):
@@ -599,7 +599,7 @@ def test_anonymous_without_phone_and_enterprise_reporter(o311):
             phone=None,
             first_name=None,
             last_name=None,
-            **{"attribute[credit_code]": "91440300MA5FXXXX1X"},
+            **{"attribute[credit_code]": "91440300708461136t"},
         ),
         "json",
     )
@@ -608,7 +608,7 @@ def test_anonymous_without_phone_and_enterprise_reporter(o311):
     assert appeal.anonymous
     assert appeal.reporter_name == "" and appeal.reporter_phone == ""
     assert appeal.reporter_is_enterprise
-    assert appeal.reporter_credit_code == "91440300MA5FXXXX1X"
+    assert appeal.reporter_credit_code == "91440300708461136T"
 
 
 def test_western_names_keep_their_order(o311):

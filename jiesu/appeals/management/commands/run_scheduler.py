@@ -2,12 +2,12 @@ import signal
 import time
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 
 from jiesu.appeals import tasks
+from jiesu.conf import setting
 from jiesu.notify import tasks as notify_tasks
 
 # The periodic tasks: the SLA sweep, removal of orphan uploads, the outbox delivery.
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval",
             type=int,
-            default=settings.JIESU.get("SWEEP_INTERVAL", 60),
+            default=setting("SWEEP_INTERVAL", 60),
             help="Seconds between two rounds (default: JIESU_SWEEP_INTERVAL or 60).",
         )
         parser.add_argument("--once", action="store_true", help="Enqueue one round and exit.")

@@ -18,8 +18,9 @@
   function showStatus() {
     if (!statusEl) return;
     if (latInput.value && lngInput.value) {
-      statusEl.textContent = mapEl.dataset.picked + " " +
-        Number(latInput.value).toFixed(5) + ", " + Number(lngInput.value).toFixed(5);
+      statusEl.textContent = mapEl.dataset.picked
+        .replace("{lat}", Number(latInput.value).toFixed(5))
+        .replace("{lng}", Number(lngInput.value).toFixed(5));
     } else {
       statusEl.textContent = mapEl.dataset.none;
     }
@@ -116,7 +117,7 @@
       var room = Number(preview.dataset.max) - Number(preview.dataset.kept || 0);
       var label = document.createElement("p");
       label.className = "help";
-      label.textContent = preview.dataset.chosen + " " + files.length;
+      label.textContent = preview.dataset.chosen.replace("{n}", String(files.length));
       preview.appendChild(label);
       files.forEach(function (file, i) {
         if (file.type.indexOf("image/") === 0 && file.type !== "image/heic" && file.type !== "image/heif") {

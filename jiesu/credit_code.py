@@ -1,5 +1,8 @@
 """统一社会信用代码 (GB 32100-2015): an enterprise reporter's unified social credit code.
 
+The one check of it, shared by every room that takes one (the workflow's receive, the API, the
+console's call form, Open311).
+
 18 characters from the alphabet below; the last is a check character computed from the first
 17 with the weights 3^i mod 31.
 """
