@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "jiesu.appeals",
     "jiesu.intake",
     "jiesu.intake.open311",
+    "jiesu.insights",
     "jiesu.console",
     # The demo loader sits below every room: it may use them all.
     "jiesu.demo",
