@@ -13,6 +13,7 @@ admin.site.index_title = "参考数据管理"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/insights/", include("jiesu.insights.api_urls")),
     path("api/v1/", include("jiesu.intake.api.urls")),
     path("open311/", include("jiesu.intake.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -516,3 +516,23 @@ def table(result: dict, *, labels=False) -> tuple[list[str], list[list]]:
         line += [row[name] for name in TIMES]
         rows.append(line)
     return header, rows
+
+
+def key_groups(by: str, keys, *, level=1) -> dict[str, dict]:
+    """Raw keys of a category or channel dimension → the group each belongs to (category
+    lifted to `level`), for series where the same keys repeat per day."""
+    keys = set(keys)
+    if by == "channel":
+        names = channel_names()
+        return {k: {"kind": "channel", "code": k, "name": names.get(k, k)} for k in keys}
+    lift = _category_at_level(int(level))
+    cats = {c.pk: c for c in Category.objects.filter(level=int(level))}
+    out = {}
+    for key in keys:
+        cat = cats.get(lift(int(key))) if key else None
+        out[key] = (
+            {"kind": "category", "code": cat.code, "name": cat.name, "level": int(level)}
+            if cat
+            else {"kind": "category", "code": "", "name": str(_("Not classified"))}
+        )
+    return out
