@@ -22,6 +22,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("console/insights/", include("jiesu.insights.urls")),
     path("console/", include("jiesu.console.urls")),
     # Citizen pages: 随手拍 submission, public tracking, rating.
     path("", include("jiesu.intake.citizen.urls")),

@@ -26,11 +26,14 @@ import h3
 from django.db.models import Count
 from scipy.stats import poisson
 
+from jiesu.appeals import privacy
 from jiesu.appeals.models import Appeal
 from jiesu.catalog.models import Category
 from jiesu.insights import kpis
 from jiesu.insights.models import AppealPart
+from jiesu.org import permissions
 from jiesu.org.models import Region
+from jiesu.org.permissions import Action
 
 RESOLUTION = 8
 ALPHA = 0.05
@@ -180,3 +183,50 @@ def _numbers(key, week, day, scope) -> list[str]:
     if not scope.district:
         qs = qs.filter(scope.unit_q())
     return list(qs.order_by("-appeal_id").values_list("appeal__number", flat=True)[:NUMBERS_SHOWN])
+
+
+REPEAT_MIN = 3
+
+
+def repeats(user, start: dt.date, end: dt.date, *, minimum: int = REPEAT_MIN) -> dict | None:
+    """Repeat callers and repeat places 重复来电/重复地点: the same phone or the same address
+    with at least `minimum` appeals received in the period. For supervisors only (None for
+    anyone else); phones are masked, the appeals are listed by number."""
+    if not permissions.can(user, Action.SUPERVISE):
+        return None
+    base = Appeal.objects.filter(received_at__date__gte=start, received_at__date__lte=end)
+    callers = (
+        base.exclude(reporter_phone="")
+        .values("reporter_phone")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=minimum)
+        .order_by("-n", "reporter_phone")[:20]
+    )
+    places = (
+        base.exclude(address="")
+        .values("address")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=minimum)
+        .order_by("-n", "address")[:20]
+    )
+
+    def numbers(**lookup):
+        return list(
+            base.filter(**lookup).order_by("-received_at").values_list("number", flat=True)[:10]
+        )
+
+    return {
+        "minimum": minimum,
+        "callers": [
+            {
+                "phone": privacy.mask_phone(c["reporter_phone"]),
+                "count": c["n"],
+                "numbers": numbers(reporter_phone=c["reporter_phone"]),
+            }
+            for c in callers
+        ],
+        "places": [
+            {"address": p["address"], "count": p["n"], "numbers": numbers(address=p["address"])}
+            for p in places
+        ],
+    }

@@ -68,8 +68,8 @@ RATE_BY_CODE = {r.code: r for r in RATES}
 # Counts shown beside the rates.
 COUNTS = {
     "volume": ("received", _("Appeals received")),
-    "accepted": ("accepted", _("Accepted")),
-    "dispatched": ("dispatched", _("Dispatched")),
+    "accepted": ("accepted", _("Accepted appeals")),
+    "dispatched": ("dispatched", _("Dispatched appeals")),
     "concluded": ("concluded", _("Concluded")),
     "extensions": ("extended", _("Approved extensions")),
 }
@@ -501,8 +501,14 @@ def table(result: dict, *, labels=False) -> tuple[list[str], list[list]]:
         header.append(str(label) if labels else name)
     for rate in RATES:
         base = str(rate.label) if labels else rate.code
-        header += [base, f"{base} {_('numerator')}" if labels else f"{base}_numerator"]
-        header.append(f"{base} {_('denominator')}" if labels else f"{base}_denominator")
+        if labels:
+            header += [
+                base,
+                str(_("%(kpi)s: numerator") % {"kpi": base}),
+                str(_("%(kpi)s: denominator") % {"kpi": base}),
+            ]
+        else:
+            header += [base, f"{base}_numerator", f"{base}_denominator"]
     for name, label in TIMES.items():
         header.append(str(label) if labels else name)
     rows = []
