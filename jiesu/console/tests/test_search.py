@@ -119,7 +119,7 @@ def test_search_refuses_roles_without_it(as_user, cases):
     assert as_user("admin").get(URL).status_code == 403
     # Analysts search (the insights drill-down lands here), masked.
     page = as_user("analyst").get(URL, {"phone": "13800001234"}).content.decode()
-    main = page.split('id="appeal-list"')[1]
+    main = page.split('data-testid="appeal-list"')[1]
     assert cases["garbage"].number in main and "13800001234" not in main
 
 
