@@ -17,7 +17,11 @@
   }
   function chart(el) {
     var c = echarts.getInstanceByDom(el);
-    if (!c) { c = echarts.init(el, null, { renderer: "canvas" }); charts.push(c); }
+    if (!c) {
+      c = echarts.init(el, null, { renderer: "canvas" });
+      c.setOption({ animation: false });  /* a wall screen redraws every minute: no replay */
+      charts.push(c);
+    }
     return c;
   }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
