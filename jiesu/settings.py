@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "jiesu.appeals",
     "jiesu.intake",
     "jiesu.intake.open311",
+    "jiesu.insights",
     "jiesu.console",
     # The demo loader sits below every room: it may use them all.
     "jiesu.demo",
@@ -358,6 +359,9 @@ JIESU_NOTIFY = {
     # A map tile server (e.g. https://{s}.tile.example/{z}/{x}/{y}.png); none by default: maps
     # draw the district's outlines only. Its host is allowed in the CSP's img-src.
     "MAP_TILE_URL": env.str("JIESU_MAP_TILE_URL", default=""),
+    # The tiles' coordinate system: wgs84, or gcj02 for Tianditu/AMap/Tencent (points and
+    # outlines are shifted when drawn; Jiesu stores WGS84).
+    "MAP_TILE_CRS": env.str("JIESU_MAP_TILE_CRS", default="wgs84"),
     # Reverse proxies in front of Jiesu that append to X-Forwarded-For (jiesu.clients).
     "TRUSTED_PROXY_HOPS": env.int("JIESU_TRUSTED_PROXY_HOPS", default=0),
     "SMS": {

@@ -13,6 +13,7 @@ admin.site.index_title = "参考数据管理"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/insights/", include("jiesu.insights.api_urls")),
     path("api/v1/", include("jiesu.intake.api.urls")),
     path("open311/", include("jiesu.intake.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -21,6 +22,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("console/insights/", include("jiesu.insights.urls")),
     path("console/", include("jiesu.console.urls")),
     # Citizen pages: 随手拍 submission, public tracking, rating.
     path("", include("jiesu.intake.citizen.urls")),

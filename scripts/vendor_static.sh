@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules/leaflet ] || [ ! -d node_modules/htmx.org ]; then
+if [ ! -d node_modules/leaflet ] || [ ! -d node_modules/htmx.org ] || [ ! -d node_modules/echarts ]; then
     echo "node_modules is missing: run 'npm ci' first." >&2
     exit 1
 fi
@@ -36,3 +36,16 @@ console.log(JSON.stringify({leaflet: p("leaflet"), "htmx.org": p("htmx.org")}, n
 ' > "$vendor/VERSIONS.json"
 echo "Vendored into $vendor:"
 cat "$vendor/VERSIONS.json"
+
+# ECharts (the insights pages' charts): the full minified build, its licence and notice.
+charts=jiesu/insights/static/insights/vendor
+rm -rf "$charts"
+mkdir -p "$charts/echarts"
+sed '/^\/\/# sourceMappingURL=/d' node_modules/echarts/dist/echarts.min.js > "$charts/echarts/echarts.min.js"
+cp node_modules/echarts/LICENSE node_modules/echarts/NOTICE "$charts/echarts/"
+node -e '
+const p = (n) => require("./node_modules/" + n + "/package.json").version;
+console.log(JSON.stringify({echarts: p("echarts")}, null, 2));
+' > "$charts/VERSIONS.json"
+echo "Vendored into $charts:"
+cat "$charts/VERSIONS.json"

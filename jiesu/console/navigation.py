@@ -32,6 +32,13 @@ DESKS = [
     Desk("review", _("Review desk"), "console:review", frozenset({Role.SUPERVISOR})),
     Desk("visits", _("Return visits"), "console:visits", frozenset({Role.VISIT_AGENT})),
     Desk("supervision", _("Supervision"), "console:supervision", frozenset({Role.SUPERVISOR})),
+    # The insights room's desks (statistics; the analyst's home).
+    Desk(
+        "insights",
+        _("Insights"),
+        "insights:overview",
+        frozenset({Role.ANALYST, Role.SUPERVISOR, Role.UNIT_LEADER}),
+    ),
     Desk(
         "search",
         _("Search appeals"),
@@ -44,6 +51,7 @@ DESKS = [
                 Role.UNIT_LEADER,
                 Role.SUPERVISOR,
                 Role.VISIT_AGENT,
+                Role.ANALYST,
             }
         ),
     ),

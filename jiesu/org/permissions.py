@@ -89,7 +89,9 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
         {A.VIEW_APPEAL, A.DISPATCH, A.REDISPATCH, A.DECIDE_RETURN, A.DECIDE_EXTENSION}
     ),
     Role.UNIT_HANDLER: _HANDLER,
-    Role.UNIT_LEADER: _HANDLER | {A.APPROVE_UNIT_COMPLETION},
+    # Unit leaders see their unit's statistics (the insights desks), scoped to their unit.
+    Role.UNIT_LEADER: _HANDLER
+    | {A.APPROVE_UNIT_COMPLETION, A.VIEW_STATISTICS, A.EXPORT_STATISTICS},
     Role.SUPERVISOR: frozenset(
         {
             A.VIEW_APPEAL,
@@ -102,7 +104,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
         }
     ),
     Role.VISIT_AGENT: frozenset({A.VIEW_APPEAL, A.RECORD_VISIT, A.UNMASK_CONTACT}),
-    Role.ANALYST: frozenset({A.VIEW_STATISTICS, A.EXPORT_STATISTICS}),
+    # Analysts read every appeal behind a number (drill-down), masked: no unmasking, no action.
+    Role.ANALYST: frozenset({A.VIEW_APPEAL, A.VIEW_STATISTICS, A.EXPORT_STATISTICS}),
     Role.ADMINISTRATOR: frozenset({A.MANAGE_REFERENCE_DATA, A.MANAGE_USERS}),
 }
 

@@ -41,9 +41,10 @@ def test_workbench_refuses_other_roles(login):
     assert login("handler").get("/console/dispatch/").status_code == 403
 
 
-def test_analyst_has_no_case_workbench(login):
+def test_analyst_lands_on_the_insights_desk(login):
+    # Issue 9 defect 7 / issue 11: the analyst's desk is the command-centre overview.
     response = login("analyst").get("/console/")
-    assert response["Location"] == "/console/no-role/"
+    assert response["Location"] == "/console/insights/"
 
 
 def test_login_required(client, db):

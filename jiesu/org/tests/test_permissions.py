@@ -66,7 +66,7 @@ EXPECTED = {
     },
     "dispatcher": {"view_appeal", "dispatch", "redispatch", "decide_return", "decide_extension"},
     "unit_handler": HANDLER,
-    "unit_leader": HANDLER | {"approve_unit_completion"},
+    "unit_leader": HANDLER | {"approve_unit_completion", "view_statistics", "export_statistics"},
     "supervisor": {
         "view_appeal",
         "supervise",
@@ -77,7 +77,7 @@ EXPECTED = {
         "unmask_contact",
     },
     "visit_agent": {"view_appeal", "record_visit", "unmask_contact"},
-    "analyst": {"view_statistics", "export_statistics"},
+    "analyst": {"view_appeal", "view_statistics", "export_statistics"},
     "administrator": {"manage_reference_data", "manage_users"},
 }
 UNIT_SCOPED = {"unit_handler", "unit_leader"}
@@ -233,7 +233,7 @@ class TestScopes:
         assert in_scope == {units["sub"]}
         supervisor = make_user("supervisor")
         assert Unit.objects.filter(scope_q(supervisor, "view_appeal", "parent")).count() == 4
-        assert not Unit.objects.filter(scope_q(make_user("analyst"), "view_appeal")).exists()
+        assert not Unit.objects.filter(scope_q(make_user("analyst"), "sign")).exists()
 
     def test_roles_allowed(self):
         assert roles_allowed("sign") == {"unit_handler", "unit_leader"}

@@ -1,7 +1,9 @@
 import signal
 import time
 from datetime import timedelta
+from importlib import import_module
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -10,8 +12,27 @@ from jiesu.appeals import tasks
 from jiesu.conf import setting
 from jiesu.notify import tasks as notify_tasks
 
-# The periodic tasks: the SLA sweep, removal of orphan uploads, the outbox delivery.
-PERIODIC = [*tasks.PERIODIC, *notify_tasks.PERIODIC]
+
+def _room_periodic_tasks() -> list:
+    """`PERIODIC` of the rooms below appeals (e.g. insights), found by name so that appeals
+    never imports them."""
+    found = []
+    for config in apps.get_app_configs():
+        if config.name in ("jiesu.appeals", "jiesu.notify") or not config.name.startswith("jiesu."):
+            continue
+        try:
+            module = import_module(f"{config.name}.tasks")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.tasks":
+                raise
+            continue
+        found.extend(getattr(module, "PERIODIC", []))
+    return found
+
+
+# The periodic tasks: the SLA sweep, removal of orphan uploads, the outbox delivery, and those
+# of the rooms below (the KPI refresh).
+PERIODIC = [*tasks.PERIODIC, *notify_tasks.PERIODIC, *_room_periodic_tasks()]
 # A worker killed in the middle of a task leaves its result RUNNING for ever.
 STUCK_AFTER = timedelta(minutes=15)
 

@@ -1,0 +1,381 @@
+"""The insights API, `/api/v1/insights/…`: the numbers of the pages, as JSON.
+
+Staff sign in with their session (the console) or a token (`Authorization: Token …`). Who may
+read: roles with `view_statistics` (`jiesu.org.permissions`): supervisors and analysts the whole
+district, unit leaders their unit and its sub-units. Nothing here carries personal data.
+Errors have the API's one JSON shape (`{"error": {"code", "message", "fields"}}`).
+"""
+
+from __future__ import annotations
+
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jiesu.insights import hotspots, kpis, overview
+from jiesu.org import permissions
+from jiesu.org.models import Region
+from jiesu.org.permissions import Action
+
+
+class MayViewStatistics(BasePermission):
+    message = "Your role does not allow viewing statistics."
+
+    def has_permission(self, request, view):
+        return permissions.scope_of(request.user, Action.VIEW_STATISTICS) is not None
+
+
+class InsightsErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(required=False)
+
+
+class InsightsErrorSerializer(serializers.Serializer):
+    error = InsightsErrorBodySerializer()
+
+
+ERRORS = {
+    400: OpenApiResponse(InsightsErrorSerializer, description="Invalid query (`invalid_input`)."),
+    401: OpenApiResponse(InsightsErrorSerializer, description="Not signed in."),
+    403: OpenApiResponse(InsightsErrorSerializer, description="The role may not view statistics."),
+}
+
+
+# -- query parameters -------------------------------------------------------------------------
+
+
+class PeriodQuery(serializers.Serializer):
+    locals()["from"] = serializers.DateField(help_text="First day of receipt (YYYY-MM-DD).")
+    to = serializers.DateField(help_text="Last day of receipt, inclusive (YYYY-MM-DD).")
+
+    def validate(self, attrs):
+        try:
+            kpis.check_range(attrs["from"], attrs["to"])
+        except kpis.KpiError as exc:
+            raise serializers.ValidationError({"to": [str(exc)]}) from None
+        return attrs
+
+
+class KpiQuery(PeriodQuery):
+    by = serializers.ChoiceField(choices=kpis.BY_CHOICES, default="all")
+    level = serializers.CharField(
+        required=False,
+        help_text="Category level 1, 2 or 3 (by=category); region level subdistrict, "
+        "community or grid (by=region).",
+    )
+    parent = serializers.CharField(
+        required=False, help_text="by=unit: list the sub-units of the unit with this code."
+    )
+    unit = serializers.CharField(required=False, help_text="Only this unit (code) and below.")
+    category = serializers.CharField(required=False, help_text="Only this category (code).")
+    channel = serializers.CharField(required=False, help_text="Only this channel (code).")
+    region = serializers.CharField(required=False, help_text="Only this region (code).")
+    type = serializers.CharField(required=False, help_text="Only this appeal type (code).")
+    grade = serializers.CharField(required=False, help_text="Only this grade (code).")
+
+
+class TrendQuery(PeriodQuery):
+    by = serializers.ChoiceField(choices=("category", "channel"), default="category")
+    bucket = serializers.ChoiceField(choices=overview.BUCKETS, default="month")
+    level = serializers.ChoiceField(choices=(1, 2, 3), default=1)
+    top = serializers.IntegerField(min_value=1, max_value=50, default=8)
+
+
+class HotspotQuery(PeriodQuery):
+    category = serializers.CharField(required=False, help_text="Only this category (code).")
+    resolution = serializers.IntegerField(
+        min_value=6, max_value=10, default=hotspots.RESOLUTION, help_text="H3 resolution."
+    )
+
+
+class OverviewQuery(serializers.Serializer):
+    day = serializers.DateField(required=False, help_text="The day shown (default today).")
+
+
+# -- responses (for the schema) ---------------------------------------------------------------
+
+
+class RateSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True, help_text="0 to 1; null: nothing to judge.")
+    numerator = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+
+
+class GroupSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField(required=False)
+    has_children = serializers.BooleanField(required=False)
+
+
+def _row_fields():
+    fields = {"group": GroupSerializer()}
+    for name in kpis.COUNTS:
+        fields[name] = serializers.IntegerField()
+    fields["handled"] = serializers.IntegerField()
+    for rate in kpis.RATES:
+        fields[rate.code] = RateSerializer(help_text=f"{rate.numerator} / {rate.denominator}")
+    fields["avg_handling_hours"] = serializers.FloatField(allow_null=True)
+    fields["p90_handling_hours"] = serializers.IntegerField(allow_null=True)
+    return fields
+
+
+KpiRowSerializer = type("KpiRowSerializer", (serializers.Serializer,), _row_fields())
+
+
+class PeriodSerializer(serializers.Serializer):
+    locals()["from"] = serializers.DateField()
+    to = serializers.DateField()
+
+
+class KpiResultSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    by = serializers.CharField()
+    filters = serializers.DictField(child=serializers.CharField())
+    rows = KpiRowSerializer(many=True)
+
+
+class NamedVolumeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    volume = serializers.IntegerField()
+
+
+class TrendPointSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    volume = serializers.IntegerField()
+    concluded = serializers.IntegerField()
+
+
+class PointSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    status = serializers.CharField()
+    light = serializers.CharField()
+
+
+class OverviewSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    generated_at = serializers.DateTimeField()
+    today = serializers.DictField(child=serializers.IntegerField())
+    lights = serializers.DictField(child=serializers.IntegerField())
+    month = serializers.DictField()
+    trend = TrendPointSerializer(many=True)
+    channels = NamedVolumeSerializer(many=True)
+    top_categories = NamedVolumeSerializer(many=True)
+    points = PointSerializer(many=True)
+
+
+class TrendGroupSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    total = serializers.IntegerField()
+    share = serializers.FloatField(allow_null=True)
+    total_year_before = serializers.IntegerField()
+    share_year_before = serializers.FloatField(allow_null=True)
+    year_on_year = serializers.FloatField(allow_null=True)
+    values = serializers.ListField(child=serializers.IntegerField())
+    period_on_period = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    same_bucket_year_before = serializers.ListField(child=serializers.IntegerField())
+
+
+class TrendSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    by = serializers.CharField()
+    bucket = serializers.CharField()
+    buckets = serializers.ListField(child=serializers.DateField())
+    total = serializers.IntegerField()
+    total_year_before = serializers.IntegerField()
+    year_on_year = serializers.FloatField(allow_null=True)
+    groups = TrendGroupSerializer(many=True)
+
+
+class HotspotSerializer(serializers.Serializer):
+    cell = serializers.CharField()
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    boundary = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
+    count = serializers.IntegerField()
+    p_value = serializers.FloatField()
+    categories = NamedVolumeSerializer(many=True)
+    numbers = serializers.ListField(child=serializers.CharField())
+
+
+class HotspotResultSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    resolution = serializers.IntegerField()
+    total = serializers.IntegerField()
+    hotspots = HotspotSerializer(many=True)
+
+
+class EmergingSerializer(serializers.Serializer):
+    category = NamedVolumeSerializer()
+    region = NamedVolumeSerializer()
+    week = serializers.DateField()
+    count = serializers.IntegerField()
+    baseline = serializers.FloatField()
+    p_value = serializers.FloatField()
+    numbers = serializers.ListField(child=serializers.CharField())
+
+
+class EmergingResultSerializer(serializers.Serializer):
+    week = serializers.DateField()
+    alpha = serializers.FloatField()
+    tests = serializers.IntegerField()
+    issues = EmergingSerializer(many=True)
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+class InsightsView(APIView):
+    authentication_classes = [SessionAuthentication, TokenAuthentication]
+    permission_classes = [MayViewStatistics]
+    renderer_classes = [JSONRenderer]
+
+    def dispatch(self, request, *args, **kwargs):
+        # Like the rest of /api/v1/: the caller's Accept-Language (zh-hans by default, en).
+        language = translation.get_language_from_request(request, check_path=False)
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+        response["Content-Language"] = language
+        patch_vary_headers(response, ["Accept-Language", "Authorization"])
+        response.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    def query(self, serializer_class):
+        s = serializer_class(data=self.request.query_params)
+        s.is_valid(raise_exception=True)
+        return s.validated_data
+
+
+def _kpi_error(exc: kpis.KpiError):
+    return exceptions.ValidationError({"detail": [str(exc)]})
+
+
+@extend_schema(
+    tags=["insights"],
+    summary="Every KPI for a period, grouped",
+    description="Rates are numbers from 0 to 1 with their numerator and denominator; "
+    "docs/kpis.md defines each. Appeals count in the period in which they were received.",
+    parameters=[KpiQuery],
+    responses={200: KpiResultSerializer, **ERRORS},
+)
+class KpiView(InsightsView):
+    def get(self, request):
+        q = self.query(KpiQuery)
+        try:
+            filters = kpis.resolve_filters({k: q.get(k) for k in kpis.FILTERS})
+            parent = None
+            if q.get("parent"):
+                parent = kpis.resolve_filters({"unit": q["parent"]})["unit"]
+            level = q.get("level")
+            if q["by"] == "category" and level is not None:
+                if level not in ("1", "2", "3"):
+                    raise kpis.KpiError(str(kpis._("A category level is 1, 2 or 3.")))
+                level = int(level)
+            if q["by"] == "region" and level is not None and level not in Region.Level.values:
+                raise kpis.KpiError(str(kpis._("Unknown region level.")))
+            result = kpis.compute(
+                q["from"],
+                q["to"],
+                user=request.user,
+                by=q["by"],
+                filters=filters,
+                level=level,
+                parent=parent,
+            )
+        except kpis.KpiError as exc:
+            raise _kpi_error(exc) from None
+        return Response(result)
+
+
+@extend_schema(
+    tags=["insights"],
+    summary="The command-centre overview",
+    description="Today's intake, open appeals by light, this month's assessed rates, the last "
+    "30 days' trend, channel mix and top categories, and open appeals on the map (no personal "
+    "data).",
+    parameters=[OverviewQuery],
+    responses={200: OverviewSerializer, **ERRORS},
+)
+class OverviewView(InsightsView):
+    def get(self, request):
+        q = self.query(OverviewQuery)
+        return Response(overview.overview(request.user, q.get("day")))
+
+
+@extend_schema(
+    tags=["insights"],
+    summary="Volume trends by category or channel",
+    description="Per bucket, with period-on-period (环比) and year-on-year (同比) change.",
+    parameters=[TrendQuery],
+    responses={200: TrendSerializer, **ERRORS},
+)
+class TrendView(InsightsView):
+    def get(self, request):
+        q = self.query(TrendQuery)
+        try:
+            result = overview.trends(
+                request.user,
+                q["from"],
+                q["to"],
+                by=q["by"],
+                bucket=q["bucket"],
+                level=q["level"],
+                top=q["top"],
+            )
+        except kpis.KpiError as exc:
+            raise _kpi_error(exc) from None
+        return Response(result)
+
+
+@extend_schema(
+    tags=["insights"],
+    summary="Spatial hotspots (H3 cells)",
+    description="Cells holding significantly more appeals than the average cell of the "
+    "district in the period, with the appeals behind each.",
+    parameters=[HotspotQuery],
+    responses={200: HotspotResultSerializer, **ERRORS},
+)
+class HotspotView(InsightsView):
+    def get(self, request):
+        q = self.query(HotspotQuery)
+        try:
+            filters = kpis.resolve_filters({"category": q.get("category")})
+        except kpis.KpiError as exc:
+            raise _kpi_error(exc) from None
+        return Response(
+            hotspots.spatial(
+                request.user,
+                q["from"],
+                q["to"],
+                category=filters.get("category"),
+                resolution=q["resolution"],
+            )
+        )
+
+
+@extend_schema(
+    tags=["insights"],
+    summary="Emerging issues this week",
+    description="Category x subdistrict pairs whose volume this week is significantly above "
+    "their own baseline (Poisson test, Bonferroni-corrected false-alarm rate).",
+    parameters=[OverviewQuery],
+    responses={200: EmergingResultSerializer, **ERRORS},
+)
+class EmergingView(InsightsView):
+    def get(self, request):
+        q = self.query(OverviewQuery)
+        return Response(hotspots.emerging(request.user, q.get("day") or overview.today()))

@@ -1,0 +1,32 @@
+from urllib.parse import parse_qsl, urlencode
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def percent(value):
+    """0.875 → 87.5% (one decimal when needed); None → –."""
+    if value is None or value == "":
+        return "–"
+    text = f"{float(value) * 100:.1f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+@register.filter
+def signed_percent(value):
+    if value is None or value == "":
+        return "–"
+    text = percent(value)
+    return text if text.startswith("-") else f"+{text}"
+
+
+@register.filter
+def drop_param(query: str, name: str) -> str:
+    return urlencode([(k, v) for k, v in parse_qsl(query) if k != name])
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None

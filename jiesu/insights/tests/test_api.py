@@ -1,0 +1,109 @@
+"""/api/v1/insights/…: the KPIs of test_kpis.py through the API, scoped by role, errors in
+the API's JSON shape."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+URL = "/api/v1/insights/kpis/"
+NOV = {"from": "2026-11-01", "to": "2026-11-30"}
+
+
+@pytest.fixture
+def api(client, world):
+    def login(name):
+        client.force_login(world.u(name))
+        return client
+
+    return login
+
+
+def test_kpis_for_the_district(api, refreshed):
+    body = api("analyst").get(URL, NOV).json()
+    assert body["period"] == {"from": "2026-11-01", "to": "2026-11-30"}
+    [row] = body["rows"]
+    assert row["volume"] == 8
+    assert row["closure_rate"] == {"value": 0.6, "numerator": 3, "denominator": 5}
+    assert row["p90_handling_hours"] == 84
+
+
+def test_kpis_by_unit_and_filters(api, refreshed):
+    body = api("supervisor").get(URL, {**NOV, "by": "unit"}).json()
+    rows = {r["group"]["code"]: r for r in body["rows"]}
+    assert rows["D01"]["return_rate"]["numerator"] == 1
+    body = api("supervisor").get(URL, {**NOV, "by": "unit", "parent": "D01"}).json()
+    assert [r["group"]["code"] for r in body["rows"]] == ["D01-T1"]
+    body = api("supervisor").get(URL, {**NOV, "by": "category", "level": "2"}).json()
+    assert body["rows"][0]["group"]["code"] == "0101"
+    body = api("supervisor").get(URL, {**NOV, "unit": "D02"}).json()
+    assert body["rows"][0]["volume"] == 1 and body["filters"] == {"unit": "D02"}
+
+
+def test_a_unit_leader_is_scoped(api, refreshed):
+    body = api("leader").get(URL, {**NOV, "by": "unit"}).json()
+    assert [r["group"]["code"] for r in body["rows"]] == ["D01"]
+
+
+def test_token_authentication(client, world, refreshed):
+    token = Token.objects.create(user=world.u("analyst"))
+    response = client.get(URL, NOV, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["handler", "intake", "dispatcher", "admin"])
+def test_roles_without_statistics_get_403(api, world, name):
+    response = api(name).get(URL, NOV)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"]
+
+
+def test_anonymous_gets_401_or_403(client, db):
+    assert client.get(URL, NOV).status_code in (401, 403)
+
+
+def test_bad_queries_are_400_in_the_callers_language(api, world):
+    c = api("analyst")
+    response = c.get(URL, {"from": "2026-12-01", "to": "2026-11-01"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "before the start date" in str(response.json())
+    response = c.get(URL, {**NOV, "unit": "NOPE"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "NOPE" in str(response.json())
+    response = c.get(URL, {"from": "yesterday", "to": "2026-11-01"})
+    assert response.status_code == 400
+    assert "from" in response.json()["error"]["fields"]
+    response = c.get(URL, {**NOV, "by": "category", "level": "7"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+
+
+def test_overview(api, refreshed, world):
+    body = api("supervisor").get("/api/v1/insights/overview/", {"day": "2026-11-20"}).json()
+    assert body["day"] == "2026-11-20"
+    assert body["month"]["volume"] == 8
+    assert body["month"]["closure_rate"]["numerator"] == 3
+    assert sum(p["volume"] for p in body["trend"]) == 8
+    assert body["channels"] == [{"code": "hotline", "name": "hotline", "volume": 8}]
+    # Open appeals on the map, without personal data.
+    numbers = {p["number"] for p in body["points"]}
+    assert refreshed.returned.number in numbers and refreshed.clean.number not in numbers
+    assert "reporter" not in str(body["points"])
+
+
+def test_trends_year_on_year(api, refreshed):
+    body = (
+        api("analyst")
+        .get(
+            "/api/v1/insights/trends/",
+            {"from": "2026-10-01", "to": "2026-11-30", "bucket": "month", "by": "channel"},
+        )
+        .json()
+    )
+    assert body["buckets"] == ["2026-10-01", "2026-11-01"]
+    [group] = body["groups"]
+    assert group["values"] == [0, 8] and group["share"] == 1.0
+    assert group["year_on_year"] is None  # nothing a year before
+    assert group["period_on_period"] == [None, None]
+
+
+def test_schema_lists_the_insights_endpoints(client, db):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    for path in ("kpis", "overview", "trends", "hotspots", "emerging"):
+        assert f"/api/v1/insights/{path}/" in schema

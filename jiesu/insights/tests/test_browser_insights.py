@@ -1,0 +1,69 @@
+"""The insights desks in a real browser (Playwright + chromium), on the demo district: the
+analyst, a unit leader and a supervisor. The staff browser fails on any console error, CSP
+violation included, and on any request that leaves the server."""
+
+from __future__ import annotations
+
+from jiesu.console.tests.browser import PHONE, page_width, shot
+from jiesu.console.tests.test_browser_journeys import demo, pytestmark, staff  # noqa: F401
+
+
+def test_analyst_leader_and_supervisor(staff, demo):  # noqa: F811 (the imported fixtures)
+    demo.background()
+    demo.in_progress(title="路灯不亮，晚上很黑")
+
+    analyst = staff.login("analyst")
+    assert analyst.url.endswith("/console/insights/")
+    analyst.wait_for_selector('[data-chart="trend"] canvas')
+    analyst.wait_for_selector('[data-chart="channels"] canvas')
+    analyst.wait_for_selector(
+        '[data-map="overview"] path.leaflet-interactive, [data-map="overview"] svg path'
+    )
+    assert int(analyst.inner_text("[data-testid=today-received]")) >= 3
+    shot(analyst, "insights-overview", doc=True)
+    analyst.click("[data-fullscreen]")
+    analyst.wait_for_selector("#overview.wall")
+    shot(analyst, "insights-overview-wall", doc=True)
+    analyst.keyboard.press("Escape")
+
+    analyst.goto("/console/insights/ranking/")
+    rows = analyst.locator("#ranking tbody tr")
+    assert rows.count() >= 3
+    analyst.click("#ranking thead th:nth-child(2) button")  # sort by volume
+    analyst.click("#ranking thead th:nth-child(2) button")  # descending
+    first = analyst.locator("#ranking tbody tr").first
+    assert first.get_attribute("data-testid") == "unit-D01"
+    shot(analyst, "insights-ranking", doc=True)
+    with analyst.expect_navigation():
+        first.locator("td").first.locator("a").click()
+    assert "/console/search/" in analyst.url and "unit=D01" in analyst.url
+    assert analyst.locator("[data-testid=appeal-list] tbody tr").count() >= 1
+
+    analyst.goto("/console/insights/trends/")
+    analyst.wait_for_selector('[data-chart="trend-groups"] canvas')
+    shot(analyst, "insights-trends", doc=True)
+
+    phone = staff.login("analyst", viewport=PHONE)
+    phone.wait_for_selector('[data-chart="trend"] canvas')
+    assert page_width(phone) <= PHONE["width"]
+    phone.goto("/console/insights/ranking/")
+    assert page_width(phone) <= PHONE["width"]
+    shot(phone, "insights-ranking-phone", doc=True)
+
+    leader = staff.login("leader")
+    leader.goto("/console/insights/ranking/")
+    codes = leader.locator("#ranking tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.testid)"
+    )
+    assert codes == ["unit-D01"]
+    shot(leader, "insights-leader-ranking", doc=True)
+
+    supervisor = staff.login("supervisor")
+    supervisor.goto("/console/insights/hotspots/")
+    supervisor.wait_for_selector('[data-map="hotspots"].leaflet-container')
+    shot(supervisor, "insights-hotspots", doc=True)
+    supervisor.goto("/console/insights/reports/week/")
+    assert supervisor.locator("[data-testid=report]").count() == 1
+    with supervisor.expect_navigation():
+        supervisor.click("[data-testid=draft-recommendations]")
+    shot(supervisor, "insights-weekly-report", doc=True)

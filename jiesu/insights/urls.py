@@ -1,0 +1,20 @@
+"""The insights desks, mounted at /console/insights/ (namespace "insights")."""
+
+from django.urls import path
+
+from jiesu.insights import reports, views
+
+app_name = "insights"
+
+urlpatterns = [
+    path("", views.overview_page, name="overview"),
+    path("ranking/", views.ranking_page, name="ranking"),
+    path("trends/", views.trends_page, name="trends"),
+    path("hotspots/", views.hotspots_page, name="hotspots"),
+    path("regions.geojson", views.regions_geojson, name="regions"),
+    path("export.<str:fmt>", views.kpi_export, name="export"),
+    path("reports/", reports.report_list, name="reports"),
+    path("reports/<str:kind>/", reports.report_page, name="report"),
+    path("reports/<str:kind>/pdf/", reports.report_pdf, name="report_pdf"),
+    path("recommendations/<int:pk>/", reports.recommendation, name="recommendation"),
+]
