@@ -1,4 +1,4 @@
-"""The stored facts the KPIs are computed from (see docs/kpis.md and ADR 0009).
+"""The stored facts the KPIs are computed from (see docs/kpis.md and ADR 0011).
 
 `AppealPart`: what one appeal contributes to the KPIs, one row per unit that led it (and one
 row for an appeal no unit ever led), with the appeal's dimensions copied in. It is derived only
