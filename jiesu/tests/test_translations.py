@@ -153,7 +153,9 @@ def test_compiled_catalogue_matches_its_source(path, tmp_path):
 # Words a template may show untranslated: the product's name, the English language's own name
 # on the language switch, and the fixed "js_" prefix of API keys.
 TEMPLATE_WORDS = {"Jiesu", "English", "js"}
-_ATTRIBUTE = re.compile(r'\b(?:alt|title|aria-label|placeholder|value)\s*=\s*"([^"]*)"')
+_ATTRIBUTE = re.compile(r'\b(?:alt|title|aria-label|placeholder)\s*=\s*"([^"]*)"')
+# A value is read on an <input> (a submit button's caption), not on a <button> or <option>.
+_INPUT_VALUE = re.compile(r'<input\b[^>]*\bvalue\s*=\s*"([^"]*)"', re.S)
 _TAG = re.compile(r"<[^>]*>", re.S)
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -174,7 +176,8 @@ def _bare_template_words(text: str) -> set[str]:
         else:
             shown.append(" ")
     text = re.sub(r"<(script|style)\b.*?</\1>", " ", "".join(shown), flags=re.S)
-    words = {w for value in _ATTRIBUTE.findall(text) for w in _WORD.findall(value)}
+    values = _ATTRIBUTE.findall(text) + _INPUT_VALUE.findall(text)
+    words = {w for value in values for w in _WORD.findall(value)}
     body = re.sub(r"&#?\w+;", " ", _TAG.sub(" ", text))
     return (words | set(_WORD.findall(body))) - TEMPLATE_WORDS
 
@@ -223,7 +226,7 @@ _LABEL_KEYWORDS = {"label", "help_text", "verbose_name", "verbose_name_plural", 
 # Not read by the users of the pages: the API reference (drf-spectacular help texts and
 # descriptions, English for developers, docs/guide/api.md) and the operators' commands.
 _PYTHON_EXCLUDED = ("tests", "migrations", "management")
-_API_REFERENCE = SOURCE / "intake" / "api"
+_API_REFERENCE = (SOURCE / "intake" / "api", SOURCE / "insights" / "api.py")
 
 
 def _bare_python_strings(source: str, *, api_reference: bool = False) -> list[tuple[int, str]]:
@@ -269,7 +272,8 @@ def test_python_messages_and_labels_are_marked_for_translation():
         if any(part in _PYTHON_EXCLUDED for part in path.relative_to(SOURCE).parts):
             continue
         for line, text in _bare_python_strings(
-            path.read_text(encoding="utf-8"), api_reference=_API_REFERENCE in path.parents
+            path.read_text(encoding="utf-8"),
+            api_reference=any(ref == path or ref in path.parents for ref in _API_REFERENCE),
         ):
             bare.append(f"{path.relative_to(SOURCE)}:{line}: {text[:60]!r}")
     assert not bare, "User-visible strings not wrapped in gettext:\n" + "\n".join(bare)
