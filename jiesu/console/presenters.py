@@ -73,6 +73,12 @@ def clock_view(clock: Clock, now, cal=None) -> dict:
     if clock.cancelled:
         info["state"] = _("Cancelled")
         info["light"] = "done"
+    elif clock.outcome == Clock.Outcome.NOT_APPLICABLE:
+        info["state"] = _("Not applicable")
+        info["light"] = "done"
+    elif clock.outcome == Clock.Outcome.MISSED:
+        # The work ended without this step (e.g. completed without a first contact).
+        info["state"] = _("Missed: never done")
     elif clock.stopped_at is not None:
         info["state"] = _("Met") if clock.met else _("Met late")
     else:

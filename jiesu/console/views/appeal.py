@@ -91,6 +91,9 @@ def _applies(appeal, user, name) -> bool:
         # Only the lead unit contacts the citizen, asks to return or extend, and completes.
         if lead is None or not permissions.can(user, LEAD_ONLY[name], unit=lead.unit):
             return False
+        if name == "contact":
+            # Once, and not after the completion was submitted (its clock has stopped).
+            return lead.contacted_at is None and lead.state == Assignment.State.SIGNED
         return name != "complete" or lead.state == Assignment.State.SIGNED
     if name in ("approve_completion", "reject_completion"):
         return lead is not None and lead.state == Assignment.State.AWAITING_APPROVAL
