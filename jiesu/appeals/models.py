@@ -319,7 +319,7 @@ class Clock(models.Model):
     )
     stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
     outcome = models.CharField(
-        _("outcome"),
+        _("how it ended"),
         max_length=8,
         choices=Outcome.choices,
         blank=True,

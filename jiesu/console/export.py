@@ -45,7 +45,9 @@ def _columns():
         (capfirst(_("dispatched at")), 17),
         (capfirst(_("completed at")), 17),
         (capfirst(_("closed at")), 17),
-        (_("Satisfaction"), 12),
+        (_("Return visit rating"), 12),
+        (_("Citizen's rating"), 12),
+        (_("Citizen's comment"), 30),
         (_("Times reopened"), 8),
     ]
 
@@ -120,6 +122,8 @@ def write_workbook(queryset, user, *, query: str, describe, now):
                 _date(ws, appeal.completed_at),
                 _date(ws, appeal.closed_at),
                 _text(ws, appeal.get_satisfaction_display() if appeal.satisfaction else ""),
+                _text(ws, appeal.get_citizen_rating_display() if appeal.citizen_rating else ""),
+                _text(ws, appeal.citizen_comment),
                 appeal.reopen_count,
             ]
         )

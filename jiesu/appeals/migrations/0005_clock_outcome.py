@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='clock',
             name='outcome',
-            field=models.CharField(blank=True, choices=[('done', 'Step done'), ('missed', 'Step not done'), ('n/a', 'Not applicable')], help_text='How the clock stopped: its step done (then on time or late), the step never done before the work ended (never on time), or not applicable (e.g. nobody to contact). Empty while running.', max_length=8, verbose_name='outcome'),
+            field=models.CharField(blank=True, choices=[('done', 'Step done'), ('missed', 'Step not done'), ('n/a', 'Not applicable')], help_text='How the clock stopped: its step done (then on time or late), the step never done before the work ended (never on time), or not applicable (e.g. nobody to contact). Empty while running.', max_length=8, verbose_name='how it ended'),
         ),
         migrations.RunPython(outcomes_of_stopped_clocks, migrations.RunPython.noop),
     ]
