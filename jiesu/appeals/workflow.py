@@ -141,7 +141,7 @@ TRANSITIONS: dict[str, Transition] = {
             [S.IN_PROGRESS],
             [],
             Action.CONTACT,
-            "the lead unit contacts the citizen first",
+            "the lead unit contacts the citizen first; once, before the completion is submitted",
         ),
         _t(
             "request_return",
