@@ -264,7 +264,7 @@ def test_citizen_not_satisfied_reaches_the_supervision_desk(staff, demo):  # noq
     assert not any(a in ("citizen", "system") or a.startswith("channel:") for a in actors)
     history = supervisor.inner_text(".timeline")
     assert "channel:" not in history
-    shot(supervisor, "console-citizen-unsatisfied", full_page=True)
+    shot(supervisor, "console-citizen-unsatisfied", doc=True)
     assert "reopen" in [
         d.get_attribute("id").removeprefix("action-")
         for d in supervisor.locator("details.action").all()
