@@ -100,8 +100,10 @@ def clock_view(clock: Clock, now, cal=None) -> dict:
         info["state"] = _("Not applicable")
         info["light"] = "done"
     elif clock.outcome == Clock.Outcome.MISSED:
-        # The work ended without this step (e.g. completed without a first contact).
+        # The work ended without this step (e.g. completed without a first contact): a red
+        # light that says "not done", not "overdue".
         info["state"] = _("Missed: never done")
+        info["light"] = "missed"
     elif clock.stopped_at is not None:
         info["state"] = _("Met") if clock.met else _("Met late")
     else:

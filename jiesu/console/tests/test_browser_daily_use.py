@@ -202,7 +202,9 @@ def test_completing_without_first_contact_is_not_on_time(staff, demo):  # noqa: 
     row = leader.locator("table.spaced tbody tr", has_text="先行联系")
     text = row.inner_text()
     assert "按时完成" not in text and "未履行" in text, text
-    assert row.locator(".light-red").count() == 1
+    # A red light that says "not done", not "overdue": the deadline had not passed.
+    assert row.locator(".light-missed").inner_text().strip() == "未履行"
+    assert "已超时" not in text
     shot(leader, "console-contact-missed", full_page=True)
     assert Clock.objects.get(appeal=appeal, kind=Clock.Kind.CONTACT).met is False
 
