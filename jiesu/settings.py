@@ -329,6 +329,9 @@ JIESU = {
     "MAX_EXTENSION_DAYS": env.int("JIESU_MAX_EXTENSION_DAYS", default=15),
     # Return-visit attempts before an unreachable citizen's appeal is closed.
     "VISIT_MAX_ATTEMPTS": env.int("JIESU_VISIT_MAX_ATTEMPTS", default=3),
+    # Whether a citizen's "not satisfied" on a closed appeal reopens it at once (True), or
+    # only goes to the supervision desk as a supervision notice (False, the default).
+    "CITIZEN_UNSATISFIED_REOPENS": env.bool("JIESU_CITIZEN_UNSATISFIED_REOPENS", default=False),
     # Seconds between two SLA sweeps (the periodic task that raises yellow and red lights).
     "SWEEP_INTERVAL": env.int("JIESU_SWEEP_INTERVAL", default=60),
     # At most this many seconds before a calendar edit saved by another process is seen here

@@ -146,7 +146,15 @@ def running(appeal: Appeal, kind: str, assignment: Assignment | None = None):
 
 
 def stop(appeal: Appeal, kind: str, now, assignment: Assignment | None = None) -> int:
-    return running(appeal, kind, assignment).update(stopped_at=now)
+    """Stop the running clocks of this kind because their step happened now."""
+    return running(appeal, kind, assignment).update(stopped_at=now, outcome=Clock.Outcome.DONE)
+
+
+def stop_unmet(appeal: Appeal, kind: str, now, *, applicable: bool = True, assignment=None) -> int:
+    """Stop the running clocks of this kind because the work ended without their step: missed
+    (never on time), or not applicable where the rule says the step could not happen."""
+    outcome = Clock.Outcome.MISSED if applicable else Clock.Outcome.NOT_APPLICABLE
+    return running(appeal, kind, assignment).update(stopped_at=now, outcome=outcome)
 
 
 def cancel_for_assignment(assignment: Assignment) -> int:

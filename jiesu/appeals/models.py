@@ -298,6 +298,13 @@ class Clock(models.Model):
         YELLOW = "yellow", _("Due soon")
         RED = "red", _("Overdue")
 
+    class Outcome(models.TextChoices):
+        """How a stopped clock ended: met only when its step happened."""
+
+        DONE = "done", _("Step done")
+        MISSED = "missed", _("Step not done")
+        NOT_APPLICABLE = "n/a", _("Not applicable")
+
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="clocks")
     assignment = models.ForeignKey(
         Assignment, null=True, blank=True, on_delete=models.CASCADE, related_name="clocks"
@@ -321,6 +328,17 @@ class Clock(models.Model):
         ),
     )
     stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    outcome = models.CharField(
+        _("how it ended"),
+        max_length=8,
+        choices=Outcome.choices,
+        blank=True,
+        help_text=_(
+            "How the clock stopped: its step done (then on time or late), the step never done "
+            "before the work ended (never on time), or not applicable (e.g. nobody to contact)."
+            " Empty while running."
+        ),
+    )
     cancelled = models.BooleanField(
         _("cancelled"), default=False, help_text=_("No longer counts (e.g. re-dispatched).")
     )
@@ -358,7 +376,10 @@ class Clock(models.Model):
         return self.stopped_at is None and not self.cancelled
 
     def light(self, now) -> str:
-        """Green, yellow or red: for a stopped clock, as it stood when it stopped."""
+        """Green, yellow or red: for a stopped clock, as it stood when it stopped; red when
+        its step was never done."""
+        if self.stopped_at is not None and self.outcome == self.Outcome.MISSED:
+            return self.Light.RED
         at = self.stopped_at or now
         if at > self.due_at:
             return self.Light.RED
@@ -368,9 +389,12 @@ class Clock(models.Model):
 
     @property
     def met(self) -> bool | None:
-        """Whether the clock stopped in time (None while running or if cancelled)."""
-        if self.stopped_at is None or self.cancelled:
+        """Whether the clock's step was done in time: None while running, if cancelled or not
+        applicable; False when the step was never done, whenever the clock stopped."""
+        if self.stopped_at is None or self.cancelled or self.outcome == self.Outcome.NOT_APPLICABLE:
             return None
+        if self.outcome == self.Outcome.MISSED:
+            return False
         return self.stopped_at <= self.due_at
 
 

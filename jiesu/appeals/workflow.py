@@ -143,7 +143,7 @@ TRANSITIONS: dict[str, Transition] = {
             [S.IN_PROGRESS],
             [],
             Action.CONTACT,
-            "the lead unit contacts the citizen first",
+            "the lead unit contacts the citizen first; once, before the completion is submitted",
         ),
         _t(
             "request_return",
@@ -875,6 +875,12 @@ def contact(appeal, actor, *, method: str, note: str = "", expected_version=None
     lead = _actor_assignment(step.appeal, actor, Action.CONTACT, lead_only=True)
     if lead.contacted_at is not None:
         raise InvalidTransition(_("The first contact has already been recorded."))
+    if lead.state in (Assignment.State.AWAITING_APPROVAL, Assignment.State.COMPLETED):
+        # The completion said what was done; a contact recorded after it would be back-dated
+        # work, and the first-contact clock has already stopped as missed.
+        raise InvalidTransition(
+            _("The completion has been submitted: the first contact can no longer be recorded.")
+        )
     lead.contacted_at = step.now
     lead.save(update_fields=["contacted_at"])
     clocks.stop(step.appeal, Clock.Kind.CONTACT, step.now, assignment=lead)
@@ -1081,9 +1087,11 @@ def _complete_now(step: _Step, lead: Assignment):
     lead.save(update_fields=["state"])
     clocks.stop(a, Clock.Kind.HANDLE, step.now, assignment=lead)
     _lapse_requests(lead, step.now, _("Lapsed: the unit completed the appeal."))
-    # Whatever was still counting for this round of handling is over.
-    for kind in (Clock.Kind.SIGN, Clock.Kind.CONTACT):
-        clocks.stop(a, kind, step.now)
+    # Whatever was still counting for this round of handling is over, and its step was not
+    # done: an assisting unit's sign-for and a first contact never recorded are missed (not
+    # applicable for the contact when there is nobody to contact).
+    clocks.stop_unmet(a, Clock.Kind.SIGN, step.now)
+    clocks.stop_unmet(a, Clock.Kind.CONTACT, step.now, applicable=citizen_reachable(a))
     a.completed_at = step.now
     a.reply = lead.result
 
@@ -1189,17 +1197,27 @@ def send_back(appeal, actor, *, reason: str, expected_version=None) -> Appeal:
         .first()
     )
     if handle is not None:
-        handle.stopped_at = None
-        handle.save(update_fields=["stopped_at"])
+        handle.stopped_at, handle.outcome = None, ""
+        handle.save(update_fields=["stopped_at", "outcome"])
     a.completed_at = None
     _finish(step, to_status=Status.IN_PROGRESS, unit=lead.unit, payload={"reason": reason})
     _tell_unit(step, lead.unit, "sent_back", {"reason": reason})
     return a
 
 
-def _close(step: _Step, reason: str = ""):
+def citizen_reachable(appeal: Appeal) -> bool:
+    """Whether anybody can be contacted or visited for this appeal: a reporter who left a
+    phone and is not anonymous. Otherwise the first-contact and return-visit steps are not
+    applicable: their clocks stop as such, counted neither on time nor late."""
+    return not appeal.anonymous and bool(appeal.reporter_phone)
+
+
+def _close(step: _Step, reason: str = "", *, visited: bool = True):
     a = step.appeal
-    clocks.stop(a, Clock.Kind.VISIT, step.now)
+    if visited:
+        clocks.stop(a, Clock.Kind.VISIT, step.now)
+    else:
+        clocks.stop_unmet(a, Clock.Kind.VISIT, step.now, applicable=citizen_reachable(a))
     a.closed_at = step.now
     a.closing_reason = reason
 
@@ -1307,7 +1325,7 @@ def close(appeal, actor, *, reason: str, expected_version=None) -> Appeal:
     """结案 without a visit, when no visit is possible (e.g. an anonymous reporter)."""
     reason = _require_text(reason, "reason", _("Give the reason for closing without a visit."))
     step = _begin(appeal, "close", actor, expected_version)
-    _close(step, reason)
+    _close(step, reason, visited=False)
     _finish(step, to_status=Status.CLOSED, payload={"reason": reason})
     _tell_citizen(step, "closed")
     return step.appeal
@@ -1335,10 +1353,22 @@ def reopen(appeal, actor, *, reason: str, expected_version=None) -> Appeal:
 # The citizen's own rating
 
 
+def citizen_unsatisfied_reopens() -> bool:
+    """The rule (JIESU CITIZEN_UNSATISFIED_REOPENS, off by default): whether a citizen's
+    "not satisfied" on a closed appeal reopens it at once, or only goes to supervision."""
+    return bool(jiesu_setting("CITIZEN_UNSATISFIED_REOPENS", False))
+
+
 @transaction.atomic
 def citizen_rate(appeal, *, rating: str, comment: str = "") -> Appeal:
-    """The citizen rates the result (satisfied / basically / not) after completion. It is not
-    a transition: it is recorded in the history and shown to the return-visit agent."""
+    """The citizen rates the result (satisfied / basically / not) after completion. It is
+    recorded in the history and shown beside the return visit's outcome.
+
+    "Not satisfied" always reaches supervision: an automatic supervision notice to the lead
+    unit (which must answer it; supervisors are told), and the appeal is listed on the
+    supervision desk while it stays closed. When the rule says so
+    (`citizen_unsatisfied_reopens`), a closed appeal is also reopened (重办) to its lead unit,
+    as after an unsatisfied return visit; otherwise the supervisor decides (`reopen`)."""
     valid = {"satisfied", "basic", "unsatisfied"}
     if rating not in valid:
         raise InvalidInput(
@@ -1352,17 +1382,39 @@ def citizen_rate(appeal, *, rating: str, comment: str = "") -> Appeal:
     if a.citizen_rated_at is not None:
         raise InvalidTransition(_("This appeal has already been rated."))
     now = timesource.now()
+    from_status = a.status
     a.citizen_rating, a.citizen_comment, a.citizen_rated_at = rating, comment, now
-    a.save(update_fields=["citizen_rating", "citizen_comment", "citizen_rated_at"])
+    payload = {"rating": rating, "comment": comment}
+    lead = _lead(a) if rating == "unsatisfied" else None
+    step = _Step(a, TRANSITIONS["reopen"], None, now, from_status)
+    reopened = lead is not None and from_status == Status.CLOSED and citizen_unsatisfied_reopens()
+    if reopened:
+        lead = _reopen(step)
+        a.status = Status.IN_PROGRESS
+        a.version += 1
+        payload["reopen_count"] = a.reopen_count
+        a.save()
+    else:
+        a.save(update_fields=["citizen_rating", "citizen_comment", "citizen_rated_at"])
+    if lead is not None:
+        reason = (
+            _("The citizen rated the result “not satisfied”: %(comment)s") % {"comment": comment}
+            if comment
+            else _("The citizen rated the result “not satisfied” (no comment).")
+        )
+        payload["notice"] = _escalate(a, lead.unit, reason, now).pk
     event = audit.append(
         a,
         "citizen_rating",
         at=now,
-        from_status=a.status,
+        from_status=from_status,
         to_status=a.status,
-        payload={"rating": rating, "comment": comment},
+        unit=lead.unit if lead is not None else None,
+        payload=payload,
         label="citizen",
     )
+    if reopened:
+        _tell_unit(step, lead.unit, "reopened", {"reason": comment or _("Citizen not satisfied")})
     hooks.appeal_event.send(sender=Appeal, appeal=a, event=event)
     return a
 
@@ -1577,6 +1629,8 @@ __all__ = [
     "approve_return",
     "approve_review",
     "citizen_rate",
+    "citizen_reachable",
+    "citizen_unsatisfied_reopens",
     "close",
     "complete",
     "contact",

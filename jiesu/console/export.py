@@ -46,7 +46,9 @@ def _columns():
         (capfirst(_("dispatched at")), 17),
         (capfirst(_("completed at")), 17),
         (capfirst(_("closed at")), 17),
-        (_("Satisfaction"), 12),
+        (_("Return visit rating"), 12),
+        (_("Citizen's rating"), 12),
+        (_("Citizen's comment"), 30),
         (_("Times reopened"), 8),
         (_("Next deadline"), 17),
         # "暂定" where the next deadline was computed on the provisional calendar.
@@ -129,6 +131,8 @@ def write_workbook(queryset, user, *, query: str, describe, now):
                 _date(ws, appeal.completed_at),
                 _date(ws, appeal.closed_at),
                 _text(ws, appeal.get_satisfaction_display() if appeal.satisfaction else ""),
+                _text(ws, appeal.get_citizen_rating_display() if appeal.citizen_rating else ""),
+                _text(ws, appeal.citizen_comment),
                 appeal.reopen_count,
                 _date(ws, running[0].due_at if running else None),
                 _text(

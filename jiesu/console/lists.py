@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from jiesu.appeals import timesource
 from jiesu.appeals.models import Assignment, Clock
 from jiesu.console.paging import CappedPaginator
-from jiesu.console.presenters import worst_light
+from jiesu.console.presenters import clock_view, working_calendar, worst_light
 
 PAGE_SIZE = 50
 
@@ -21,6 +21,12 @@ def with_list_data(queryset):
 
 def rows(appeals):
     now = timesource.now()
+    appeals = list(appeals)
+    # The next deadline reads as on the appeal page: its date and how long is left (or how
+    # late it is), counted in working time for working-time limits; one calendar per page.
+    cal = working_calendar(
+        [c for appeal in appeals for c in getattr(appeal, "running_clocks", [])[:1]]
+    )
     result = []
     for appeal in appeals:
         clocks = getattr(appeal, "running_clocks", [])
@@ -31,6 +37,7 @@ def rows(appeals):
                 "light": worst_light(clocks, now),
                 "next_due": clocks[0].due_at if clocks else None,
                 "next_due_provisional": bool(clocks) and clocks[0].provisional,
+                "next_due_state": clock_view(clocks[0], now, cal=cal)["state"] if clocks else "",
                 "lead": leads[0].unit if leads else None,
             }
         )

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext as _
 
-from jiesu.appeals.models import Clock
+from jiesu.appeals.models import Appeal, Clock
 from jiesu.appeals.workflow import TRANSITIONS
 from jiesu.workdays import calendar
 from jiesu.workdays.units import DurationUnit
@@ -26,6 +26,29 @@ def event_label(kind: str) -> str:
     if kind in EVENT_LABELS:
         return str(EVENT_LABELS[kind]())
     return kind
+
+
+def actor_name(label: str, appeal_channel: str, channel_names: dict) -> str:
+    """Who did it, as a person reads it. The history stores (and hashes) the label it was
+    written with: staff as "name (username) @ unit", and for citizens "citizen" (their rating)
+    or "channel:CODE" (a report through a channel); these are shown as the citizen with the
+    channel's name, e.g. 市民（网页随手拍）."""
+    if label == "system":
+        return _("System")
+    if label == "citizen" or label.startswith("channel:"):
+        code = label.partition(":")[2] or appeal_channel
+        return _("Citizen (%(channel)s)") % {"channel": channel_names.get(code, code)}
+    return label
+
+
+def event_detail(event) -> str:
+    """A line under a history entry, for events whose payload is not a reason or a result."""
+    payload = event.payload or {}
+    if event.kind == "citizen_rating":
+        rating = payload.get("rating", "")
+        text = str(dict(Appeal.Satisfaction.choices).get(rating, rating))
+        return f"{text}: {payload['comment']}" if payload.get("comment") else text
+    return ""
 
 
 def light_label(light: str) -> str:
@@ -74,6 +97,14 @@ def clock_view(clock: Clock, now, cal=None) -> dict:
     if clock.cancelled:
         info["state"] = _("Cancelled")
         info["light"] = "done"
+    elif clock.outcome == Clock.Outcome.NOT_APPLICABLE:
+        info["state"] = _("Not applicable")
+        info["light"] = "done"
+    elif clock.outcome == Clock.Outcome.MISSED:
+        # The work ended without this step (e.g. completed without a first contact): a red
+        # light that says "not done", not "overdue".
+        info["state"] = _("Missed: never done")
+        info["light"] = "missed"
     elif clock.stopped_at is not None:
         info["state"] = _("Met") if clock.met else _("Met late")
     else:

@@ -175,3 +175,122 @@ def test_every_demo_account_on_a_phone(staff, demo):  # noqa: F811 (fixtures)
             link.click()
             page.wait_for_url("**/console/appeals/*/")
             assert page_width(page) <= PHONE["width"], (account.username, page.url)
+
+
+def test_completing_without_first_contact_is_not_on_time(staff, demo):  # noqa: F811 (fixtures)
+    """Defect 1: completing without 登记先行联系 showed the 先行联系 clock as 按时完成 (and
+    counted it on time), and the contact action stayed offered after the completion."""
+    from jiesu.appeals.models import Clock
+    from jiesu.console.tests.browser import open_action, submit_action
+
+    appeal = demo.in_progress()
+    handler = staff.login("handler")
+    handler.goto(f"/console/appeals/{appeal.number}/")
+    assert handler.locator("details#action-contact").count() == 1
+    open_action(handler, "complete")
+    handler.fill("#id_complete_result", "已清理绿地垃圾。")
+    handler.fill("#id_complete_evidence", "清理前后照片各一张。")
+    submit_action(handler, "complete")
+    # D01 needs its leader's approval: still 处置中, but the completion is submitted.
+    assert "已办结" not in handler.inner_text("[data-testid=status]")
+    assert handler.locator("details#action-contact").count() == 0
+    leader = staff.login("leader")
+    leader.goto(f"/console/appeals/{appeal.number}/")
+    assert leader.locator("details#action-contact").count() == 0
+    open_action(leader, "approve_completion")
+    submit_action(leader, "approve_completion")
+    row = leader.locator("table.spaced tbody tr", has_text="先行联系")
+    text = row.inner_text()
+    assert "按时完成" not in text and "未履行" in text, text
+    # A red light that says "not done", not "overdue": the deadline had not passed.
+    assert row.locator(".light-missed").inner_text().strip() == "未履行"
+    assert "已超时" not in text
+    shot(leader, "console-contact-missed", full_page=True)
+    assert Clock.objects.get(appeal=appeal, kind=Clock.Kind.CONTACT).met is False
+
+
+def test_citizen_not_satisfied_reaches_the_supervision_desk(staff, demo):  # noqa: F811
+    """Defect 2: a citizen's 不满意 after closing went nowhere, the page showed only the visit's
+    满意, and the history showed `citizen` and `channel:web` instead of names."""
+    from jiesu.console.tests.browser import PHONE
+    from jiesu.intake.citizen.views import web_channel
+
+    channel = web_channel()
+    appeal = workflow.receive(
+        channel=channel.code,
+        title="人行道上的垃圾桶满了",
+        description="人行道上的垃圾桶满了，垃圾散落一地。",
+        reporter_name="王先生",
+        reporter_phone="13900002222",
+        address="坪山街道六联社区",
+        actor=None,
+    )
+    code = appeal.query_code
+    workflow.register(
+        appeal,
+        demo.u("intake"),
+        appeal_type=demo.complaint,
+        category=demo.leaf,
+        grade=demo.grade_c,
+    )
+    workflow.dispatch(appeal, demo.u("dispatcher"))
+    workflow.sign(appeal, demo.u("handler"))
+    workflow.complete(appeal, demo.u("leader"), result="已清运。", evidence="照片")
+    workflow.approve_review(appeal, demo.u("supervisor"))
+    workflow.record_visit(appeal, demo.u("visitor"), outcome="satisfied")
+
+    citizen = staff.page(PHONE)
+    citizen.goto("/track/")
+    citizen.fill("#id_number", appeal.number)
+    citizen.fill("#id_code", code)
+    citizen.click("#track-form button[type=submit]")
+    citizen.check("#rating input[value='unsatisfied']")
+    citizen.fill("#rating textarea", "垃圾桶还是满的")
+    citizen.click("#rating button[type=submit]")
+    citizen.wait_for_selector("#my-rating")
+
+    supervisor = staff.login("supervisor")
+    supervisor.goto("/console/supervision/?tab=unsatisfied")
+    assert appeal.number in supervisor.inner_text("#appeal-list")
+    supervisor.goto("/console/supervision/?tab=notices")
+    assert appeal.number in supervisor.inner_text("#appeal-list")
+    supervisor.goto(f"/console/appeals/{appeal.number}/")
+    assert "已结案" in supervisor.inner_text("[data-testid=status]")  # the rule: no auto-reopen
+    assert supervisor.inner_text("[data-testid=visit-rating]").strip() == "满意"
+    citizen_rating = supervisor.inner_text("[data-testid=citizen-rating]")
+    assert "不满意" in citizen_rating and "垃圾桶还是满的" in citizen_rating
+    notices = supervisor.inner_text("section[aria-labelledby=req-h]")
+    assert "垃圾桶还是满的" in notices and "待答复" in notices  # the unit must answer
+    actors = supervisor.locator("[data-testid=actor]").all_inner_texts()
+    assert f"市民（{channel.name}）" in actors
+    assert not any(a in ("citizen", "system") or a.startswith("channel:") for a in actors)
+    history = supervisor.inner_text(".timeline")
+    assert "channel:" not in history
+    shot(supervisor, "console-citizen-unsatisfied", doc=True)
+    assert "reopen" in [
+        d.get_attribute("id").removeprefix("action-")
+        for d in supervisor.locator("details.action").all()
+    ]
+
+
+def test_visit_list_deadline_shows_date_and_time_left(staff, demo):  # noqa: F811 (fixtures)
+    """Defect 9: the 回访 list showed deadlines like clock times ("12-08 03:24"): it now shows
+    the date and the time left, as the appeal page does."""
+    from django.utils import timezone
+
+    from jiesu.appeals.models import Clock
+
+    appeal = demo.in_progress()
+    workflow.complete(appeal, demo.u("leader"), result="已清理。", evidence="照片")
+    workflow.approve_review(appeal, demo.u("supervisor"))
+    visitor = staff.login("visitor")
+    row = visitor.locator("#appeal-list tbody tr", has_text=appeal.number)
+    cell = row.locator("td", has=visitor.locator("[data-testid=due-left]"))
+    left = cell.locator("[data-testid=due-left]").inner_text()
+    assert left.startswith("剩余") and "工作小时" in left, left
+    visit = Clock.objects.get(appeal=appeal, kind=Clock.Kind.VISIT)
+    due = timezone.localtime(visit.due_at).strftime("%Y-%m-%d %H:%M")
+    assert cell.inner_text().startswith(due)
+    visitor.goto(f"/console/appeals/{appeal.number}/")
+    clock_row = visitor.locator("table.spaced tbody tr", has_text="回访")
+    assert due in clock_row.inner_text() and "剩余" in clock_row.inner_text()

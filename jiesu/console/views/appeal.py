@@ -18,7 +18,13 @@ from jiesu.appeals.errors import WorkflowError
 from jiesu.appeals.models import Appeal, Assignment, Attachment, UnitRequest
 from jiesu.console.access import may_view
 from jiesu.console.forms import FORMS
-from jiesu.console.presenters import clock_view, event_label, working_calendar
+from jiesu.console.presenters import (
+    actor_name,
+    clock_view,
+    event_detail,
+    event_label,
+    working_calendar,
+)
 from jiesu.intake.models import Channel
 from jiesu.org import permissions
 from jiesu.org.permissions import Action
@@ -91,6 +97,9 @@ def _applies(appeal, user, name) -> bool:
         # Only the lead unit contacts the citizen, asks to return or extend, and completes.
         if lead is None or not permissions.can(user, LEAD_ONLY[name], unit=lead.unit):
             return False
+        if name == "contact":
+            # Once, and not after the completion was submitted (its clock has stopped).
+            return lead.contacted_at is None and lead.state == Assignment.State.SIGNED
         return name != "complete" or lead.state == Assignment.State.SIGNED
     if name in ("approve_completion", "reject_completion"):
         return lead is not None and lead.state == Assignment.State.AWAITING_APPROVAL
@@ -138,8 +147,14 @@ def appeal_context(request, appeal, failed=None):
     clock_rows = list(appeal.clocks.select_related("assignment__unit"))
     cal = working_calendar(clock_rows)
     clocks = [clock_view(c, now, cal=cal) for c in clock_rows]
+    channel_names = dict(Channel.objects.values_list("code", "name"))
     events = [
-        {"event": e, "label": event_label(e.kind)}
+        {
+            "event": e,
+            "label": event_label(e.kind),
+            "actor": actor_name(e.actor_label, appeal.channel, channel_names),
+            "detail": event_detail(e),
+        }
         for e in appeal.events.select_related("unit").order_by("seq")
     ]
     snapshot = appeal.rule_version.snapshot if appeal.rule_version_id else {}
@@ -162,10 +177,7 @@ def appeal_context(request, appeal, failed=None):
         "requests": list(appeal.unit_requests.select_related("assignment__unit")),
         "visits": list(appeal.visits.all()),
         "merged": list(appeal.merged_appeals.only("number", "title")),
-        "channel_name": Channel.objects.filter(code=appeal.channel)
-        .values_list("name", flat=True)
-        .first()
-        or appeal.channel,
+        "channel_name": channel_names.get(appeal.channel, appeal.channel),
         "now": now,
     }
 

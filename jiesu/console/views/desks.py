@@ -218,6 +218,11 @@ def supervision(request):
         "notices": Appeal.objects.filter(
             pk__in=SupervisionNotice.objects.filter(answered_at__isnull=True).values("appeal_id")
         ).order_by("received_at", "id"),
+        # Closed although the citizen rated the result "not satisfied" (issue 9 defect 2):
+        # the supervisor decides whether to reopen; a reopened appeal leaves the list.
+        "unsatisfied": Appeal.objects.filter(
+            status=Status.CLOSED, citizen_rating=Appeal.Satisfaction.UNSATISFIED
+        ).order_by("-citizen_rated_at", "-id"),
     }
     tabs = _counted(
         [
@@ -225,6 +230,7 @@ def supervision(request):
             ("yellow", _("Yellow: due soon")),
             ("green", _("Green: on time")),
             ("notices", _("Notices awaiting answer")),
+            ("unsatisfied", _("Closed, citizen not satisfied")),
         ],
         querysets,
     )
