@@ -1356,7 +1356,7 @@ def reopen(appeal, actor, *, reason: str, expected_version=None) -> Appeal:
 def citizen_unsatisfied_reopens() -> bool:
     """The rule (JIESU CITIZEN_UNSATISFIED_REOPENS, off by default): whether a citizen's
     "not satisfied" on a closed appeal reopens it at once, or only goes to supervision."""
-    return bool(jiesu_setting("CITIZEN_UNSATISFIED_REOPENS", False))
+    return bool(setting("CITIZEN_UNSATISFIED_REOPENS", False))
 
 
 @transaction.atomic
