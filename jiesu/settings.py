@@ -243,6 +243,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Rules between fields (anyOf ...) join their components: jiesu.intake.api.schema.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "jiesu.intake.api.schema.add_rules",
+    ],
 }
 
 # Files (photos, evidence) through Django's storage API: local files by default, any
