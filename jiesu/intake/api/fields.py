@@ -86,6 +86,17 @@ def typed_input(field: serializers.Field) -> bool:
     return not isinstance(data, QueryDict)
 
 
+class PresentValue:
+    """A form or query value that is present is checked like any other, even when empty:
+    REST framework would take `q=` as "no q" (and `lat=` as null), so an empty value the schema
+    refuses would be accepted."""
+
+    def get_value(self, dictionary):
+        if isinstance(dictionary, QueryDict) and self.field_name in dictionary:
+            return dictionary[self.field_name]
+        return super().get_value(dictionary)
+
+
 class Described:
     """A field that adds to its OpenAPI schema what it checks beyond REST framework's own
     keywords (see `jiesu.intake.api.schema.DescribedFieldExtension`)."""
@@ -94,7 +105,7 @@ class Described:
         return schema
 
 
-class SafeCharField(Described, serializers.CharField):
+class SafeCharField(PresentValue, Described, serializers.CharField):
     """A CharField that refuses control characters; `multiline` keeps line breaks. Only
     strings; `max_length` counts the characters as sent. `pattern` (a regular expression the
     whole stripped value must match, and its message) adds a format."""
@@ -133,7 +144,7 @@ class SafeCharField(Described, serializers.CharField):
         return schema
 
 
-class CodeField(Described, serializers.SlugRelatedField):
+class CodeField(PresentValue, Described, serializers.SlugRelatedField):
     """Reference data named by its code (category, type, grade, unit, region): a string of
     at most 32 characters with something besides white space; unknown codes are
     `does_not_exist`."""
@@ -179,7 +190,7 @@ class UploadField(serializers.FileField):
     """A file sent as a part of multipart/form-data; what it holds is decided by its bytes."""
 
 
-class StrictBooleanField(serializers.BooleanField):
+class StrictBooleanField(PresentValue, serializers.BooleanField):
     """A boolean: `true`/`false` in JSON; in forms the usual words ("true", "false", ...)."""
 
     def to_internal_value(self, data):
@@ -188,7 +199,7 @@ class StrictBooleanField(serializers.BooleanField):
         return super().to_internal_value(data)
 
 
-class StrictIntegerField(serializers.IntegerField):
+class StrictIntegerField(PresentValue, serializers.IntegerField):
     """An integer from `min_value` (default 0) to 2,147,483,647: a JSON number without a
     fraction in JSON bodies (not a string, not 5.0), decimal digits in forms."""
 
@@ -206,7 +217,7 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class StrictFloatField(serializers.FloatField):
+class StrictFloatField(PresentValue, serializers.FloatField):
     """A number: a JSON number in JSON bodies (not a string), decimal text in forms."""
 
     def to_internal_value(self, data):
@@ -260,7 +271,7 @@ def parse_rfc3339(value: str) -> datetime | None:
         return None
 
 
-class BoundedDateTimeField(Described, serializers.DateTimeField):
+class BoundedDateTimeField(PresentValue, Described, serializers.DateTimeField):
     """An RFC 3339 date or date-time between the years 1900 and 2999; anything else is a 400."""
 
     default_error_messages = {

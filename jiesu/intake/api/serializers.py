@@ -19,6 +19,7 @@ from jiesu.intake.api.fields import (
     BoundedDateTimeField,
     CodeField,
     Described,
+    PresentValue,
     SafeCharField,
     StrictBooleanField,
     StrictFloatField,
@@ -712,7 +713,7 @@ class ContactSerializer(serializers.Serializer):
 STATUS_LIST = "(?:{0})(?:,(?:{0}))*".format("|".join(Status.values))
 
 
-class StatusListField(Described, serializers.CharField):
+class StatusListField(PresentValue, Described, serializers.CharField):
     """Statuses, comma-separated, nothing else (no spaces, no empty items)."""
 
     def __init__(self, **kwargs):
