@@ -20,7 +20,8 @@ env_file = BASE_DIR / ".env"
 if env_file.exists():
     environ.Env.read_env(env_file)
 
-DEVELOPMENT_SECRET_KEY = "jiesu-development-key-never-use-in-production"
+# Refused when DEBUG is off (see the production checks below).
+DEVELOPMENT_SECRET_KEY = "jiesu-development-key-never-use-in-production"  # noqa: S105
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
@@ -258,6 +259,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Rules between fields (anyOf ...) join their components: jiesu.intake.api.schema.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "jiesu.intake.api.schema.add_rules",
+    ],
 }
 
 # Files (photos, evidence) through Django's storage API: local files by default, any

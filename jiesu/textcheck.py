@@ -7,7 +7,9 @@ U+2066-2069): they reorder how text is displayed, so "moc.elgoog" can show as a 
 or a phone number can read backwards on a handler's screen ("Trojan Source").
 
 `unsafe(value, multiline=True)` tells whether a string holds such a character; one-line fields
-refuse line breaks and tabs as well.
+refuse line breaks and tabs as well. `ecma_class(...)` writes the same list for a regular
+expression in another language (the API's OpenAPI patterns), so the schema and the server
+refuse the same characters.
 """
 
 from __future__ import annotations
@@ -21,6 +23,38 @@ _NOT_TEXT = (
 )
 UNSAFE_MULTILINE = re.compile(f"[{_NOT_TEXT}]")
 UNSAFE_SINGLE_LINE = re.compile(f"[{_NOT_TEXT}\t\n\r]")
+
+
+# The list above as code point ranges (for `ecma_class`).
+NOT_TEXT_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00, 0x08),
+    (0x0B, 0x0C),
+    (0x0E, 0x1F),
+    (0x7F, 0x9F),
+    (0xD800, 0xDFFF),
+    (0xFDD0, 0xFDEF),
+    (0xFFFE, 0xFFFF),
+    (0x061C, 0x061C),
+    (0x200E, 0x200F),
+    (0x202A, 0x202E),
+    (0x2066, 0x2069),
+)
+# What `str.strip()` removes (the characters for which `str.isspace()` is true).
+WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+def ecma_class(characters: str = "", ranges=NOT_TEXT_RANGES, *, surrogates: bool = False) -> str:
+    """The inside of a regular-expression character class holding `ranges` and `characters`,
+    written with \\uXXXX escapes that ECMA-262 (JSON Schema) and Python read alike. Lone
+    surrogates are left out unless asked for: they are no Unicode text, so no JSON Schema
+    validator can name them (the server still refuses them)."""
+    parts = []
+    for start, end in ranges:
+        if not surrogates and start >= 0xD800 and end <= 0xDFFF:
+            continue
+        parts.append(f"\\u{start:04x}" if start == end else f"\\u{start:04x}-\\u{end:04x}")
+    parts.extend(f"\\u{ord(c):04x}" for c in characters)
+    return "".join(parts)
 
 
 def unsafe(value: str, *, multiline: bool = True) -> bool:

@@ -225,7 +225,7 @@ def load(
     # whose target is finished too can be moved back in time.
     finished = _units([t for t in templates if t.finished], by_id)
     open_units = [unit for unit in _units(templates, by_id) if not unit[0].finished]
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not a secret
     prefix = settings.JIESU.get("DISTRICT_PREFIX", "PS")
     counters = {s.day: s.last for s in AppealNumberSequence.objects.all()}
     touched_days: set[date] = set()

@@ -108,7 +108,7 @@ class Simulation:
         self.days = days
         # Appeals that arrive in the last hour and are left at the intake desk.
         self.waiting = max(0, waiting)
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311  a repeatable simulation, no secret
         self.end = end or timezone.now()
         self.start = self.end - timedelta(days=days)
         self.queue: list[_Step] = []

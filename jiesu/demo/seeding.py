@@ -35,7 +35,7 @@ ORG_FILE = DATA / "org.csv"
 CATALOGUE_FILE = DATA / "pingshan_catalogue.csv"
 
 #: The documented password of every demo account (docs/demo.md, README).
-DEMO_PASSWORD = "Jiesu@2026"
+DEMO_PASSWORD = "Jiesu@2026"  # noqa: S105  published on purpose, demo data only
 
 BACKSTOP_CODE = "C00"
 

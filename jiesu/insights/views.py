@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -319,7 +319,7 @@ def regions_geojson(request):
     for region in regions:
         try:
             shape = geo.parse_boundary(region.boundary).simplify(0.0002, preserve_topology=True)
-        except Exception:
+        except ValidationError:  # a row written around Region.save(); org.geo logs it
             continue
         geometry = json.loads(
             json.dumps(geo.to_geojson(shape)), parse_float=lambda s: round(float(s), 5)

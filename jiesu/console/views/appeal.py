@@ -195,6 +195,10 @@ def act(request, number, transition):
     form_class = FORMS.get(transition)
     if form_class is None or transition not in workflow.TRANSITIONS:
         raise Http404(_("No such action."))
+    action = workflow.TRANSITIONS[transition].action
+    if not permissions.roles_allowed(action) & request.user.role_set:
+        # "Not yours to do" before "the form is wrong" (as the API and the workflow do).
+        raise permissions.PermissionDenied(Action(action), "role")
     form = form_class(
         request.POST,
         request.FILES,

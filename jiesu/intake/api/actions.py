@@ -15,14 +15,20 @@ from rest_framework import serializers
 from jiesu.appeals import workflow
 from jiesu.appeals.models import Appeal
 from jiesu.catalog.models import AppealType, Category, Grade
-from jiesu.intake.api.fields import CodeField, SafeCharField
+from jiesu.intake.api.fields import (
+    NON_BLANK_PATTERN,
+    CodeField,
+    SafeCharField,
+    StrictBooleanField,
+    StrictFloatField,
+    StrictIntegerField,
+)
 from jiesu.org.models import Region, Unit
 
 
 class ActionSerializer(serializers.Serializer):
-    expected_version = serializers.IntegerField(
+    expected_version = StrictIntegerField(
         required=False,
-        min_value=0,
         help_text="The appeal's `version` you last saw: the action is refused with 409 "
         "`conflict` when somebody acted in between.",
     )
@@ -43,14 +49,27 @@ def _unit(required, help_text):
 
 
 class _RegisterSerializer(ActionSerializer):
+    schema_rules = (
+        {
+            "anyOf": [
+                {"required": ["lat", "lng"]},
+                {"not": {"anyOf": [{"required": ["lat"]}, {"required": ["lng"]}]}},
+            ]
+        },
+    )
     appeal_type = CodeField(queryset=AppealType.objects.all(), help_text="Appeal type code.")
     category = CodeField(
         queryset=Category.objects.all(), help_text="Leaf (third-level) category code."
     )
     grade = CodeField(queryset=Grade.objects.all(), help_text="Grade code: A, B or C.")
     address = SafeCharField(max_length=300, required=False, allow_blank=True)
-    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-    lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    lat = StrictFloatField(
+        required=False,
+        min_value=-90,
+        max_value=90,
+        help_text="With lng, or neither. The point must lie in the district.",
+    )
+    lng = StrictFloatField(required=False, min_value=-180, max_value=180)
     region = CodeField(
         queryset=Region.objects.all(),
         required=False,
@@ -71,7 +90,7 @@ class _RegisterSerializer(ActionSerializer):
 
 
 class _MergeSerializer(ActionSerializer):
-    into = serializers.SlugRelatedField(
+    into = CodeField(
         slug_field="number",
         queryset=Appeal.objects.all(),
         help_text="Number of the earlier open appeal about the same matter.",
@@ -92,8 +111,10 @@ class _DispatchSerializer(ActionSerializer):
 
 
 class _RequestExtensionSerializer(ActionSerializer):
-    working_days = serializers.IntegerField(
-        min_value=1, help_text="Working days asked for (1 to the configured maximum, 15)."
+    working_days = StrictIntegerField(
+        min_value=1,
+        help_text="Working days asked for: 1 to the configured maximum (15 by default); "
+        "more is refused by the workflow.",
     )
     reason = _reason()
 
@@ -106,24 +127,56 @@ class _CompleteSerializer(ActionSerializer):
         max_length=5000, multiline=True, help_text="What was done: photos, documents, visits."
     )
     attachments = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=StrictIntegerField(min_value=1),
         required=False,
         help_text="Ids of evidence files uploaded with POST /api/v1/attachments/.",
     )
 
 
 class _RecordVisitSerializer(ActionSerializer):
+    # A citizen who is not satisfied says why.
+    schema_rules = (
+        {
+            "anyOf": [
+                {
+                    "properties": {
+                        "outcome": {
+                            "enum": [
+                                c.value
+                                for c in Appeal.Satisfaction
+                                if c != Appeal.Satisfaction.UNSATISFIED
+                            ]
+                        }
+                    }
+                },
+                {"required": ["note"], "properties": {"note": {"pattern": NON_BLANK_PATTERN}}},
+            ]
+        },
+    )
+
     outcome = serializers.ChoiceField(
         choices=[(c.value, c.label) for c in Appeal.Satisfaction],
         help_text="satisfied or basic close the appeal; unsatisfied with unit_at_fault "
         "reopens it; unreachable is retried up to the configured attempts.",
     )
-    unit_at_fault = serializers.BooleanField(required=False, default=False)
+    unit_at_fault = StrictBooleanField(required=False, default=False)
     note = _note("Required when the citizen is not satisfied.")
+
+    def validate(self, attrs):
+        if attrs["outcome"] == Appeal.Satisfaction.UNSATISFIED and not attrs.get("note"):
+            raise serializers.ValidationError(
+                {
+                    "note": serializers.ErrorDetail(
+                        str(_("Record why the citizen is not satisfied.")),
+                        code="required",
+                    )
+                }
+            )
+        return attrs
 
 
 class _AnswerSupervisionSerializer(ActionSerializer):
-    notice = serializers.IntegerField(
+    notice = StrictIntegerField(
         min_value=1, help_text="Id of the supervision notice (see `supervisions` of the appeal)."
     )
     answer = SafeCharField(max_length=5000, multiline=True)

@@ -3,6 +3,8 @@ them, history events, filters and the error body (for the schema)."""
 
 from __future__ import annotations
 
+import re
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +18,18 @@ from jiesu.appeals.states import Status
 from jiesu.catalog.models import AppealType, Category, Grade
 from jiesu.credit_code import credit_code_valid
 from jiesu.intake.api.fastfields import FastFields
-from jiesu.intake.api.fields import PHONE, BoundedDateTimeField, CodeField, SafeCharField
+from jiesu.intake.api.fields import (
+    API_PHONE,
+    BoundedDateTimeField,
+    CodeField,
+    Described,
+    PresentValue,
+    SafeCharField,
+    StrictBooleanField,
+    StrictFloatField,
+    UploadField,
+    trimmed_pattern,
+)
 from jiesu.intake.auth import ChannelClient
 from jiesu.org.models import Unit
 
@@ -50,10 +63,61 @@ class ErrorSerializer(serializers.Serializer):
 # -- submission ------------------------------------------------------------------------------
 
 
+CREDIT_CODE = "[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}"
+
+
+def _anonymous():
+    return {"required": ["anonymous"], "properties": {"anonymous": {"enum": [True]}}}
+
+
 class SubmissionSerializer(FastFields, serializers.Serializer):
     """A new appeal from a channel. JSON, or multipart/form-data with `photos` files."""
 
-    channel = serializers.CharField(
+    # What `validate` checks, for the schema: a phone unless anonymous; a credit code for an
+    # enterprise unless anonymous; latitude and longitude together or not at all.
+    schema_rules = (
+        {
+            "anyOf": [
+                _anonymous(),
+                {
+                    "required": ["reporter_phone"],
+                    "properties": {
+                        "reporter_phone": {"pattern": trimmed_pattern(API_PHONE, blank=False)}
+                    },
+                },
+            ]
+        },
+        {
+            "anyOf": [
+                {"properties": {"reporter_is_enterprise": {"enum": [False]}}},
+                _anonymous(),
+                {
+                    "required": ["reporter_credit_code"],
+                    "properties": {
+                        "reporter_credit_code": {
+                            "pattern": trimmed_pattern(CREDIT_CODE, blank=False)
+                        }
+                    },
+                },
+            ]
+        },
+        {
+            "anyOf": [
+                {
+                    "required": ["lat", "lng"],
+                    "properties": {"lat": {"type": "number"}, "lng": {"type": "number"}},
+                },
+                {
+                    "properties": {
+                        "lat": {"nullable": True, "enum": [None]},
+                        "lng": {"nullable": True, "enum": [None]},
+                    }
+                },
+            ]
+        },
+    )
+
+    channel = SafeCharField(
         required=False,
         max_length=32,
         help_text="Channel code. Required for staff; a channel key files through its own "
@@ -67,25 +131,40 @@ class SubmissionSerializer(FastFields, serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        pattern=API_PHONE,
+        pattern_message=gettext_lazy(
+            "Enter a phone number: digits, spaces and dashes, an optional leading +, beginning and ending with a digit."
+        ),
         help_text="Required unless the appeal is anonymous.",
     )
-    reporter_is_enterprise = serializers.BooleanField(required=False, default=False)
+    reporter_is_enterprise = StrictBooleanField(required=False, default=False)
     reporter_credit_code = SafeCharField(
         max_length=18,
         required=False,
         allow_blank=True,
         default="",
-        help_text="统一社会信用代码 of an enterprise reporter (18 characters, checked).",
+        pattern=CREDIT_CODE,
+        pattern_message=gettext_lazy(
+            "A unified social credit code is 18 characters (digits and capital letters except I, O, S, V, Z)."
+        ),
+        help_text="统一社会信用代码 of an enterprise reporter (18 characters; the check "
+        "character is checked: `check_digit`). Required for an enterprise reporter unless "
+        "the appeal is anonymous.",
     )
-    anonymous = serializers.BooleanField(required=False, default=False)
-    confidential = serializers.BooleanField(
+    anonymous = StrictBooleanField(required=False, default=False)
+    confidential = StrictBooleanField(
         required=False, default=False, help_text="Hide the reporter from handling units."
     )
     address = SafeCharField(max_length=300, required=False, allow_blank=True, default="")
-    lat = serializers.FloatField(
-        required=False, allow_null=True, default=None, min_value=-90, max_value=90
+    lat = StrictFloatField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=-90,
+        max_value=90,
+        help_text="With lng, or neither. The point must lie in the district (`outside_district`).",
     )
-    lng = serializers.FloatField(
+    lng = StrictFloatField(
         required=False, allow_null=True, default=None, min_value=-180, max_value=180
     )
     appeal_type = CodeField(
@@ -121,30 +200,26 @@ class SubmissionSerializer(FastFields, serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        pattern="[!-~]+",
+        pattern_message=gettext_lazy(
+            "An idempotency key is 1 to 128 printable ASCII characters without spaces."
+        ),
         help_text="Same as the Idempotency-Key header (the header wins).",
     )
     photos = serializers.ListField(
-        child=serializers.FileField(),
+        child=UploadField(),
         required=False,
         default=list,
         help_text="Photos (multipart only): JPEG, PNG, HEIC, WebP; videos where the channel "
         "allows them.",
     )
 
-    def validate_reporter_phone(self, value):
-        if value and not PHONE.match(value):
-            raise serializers.ValidationError(
-                _("Enter a phone number (digits, + and -)."),
-                code="invalid",
-            )
-        return value
-
     def validate_reporter_credit_code(self, value):
         value = value.strip().upper()
         if value and not credit_code_valid(value):
             raise serializers.ValidationError(
-                _("Not a valid unified social credit code (18 characters, check digit)."),
-                code="invalid",
+                _("Not a valid unified social credit code: the check character is wrong."),
+                code="check_digit",
             )
         return value
 
@@ -608,9 +683,7 @@ class UnmaskSerializer(serializers.Serializer):
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        help_text="A photo (JPEG, PNG, HEIC, WebP) or a short video (MP4, MOV)."
-    )
+    file = UploadField(help_text="A photo (JPEG, PNG, HEIC, WebP) or a short video (MP4, MOV).")
 
 
 class ContactSerializer(serializers.Serializer):
@@ -622,18 +695,30 @@ class ContactSerializer(serializers.Serializer):
 # -- filters ---------------------------------------------------------------------------------
 
 
-class StatusListField(serializers.CharField):
+STATUS_LIST = "(?:{0})(?:,(?:{0}))*".format("|".join(Status.values))
+
+
+class StatusListField(PresentValue, Described, serializers.CharField):
+    """Statuses, comma-separated, nothing else (no spaces, no empty items)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        statuses = [s.strip() for s in value.split(",") if s.strip()]
-        unknown = [s for s in statuses if s not in Status.values]
-        if unknown:
+        if not re.fullmatch(STATUS_LIST, value):
+            unknown = [s for s in value.split(",") if s not in Status.values]
             raise serializers.ValidationError(
                 _("Unknown status: %(s)s. Known: %(known)s.")
-                % {"s": ", ".join(unknown), "known": ", ".join(Status.values)},
+                % {"s": ", ".join(repr(s) for s in unknown), "known": ", ".join(Status.values)},
                 code="invalid_choice",
             )
-        return statuses
+        return value.split(",")
+
+    def describe(self, schema):
+        schema["pattern"] = f"^{STATUS_LIST}$"
+        return schema
 
 
 class AppealFilterSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ Every error is JSON (`jiesu.intake.errors`).
 
 from __future__ import annotations
 
+import re
 from base64 import b64decode
 from urllib.parse import parse_qs
 
@@ -19,7 +20,6 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import status as http_status
@@ -37,6 +37,7 @@ from jiesu.appeals.models import Appeal, Assignment, Attachment
 from jiesu.intake import services
 from jiesu.intake.api import actions
 from jiesu.intake.api import schema as _schema  # noqa: F401  (registers the auth schemes)
+from jiesu.intake.api.fields import trimmed_pattern
 from jiesu.intake.api.parsers import FormParser, JsonParser
 from jiesu.intake.api.serializers import (
     AppealDetailSerializer,
@@ -62,7 +63,7 @@ from jiesu.org.permissions import Action, Scope
 
 NUMBER = OpenApiParameter(
     "number",
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": "^[A-Za-z0-9-]{1,32}$"},
     OpenApiParameter.PATH,
     description="The appeal's number, e.g. PS20261102000001.",
 )
@@ -247,15 +248,23 @@ class AppealCursorPagination(CursorPagination):
         return parameters
 
 
+IDEMPOTENCY_KEY = "[!-~]{1,128}"
+
+
 def _idempotency_key(request, serializer) -> str:
+    """The submission's idempotency key: the header (1 to 128 printable ASCII characters,
+    white space around it aside) or else the body field; "" for none."""
     header = request.headers.get("Idempotency-Key")
     body = serializer.validated_data.get("idempotency_key") or ""
-    key = (header if header is not None else body).strip()
     problem = None
-    if header is not None and body and header.strip() != body:
-        problem = _("The Idempotency-Key header and the idempotency_key field differ.")
-    elif len(key) > 128 or any(not ("\x21" <= c <= "\x7e") for c in key):
-        problem = _("An idempotency key is 1 to 128 printable ASCII characters without spaces.")
+    if header is not None:
+        key = header.strip()
+        if not re.fullmatch(IDEMPOTENCY_KEY, key):
+            problem = _("An idempotency key is 1 to 128 printable ASCII characters without spaces.")
+        elif body and key != body:
+            problem = _("The Idempotency-Key header and the idempotency_key field differ.")
+    else:
+        key = body
     if problem:
         raise ApiError(
             "invalid_input", fields={"idempotency_key": [{"code": "invalid", "message": problem}]}
@@ -344,9 +353,9 @@ class AppealCollectionView(ApiView):
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                OpenApiTypes.STR,
+                {"type": "string", "pattern": trimmed_pattern(IDEMPOTENCY_KEY, blank=False)},
                 OpenApiParameter.HEADER,
-                description="Up to 128 printable ASCII characters, unique per submission.",
+                description="1 to 128 printable ASCII characters, unique per submission.",
             )
         ],
         request={
@@ -414,6 +423,8 @@ class AppealCollectionView(ApiView):
     def _channel_and_actor(self, request) -> tuple[Channel, object]:
         data = request.data
         given = data.get("channel") if hasattr(data, "get") else None
+        if isinstance(given, str):
+            given = given.strip()
         if is_channel(request):
             channel = request.user.channel
             if given not in (None, "", channel.code):
@@ -446,7 +457,7 @@ class AppealCollectionView(ApiView):
                     ]
                 },
             )
-        channel = Channel.objects.filter(code=given.strip()).first()
+        channel = Channel.objects.filter(code=given).first()
         if channel is None or not channel.active:
             raise ApiError(
                 "invalid_input",

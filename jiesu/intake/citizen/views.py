@@ -103,7 +103,7 @@ def _outline() -> dict:
     for region in regions:
         try:
             shape = geo.parse_boundary(region.boundary).simplify(0.0003, preserve_topology=True)
-        except Exception:
+        except Exception:  # noqa: S112  a damaged boundary is left off the map, not fatal
             continue
         geometry = json.loads(
             json.dumps(geo.to_geojson(shape)), parse_float=lambda s: round(float(s), 5)

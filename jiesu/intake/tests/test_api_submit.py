@@ -302,7 +302,7 @@ def test_enterprise_reporter_needs_a_valid_credit_code(wechat):
             format="json",
         )
     assert field_codes(missing) == {"reporter_credit_code": ["required"]}
-    assert field_codes(wrong) == {"reporter_credit_code": ["invalid"]}
+    assert field_codes(wrong) == {"reporter_credit_code": ["check_digit"]}
     assert good.status_code == 201
     assert Appeal.objects.get().reporter_credit_code == "91440300708461136T"
 

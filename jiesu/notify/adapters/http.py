@@ -20,7 +20,8 @@ def check_url(url: str, what: str) -> None:
 def post(url: str, body: bytes, headers: dict, timeout: float, what: str) -> tuple[int, bytes]:
     """POST `body`; return (status, response body) for a 2xx answer, raise DeliveryError else."""
     check_url(url, what)
-    request = urllib.request.Request(url, data=body, method="POST")
+    # check_url allows http and https only.
+    request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310
     for name, value in headers.items():
         request.add_header(name, value)
     try:
