@@ -49,6 +49,8 @@ class Action(models.TextChoices):
     EXPORT_STATISTICS = "export_statistics", _("Export statistics")
     MANAGE_REFERENCE_DATA = "manage_reference_data", _("Manage reference data")
     MANAGE_USERS = "manage_users", _("Manage users")
+    MANAGE_REWARDS = "manage_rewards", _("Manage reward programmes and budgets")
+    REVIEW_REWARD = "review_reward", _("Check held rewards")
 
 
 class Scope(models.TextChoices):
@@ -99,11 +101,12 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             A.VIEW_STATISTICS,
             A.EXPORT_STATISTICS,
             A.UNMASK_CONTACT,
+            A.REVIEW_REWARD,
         }
     ),
     Role.VISIT_AGENT: frozenset({A.VIEW_APPEAL, A.RECORD_VISIT, A.UNMASK_CONTACT}),
     Role.ANALYST: frozenset({A.VIEW_STATISTICS, A.EXPORT_STATISTICS}),
-    Role.ADMINISTRATOR: frozenset({A.MANAGE_REFERENCE_DATA, A.MANAGE_USERS}),
+    Role.ADMINISTRATOR: frozenset({A.MANAGE_REFERENCE_DATA, A.MANAGE_USERS, A.MANAGE_REWARDS}),
 }
 
 # What the superuser flag grants by itself (district-wide): the admin, no case action.
@@ -141,6 +144,8 @@ _PHRASES = {
     A.EXPORT_STATISTICS: _("export statistics"),
     A.MANAGE_REFERENCE_DATA: _("manage reference data"),
     A.MANAGE_USERS: _("manage staff accounts"),
+    A.MANAGE_REWARDS: _("manage reward programmes and budgets"),
+    A.REVIEW_REWARD: _("check held rewards"),
 }
 
 _REASONS = {

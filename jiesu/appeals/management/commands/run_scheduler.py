@@ -1,7 +1,9 @@
+import importlib
 import signal
 import time
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -10,7 +12,26 @@ from django_tasks import TaskResultStatus
 from jiesu.appeals import tasks
 from jiesu.notify import tasks as notify_tasks
 
-# The periodic tasks: the SLA sweep, removal of orphan uploads, the outbox delivery.
+
+def room_periodic_tasks() -> list:
+    """The `PERIODIC` tasks of the other rooms (e.g. reward payouts): found through the app
+    registry, so that this room never imports the rooms below it."""
+    found = []
+    for app in apps.get_app_configs():
+        if not app.name.startswith("jiesu.") or app.name in ("jiesu.appeals", "jiesu.notify"):
+            continue
+        try:
+            module = importlib.import_module(f"{app.name}.tasks")
+        except ModuleNotFoundError as e:
+            if e.name == f"{app.name}.tasks":
+                continue
+            raise
+        found += getattr(module, "PERIODIC", [])
+    return found
+
+
+# The periodic tasks: the SLA sweep, removal of orphan uploads, the outbox delivery, and those
+# of the rooms below.
 PERIODIC = [*tasks.PERIODIC, *notify_tasks.PERIODIC]
 # A worker killed in the middle of a task leaves its result RUNNING for ever.
 STUCK_AFTER = timedelta(minutes=15)
@@ -41,9 +62,10 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        pending = dict.fromkeys(PERIODIC)
+        periodic = [*PERIODIC, *room_periodic_tasks()]
+        pending = dict.fromkeys(periodic)
         while True:
-            for task in PERIODIC:
+            for task in periodic:
                 result = pending[task]
                 if result is not None:
                     try:
