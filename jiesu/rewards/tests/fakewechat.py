@@ -118,6 +118,7 @@ class FakeWechatPay:
         self.state = State()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
+        self.server.block_on_close = False  # a handler still sleeping must not hold the test
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
