@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from jiesu.appeals import timesource, workflow
 from jiesu.notify.models import Notification
@@ -114,7 +115,9 @@ def test_rejected_merged_and_answered_reports_are_refused(world, programme):
     assert reward_of(fourth).reason == Reason.ANSWERED
     refused = Notification.objects.filter(event="citizen.reward_refused")
     assert refused.count() == 3
-    assert "first reporter" in refused.get(subject_ref=second.number).context["reason"]
+    with translation.override("zh-hans"):  # messages are written in the site's language
+        expected = str(Reason.MERGED.label)
+    assert refused.get(subject_ref=second.number).context["reason"] == expected
 
 
 def test_reporter_daily_and_monthly_caps(world):
