@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jiesu.intake",
     "jiesu.intake.open311",
     "jiesu.insights",
+    "jiesu.rewards",
     "jiesu.console",
     # The demo loader sits below every room: it may use them all.
     "jiesu.demo",
@@ -396,6 +397,28 @@ JIESU_NOTIFY = {
     "WEBHOOK": {
         "URL": env.str("JIESU_WEBHOOK_URL", default=""),
         "SECRET": env.str("JIESU_WEBHOOK_SECRET", default=""),
+    },
+}
+# Reporter rewards (jiesu.rewards.conf has the defaults; secrets come from files or the
+# environment, never from the repository: docs/operations.md, "Reward payouts").
+JIESU_REWARDS = {
+    "PROVIDER": env.str("JIESU_REWARDS_PROVIDER", default="embedded"),
+    "BACKOFF": env.list("JIESU_REWARDS_BACKOFF", cast=int, default=[60, 300, 1800, 7200, 43200]),
+    "MAX_ATTEMPTS": env.int("JIESU_REWARDS_MAX_ATTEMPTS", default=8),
+    "LEASE": env.int("JIESU_REWARDS_LEASE", default=300),
+    "POLL": env.int("JIESU_REWARDS_POLL", default=60),
+    "TIMEOUT": env.float("JIESU_REWARDS_TIMEOUT", default=10.0),
+    "REQUEST_PREFIX": env.str("JIESU_REWARDS_REQUEST_PREFIX", default="JS"),
+    "WECHAT": {
+        "BASE_URL": env.str("JIESU_WECHATPAY_BASE_URL", default="https://api.mch.weixin.qq.com"),
+        "MCHID": env.str("JIESU_WECHATPAY_MCHID", default=""),
+        "APPID": env.str("JIESU_WECHATPAY_APPID", default=""),
+        "SERIAL_NO": env.str("JIESU_WECHATPAY_SERIAL_NO", default=""),
+        "PRIVATE_KEY_FILE": env.str("JIESU_WECHATPAY_PRIVATE_KEY_FILE", default=""),
+        "APIV3_KEY_FILE": env.str("JIESU_WECHATPAY_APIV3_KEY_FILE", default=""),
+        "APIV3_KEY": env.str("JIESU_WECHATPAY_APIV3_KEY", default=""),
+        "PLATFORM_CERTS": env.json("JIESU_WECHATPAY_PLATFORM_CERTS", default={}),
+        "TRANSFER_SCENE_ID": env.str("JIESU_WECHATPAY_TRANSFER_SCENE_ID", default=""),
     },
 }
 # E-mail through Django's mail (when JIESU_NOTIFY_EMAIL=django).

@@ -56,6 +56,10 @@ DESKS = [
         ),
     ),
     Desk("manage", _("Administration"), "console:manage", frozenset({Role.ADMINISTRATOR})),
+    Desk("rewards", _("Rewards"), "console:rewards:programmes", frozenset({Role.ADMINISTRATOR})),
+    Desk(
+        "reward_review", _("Reward checks"), "console:rewards:review", frozenset({Role.SUPERVISOR})
+    ),
 ]
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from jiesu.console.views import appeal, auth, bulk, desks, intake, manage, search
 
@@ -66,6 +66,7 @@ urlpatterns = [
         manage.user_deactivate,
         name="manage_user_deactivate",
     ),
+    path("rewards/", include("jiesu.rewards.urls")),
     path("appeals/<str:number>/", appeal.detail, name="appeal"),
     path("appeals/<str:number>/act/<str:transition>/", appeal.act, name="act"),
     path("appeals/<str:number>/workorder/", appeal.workorder, name="workorder"),

@@ -289,4 +289,32 @@ def seed_demo(reset_passwords: bool = False) -> SeedReport:
         seed_accounts(report, units, reset_passwords)
         seed_catalogue(report)
         report.channels_created = len(ensure_demo_channels())
+        seed_reward_programme()
     return report
+
+
+# -- rewards -------------------------------------------------------------------------------
+
+# The seed district's red packets: 1 to 20 yuan, drawn uniformly, for each complaint from the
+# WeChat and web channels that is registered (达到立案要求).
+DEMO_PROGRAMME = {
+    "channels": ["wechat_pingshan", "web_snap"],
+    "types": ["complaint"],
+    "trigger": "register",
+    "amount": {"kind": "random", "min_fen": 100, "max_fen": 2000, "distribution": "uniform"},
+    "daily_count": 200,
+    "monthly_budget_fen": 2_000_000,
+    "reporter_daily": 2,
+    "reporter_monthly": 10,
+    "four_eyes_fen": 1500,
+    "flags": {"similarity": 0.9},
+}
+
+
+def seed_reward_programme():
+    """The demo's reward programme, created once (an administrator's later edits stay)."""
+    from jiesu.rewards import programmes
+    from jiesu.rewards.models import Programme
+
+    if not Programme.objects.filter(code="pingshan_snap").exists():
+        programmes.create("pingshan_snap", "随手拍红包", DEMO_PROGRAMME, priority=10)

@@ -49,6 +49,8 @@ class Action(models.TextChoices):
     EXPORT_STATISTICS = "export_statistics", _("Export statistics")
     MANAGE_REFERENCE_DATA = "manage_reference_data", _("Manage reference data")
     MANAGE_USERS = "manage_users", _("Manage users")
+    MANAGE_REWARDS = "manage_rewards", _("Manage reward programmes and budgets")
+    REVIEW_REWARD = "review_reward", _("Check held rewards")
 
 
 class Scope(models.TextChoices):
@@ -101,12 +103,13 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             A.VIEW_STATISTICS,
             A.EXPORT_STATISTICS,
             A.UNMASK_CONTACT,
+            A.REVIEW_REWARD,
         }
     ),
     Role.VISIT_AGENT: frozenset({A.VIEW_APPEAL, A.RECORD_VISIT, A.UNMASK_CONTACT}),
     # Analysts read every appeal behind a number (drill-down), masked: no unmasking, no action.
     Role.ANALYST: frozenset({A.VIEW_APPEAL, A.VIEW_STATISTICS, A.EXPORT_STATISTICS}),
-    Role.ADMINISTRATOR: frozenset({A.MANAGE_REFERENCE_DATA, A.MANAGE_USERS}),
+    Role.ADMINISTRATOR: frozenset({A.MANAGE_REFERENCE_DATA, A.MANAGE_USERS, A.MANAGE_REWARDS}),
 }
 
 # What the superuser flag grants by itself (district-wide): the admin, no case action.
@@ -144,6 +147,8 @@ _PHRASES = {
     A.EXPORT_STATISTICS: _("export statistics"),
     A.MANAGE_REFERENCE_DATA: _("manage reference data"),
     A.MANAGE_USERS: _("manage staff accounts"),
+    A.MANAGE_REWARDS: _("manage reward programmes and budgets"),
+    A.REVIEW_REWARD: _("check held rewards"),
 }
 
 _REASONS = {

@@ -41,6 +41,8 @@ ALL_ACTIONS = {
     "export_statistics",
     "manage_reference_data",
     "manage_users",
+    "manage_rewards",
+    "review_reward",
 }
 
 HANDLER = {
@@ -75,10 +77,11 @@ EXPECTED = {
         "view_statistics",
         "export_statistics",
         "unmask_contact",
+        "review_reward",
     },
     "visit_agent": {"view_appeal", "record_visit", "unmask_contact"},
     "analyst": {"view_appeal", "view_statistics", "export_statistics"},
-    "administrator": {"manage_reference_data", "manage_users"},
+    "administrator": {"manage_reference_data", "manage_users", "manage_rewards"},
 }
 UNIT_SCOPED = {"unit_handler", "unit_leader"}
 TARGETS = ("own", "sub", "parent", "sibling", "none")

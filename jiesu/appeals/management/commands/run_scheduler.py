@@ -62,9 +62,10 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        pending = dict.fromkeys(PERIODIC)
+        periodic = list(PERIODIC)
+        pending = dict.fromkeys(periodic)
         while True:
-            for task in PERIODIC:
+            for task in periodic:
                 result = pending[task]
                 if result is not None:
                     try:
