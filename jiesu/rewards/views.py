@@ -388,11 +388,15 @@ def review_act(request, pk, verdict):
         else:
             raise Http404
     except decisions.ReviewError as e:
-        messages.error(request, f"{reward.appeal.number}: {e}")
+        messages.error(
+            request, _("%(number)s: %(message)s") % {"number": reward.appeal.number, "message": e}
+        )
         return redirect("console:rewards:review")
     label = {
         Reward.Status.HELD: _("approval recorded; a second person must approve"),
         Reward.Status.RESERVED: _("granted"),
     }.get(reward.status) or str(decisions.citizen_summary(reward))
-    messages.success(request, f"{reward.appeal.number}: {label}")
+    messages.success(
+        request, _("%(number)s: %(message)s") % {"number": reward.appeal.number, "message": label}
+    )
     return redirect("console:rewards:review")

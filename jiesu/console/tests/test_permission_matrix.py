@@ -80,6 +80,8 @@ OTHER_ACTIONS = {
     Action.EXPORT_STATISTICS,
     Action.MANAGE_REFERENCE_DATA,
     Action.MANAGE_USERS,
+    Action.MANAGE_REWARDS,
+    Action.REVIEW_REWARD,
 }
 
 
@@ -250,6 +252,9 @@ def test_console_desk_and_administration_pages(client, world, role):
         "/console/manage/rules/": Action.MANAGE_REFERENCE_DATA,
         "/console/manage/channels/": Action.MANAGE_REFERENCE_DATA,
         "/console/manage/users/": Action.MANAGE_USERS,
+        "/console/rewards/": Action.MANAGE_REWARDS,
+        "/console/rewards/ledger/": Action.MANAGE_REWARDS,
+        "/console/rewards/review/": Action.REVIEW_REWARD,
     }
     for url, action in pages.items():
         response = client.get(url)
