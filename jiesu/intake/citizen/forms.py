@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.catalog.models import AppealType
@@ -50,6 +51,17 @@ def derive_title(description: str, limit: int = 30) -> str:
 
 class ReportForm(forms.Form):
     """随手拍: the fields of the submission page (the photos are handled by the view)."""
+
+    # How the error summary names a field whose label is a question or a sentence.
+    SUMMARY_NAMES = {
+        "appeal_type": _("Kind of matter"),
+        "description": _("Description"),
+        "title": _("Short title"),
+        "photos": _("Photos"),
+        "keep_photos": _("Photos"),
+        "address": _("Place"),
+        "consent": _("Consent to the use of your data"),
+    }
 
     appeal_type = TypeChoiceField(
         label=_("What kind of matter is it?"),
@@ -154,6 +166,25 @@ class ReportForm(forms.Form):
         if (data.get("lat") is None) != (data.get("lng") is None):
             data["lat"] = data["lng"] = None
         return data
+
+    def error_summary(self) -> list[dict]:
+        """The errors for the summary at the top: the field's short name, the message, and
+        where the link goes ("Consent to the use of your data: Please agree …", not the
+        consent sentence itself)."""
+        items = [{"anchor": "", "text": str(e)} for e in self.non_field_errors()]
+        for name, field in self.fields.items():
+            errors = self.errors.get(name)
+            if not errors or name == NON_FIELD_ERRORS:
+                continue
+            label = str(self.SUMMARY_NAMES.get(name) or field.label or name)
+            for error in errors:
+                items.append(
+                    {
+                        "anchor": f"field-{name}",
+                        "text": _("%(field)s: %(error)s") % {"field": label, "error": error},
+                    }
+                )
+        return items
 
     @property
     def title_or_derived(self) -> str:
