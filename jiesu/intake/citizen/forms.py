@@ -9,6 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.catalog.models import AppealType
+from jiesu.org import coords
 
 # Mainland mobile numbers, and landlines with their area code (0755-12345678).
 PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -98,6 +99,15 @@ class ReportForm(forms.Form):
     )
     lat = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
+    # What the pin's source gives: the browser's position is WGS84, a map of Chinese tiles
+    # (AMap, Tencent) GCJ-02; the page's script says which (jiesu.org.coords converts).
+    coord_system = forms.ChoiceField(
+        required=False,
+        choices=[(s, s) for s in coords.SYSTEMS],
+        widget=forms.HiddenInput,
+    )
+    # Pressed "send without a map position" after the page asked for one.
+    without_location = forms.BooleanField(required=False, widget=forms.HiddenInput)
     reporter_name = forms.CharField(label=_("Your name"), required=False, max_length=50)
     reporter_phone = forms.CharField(
         label=_("Mobile phone"),
@@ -165,6 +175,10 @@ class ReportForm(forms.Form):
             )
         if (data.get("lat") is None) != (data.get("lng") is None):
             data["lat"] = data["lng"] = None
+        if data.get("lat") is not None:
+            data["lat"], data["lng"] = coords.to_wgs84(
+                data["lat"], data["lng"], data.get("coord_system") or coords.WGS84
+            )
         return data
 
     def error_summary(self) -> list[dict]:

@@ -15,6 +15,8 @@ from jiesu.appeals.models import Appeal
 from jiesu.appeals.tests.conftest import build_world
 from jiesu.catalog.models import AppealType
 from jiesu.intake.tests.test_browser_citizen import CHROMIUM, pytestmark, shot, sync_api
+from jiesu.org import coords
+from jiesu.org.models import Region
 
 __all__ = ["pytestmark"]
 
@@ -128,3 +130,111 @@ def test_consent_error_keeps_the_layout_and_the_summary_names_the_field(citizen)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         shot(page, f"citizen-consent-error-{viewport['width']}")
     assert Appeal.objects.count() == 0
+
+
+def district_with_places():
+    world = build_world()
+    street = Region.objects.create(
+        code="440310001",
+        name="坪山街道",
+        level=Region.Level.SUBDISTRICT,
+        parent=world.district,
+        boundary={
+            "type": "Polygon",
+            "coordinates": [
+                [[114.3, 22.6], [114.5, 22.6], [114.5, 22.8], [114.3, 22.8], [114.3, 22.6]]
+            ],
+        },
+    )
+    liuhe = Region.objects.create(
+        code="440310001001",
+        name="六和社区",
+        level=Region.Level.COMMUNITY,
+        parent=street,
+        boundary=LIUHE,
+    )
+    return world, liuhe
+
+
+def test_desktop_report_asks_for_the_place_and_finds_a_community(citizen):
+    """Defect 5: on a desktop the pin was easy to miss and a report without a place was taken
+    silently. Now the status says there is no place yet, sending asks once, and the place
+    search over the district's own communities puts the pin."""
+    _world, liuhe = district_with_places()
+    page = citizen(DESKTOP)
+    fill_report(page)
+    page.fill("#id_address", "六和社区东门")
+    status = page.locator("#pin-status")
+    assert "地图上还没有标出位置" in status.inner_text()
+    assert "pin-missing" in status.get_attribute("class")
+    page.click("#submit")
+    check = page.locator("#location-check")
+    check.wait_for()
+    assert "您填写了地址，但没有在地图上标出位置" in check.inner_text()
+    assert Appeal.objects.count() == 0
+    shot(page, "citizen-report-no-pin-desktop")
+    # The photos and the text are still there; the citizen looks the community up.
+    assert page.input_value("#id_address") == "六和社区东门"
+    page.fill("#place-search", "六和")
+    page.click("#place-results button:has-text('六和社区')")
+    page.wait_for_selector("#map .leaflet-marker-icon")
+    assert "六和社区" in status.inner_text() and "pin-missing" not in status.get_attribute("class")
+    assert page.input_value("input[name=coord_system]") == "wgs84"
+    shot(page, "citizen-report-place-search", doc=True)
+    page.click("#submit")
+    page.wait_for_selector("#query-code")
+    appeal = Appeal.objects.get()
+    assert appeal.region == liuhe
+    assert appeal.lat == pytest.approx(liuhe.center_lat, abs=1e-5)
+
+
+def test_use_my_position_is_wgs84_and_a_report_may_go_without_a_place(citizen):
+    district_with_places()
+    here = {"latitude": 22.7123, "longitude": 114.4211}
+    page = citizen(PHONE, geolocation=here, permissions=["geolocation"])
+    fill_report(page)
+    page.click("#pin-here")
+    page.wait_for_selector("#map .leaflet-marker-icon")
+    assert page.input_value("input[name=coord_system]") == "wgs84"
+    page.click("#pin-clear")
+    assert page.input_value("input[name=lat]") == ""
+    page.click("#submit")
+    page.locator("#location-check").wait_for()
+    assert "您还没有说明地点" in page.inner_text("#location-check")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "citizen-report-no-pin-phone", doc=True)
+    # Found after all: the browser's position, stored as given (WGS84, no conversion).
+    page.click("#pin-here")
+    page.wait_for_selector("#map .leaflet-marker-icon")
+    page.click("#submit")
+    page.wait_for_selector("#query-code")
+    appeal = Appeal.objects.get()
+    assert (appeal.lat, appeal.lng) == pytest.approx((here["latitude"], here["longitude"]))
+
+    # A second report, sent without a place after the question.
+    fill_report(page)
+    page.click("#submit")
+    page.click("#send-without-location")
+    page.wait_for_selector("#query-code")
+    assert page.locator("#no-location-note").is_visible()
+    assert Appeal.objects.filter(lat__isnull=True).count() == 1
+
+
+def test_a_map_of_gcj02_tiles_sends_its_system(citizen, settings):
+    """With Chinese tiles (GCJ-02) a tapped pin is GCJ-02: the page says so and the stored
+    point is the WGS84 one."""
+    settings.JIESU = {**settings.JIESU, "MAP_TILE_COORD_SYSTEM": "gcj02"}
+    district_with_places()
+    page = citizen(DESKTOP)
+    fill_report(page)
+    page.locator("#map").click()
+    page.wait_for_selector("#map .leaflet-marker-icon")
+    assert page.input_value("input[name=coord_system]") == "gcj02"
+    lat = float(page.input_value("input[name=lat]"))
+    lng = float(page.input_value("input[name=lng]"))
+    page.click("#submit")
+    page.wait_for_selector("#query-code")
+    appeal = Appeal.objects.get()
+    expected = coords.gcj02_to_wgs84(lat, lng)
+    assert coords.distance_m(appeal.lat, appeal.lng, *expected) < 0.1
+    assert coords.distance_m(appeal.lat, appeal.lng, lat, lng) > 200
