@@ -331,6 +331,9 @@ JIESU_NOTIFY = {
     # A map tile server (e.g. https://{s}.tile.example/{z}/{x}/{y}.png); none by default: maps
     # draw the district's outlines only. Its host is allowed in the CSP's img-src.
     "MAP_TILE_URL": env.str("JIESU_MAP_TILE_URL", default=""),
+    # The coordinate system of those tiles: wgs84 (OpenStreetMap and most servers), gcj02
+    # (AMap, Tencent) or bd09 (Baidu). A pin tapped on the map is converted from it.
+    "MAP_TILE_COORD_SYSTEM": env.str("JIESU_MAP_TILE_COORD_SYSTEM", default="wgs84"),
     # Reverse proxies in front of Jiesu that append to X-Forwarded-For (jiesu.clients).
     "TRUSTED_PROXY_HOPS": env.int("JIESU_TRUSTED_PROXY_HOPS", default=0),
     "SMS": {
