@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
-    "django_tasks_db",
+    "jiesu.apps.TasksDatabaseConfig",  # django_tasks_db, with a translated name
     "axes",
     "corsheaders",
     # Domain rooms, in dependency order (a room may import only from those above it).

@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.catalog.models import AppealType
@@ -34,7 +35,13 @@ TYPE_HINTS = {
 
 
 class TypeChoiceField(forms.ModelChoiceField):
+    """In Chinese the citizen reads the catalogue's own name of the type (求决, not a
+    friendlier 求助), so the citizen and the console use one term; in other languages the
+    English name; "What do these mean?" under the choices explains each in plain words."""
+
     def label_from_instance(self, obj):
+        if (get_language() or "").startswith("zh"):
+            return obj.name
         return TYPE_LABELS.get(obj.code, obj.name)
 
 
@@ -180,6 +187,14 @@ class ReportForm(forms.Form):
                 data["lat"], data["lng"], data.get("coord_system") or coords.WGS84
             )
         return data
+
+    def type_help(self) -> list[dict]:
+        """Each type's name as the choice shows it, with its plain-words hint."""
+        field = self.fields["appeal_type"]
+        return [
+            {"label": field.label_from_instance(t), "hint": TYPE_HINTS.get(t.code, t.description)}
+            for t in field.queryset
+        ]
 
     def error_summary(self) -> list[dict]:
         """The errors for the summary at the top: the field's short name, the message, and

@@ -14,7 +14,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from jiesu.appeals.models import Appeal, Attachment, Event
 from jiesu.appeals.states import Status
@@ -82,11 +82,12 @@ STAGE = {
     Status.REJECTED: 3,
     Status.MERGED: 3,
 }
+# One grammatical form for all four (已提交 · 已受理 · 办理中 · 已办结), hence their own context.
 STAGES = [
-    gettext_lazy("Submitted"),
-    gettext_lazy("Accepted"),
-    gettext_lazy("Handling"),
-    gettext_lazy("Done"),
+    pgettext_lazy("citizen stage", "Submitted"),
+    pgettext_lazy("citizen stage", "Accepted"),
+    pgettext_lazy("citizen stage", "Being handled"),
+    pgettext_lazy("citizen stage", "Finished"),
 ]
 
 # The reply is public once the centre has let it go to the citizen.

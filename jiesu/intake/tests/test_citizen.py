@@ -116,6 +116,34 @@ def test_chinese_report_page_and_messages(client, world):
     assert Appeal.objects.count() == 0
 
 
+def test_citizens_and_staff_use_one_term_for_each_type(client, world):
+    """Issue 9 defect 6: citizens chose 求助 where the console shows 求决. In Chinese the
+    choices are the catalogue's own names (an administrator's rename shows on both sides)."""
+    AppealType.objects.filter(code="request").update(name="求决")
+    with translation.override("zh-hans"):
+        page = client.get("/report/").content.decode()
+    labels = re.findall(r'<label class="chip"[^>]*>.*?<span>(.*?)</span>', page)
+    assert labels == list(
+        AppealType.objects.filter(active=True)
+        .order_by("sort_order", "code")
+        .values_list("name", flat=True)
+    )
+    assert "求决" in labels and "求助" not in page
+    assert "就具体问题寻求帮助" in page  # the plain-words hint under "What do these mean?"
+    AppealType.objects.filter(code="request").update(name="求决（求助）")
+    with translation.override("zh-hans"):
+        assert "求决（求助）" in client.get("/report/").content.decode()
+
+
+def test_stepper_speaks_one_form(client, filed):
+    """Issue 9 defect 6: the stepper read 已提交 · 已受理 · 办理 · 已办结."""
+    appeal = _granted(client, filed)
+    with translation.override("zh-hans"):
+        page = client.get(f"/track/{appeal.number}/").content.decode()
+    stages = re.findall(r"<li[^>]*>([^<]+)</li>", page.split('class="stages"')[1].split("</ol>")[0])
+    assert stages == ["已提交", "已受理", "办理中", "已办结"]
+
+
 def test_english_pages_under_en(client):
     response = client.get("/en/report/")
     assert response.status_code == 200
