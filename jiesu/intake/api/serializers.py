@@ -16,6 +16,7 @@ from jiesu.intake.api.fields import PHONE, BoundedDateTimeField, CodeField, Safe
 from jiesu.intake.auth import ChannelClient
 from jiesu.intake.credit_code import credit_code_valid
 from jiesu.intake.errors import tr
+from jiesu.org import coords
 from jiesu.org.models import Unit
 
 # -- errors (documentation only: the handler writes them) ----------------------------------------
@@ -86,6 +87,13 @@ class SubmissionSerializer(serializers.Serializer):
     lng = serializers.FloatField(
         required=False, allow_null=True, default=None, min_value=-180, max_value=180
     )
+    coord_system = serializers.ChoiceField(
+        choices=list(coords.SYSTEMS),
+        required=False,
+        default=coords.WGS84,
+        help_text="Coordinate system of lat/lng: wgs84 (GPS, browsers; the default), gcj02 "
+        "(WeChat wx.getLocation, AMap, Tencent) or bd09 (Baidu). Stored and returned as WGS84.",
+    )
     appeal_type = CodeField(
         queryset=AppealType.objects.filter(active=True),
         required=False,
@@ -155,6 +163,10 @@ class SubmissionSerializer(serializers.Serializer):
             errors["lat"] = serializers.ErrorDetail(
                 str(tr("Give both latitude and longitude.", "请同时提供纬度和经度。")),
                 code="incomplete_location",
+            )
+        elif attrs.get("lat") is not None:
+            attrs["lat"], attrs["lng"] = coords.to_wgs84(
+                attrs["lat"], attrs["lng"], attrs.get("coord_system")
             )
         if attrs.get("anonymous"):
             attrs["reporter_name"] = attrs["reporter_phone"] = ""
