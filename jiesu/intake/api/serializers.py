@@ -433,10 +433,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
             "width",
             "height",
             "sha256",
+            "public",
             "uploaded_at",
             "url",
             "thumbnail_url",
         ]
+        read_only_fields = ["public"]
 
     def _url(self, f):
         if not f:

@@ -27,7 +27,12 @@ from jiesu.appeals.models import Appeal, Attachment
 from jiesu.intake import channels, services
 from jiesu.intake.citizen import access
 from jiesu.intake.citizen.forms import RatingForm, ReportForm, TrackForm
-from jiesu.intake.citizen.progress import followed, progress
+from jiesu.intake.citizen.progress import (
+    REPLY_STATES,
+    followed,
+    progress,
+    public_result_photos,
+)
 from jiesu.intake.models import Channel, ChannelSubmission
 from jiesu.org import coords, geo
 from jiesu.org.models import Region
@@ -529,4 +534,10 @@ def track_photo(request, number, pk):
     attachment = Attachment.objects.filter(
         pk=pk, appeal=appeal, purpose=Attachment.Purpose.REPORT, kind=Attachment.Kind.IMAGE
     ).first()
+    if attachment is None:
+        # The unit's evidence photos: only those it marked public, and only once the result
+        # itself is public. Any other file is a 404, as if it did not exist.
+        shown = followed(appeal)
+        if shown.status in REPLY_STATES:
+            attachment = public_result_photos(shown).filter(pk=pk).first()
     return _thumbnail_response(attachment)
