@@ -9,6 +9,7 @@ Content-Security-Policy violation, fails the test; so does any request leaving t
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connections
 
 from jiesu.appeals.models import Appeal
@@ -36,6 +37,7 @@ def citizen(monkeypatch, live_server, settings, tmp_path):
     """`citizen(viewport)` opens a page; console errors and outside requests are collected
     and asserted empty at the end."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    cache.clear()  # the citizen-form throttles count per client address: start afresh
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     problems: list[str] = []
@@ -89,6 +91,7 @@ def citizen(monkeypatch, live_server, settings, tmp_path):
                 context.close()
             browser.close()
             connections.close_all()
+            cache.clear()
     assert problems == [], problems
     assert outside == [], outside
 
@@ -238,3 +241,60 @@ def test_a_map_of_gcj02_tiles_sends_its_system(citizen, settings):
     expected = coords.gcj02_to_wgs84(lat, lng)
     assert coords.distance_m(appeal.lat, appeal.lng, *expected) < 0.1
     assert coords.distance_m(appeal.lat, appeal.lng, lat, lng) > 200
+
+
+def test_tracking_shows_the_units_public_photos_and_one_form_of_stages(citizen, settings):
+    """The unit's public completion photos appear with the result (not its private ones); the
+    stepper reads 已提交 · 已受理 · 办理中 · 已办结 (defect 6: 办理 among past participles)."""
+    from jiesu.appeals import attachments, tracking, workflow
+    from jiesu.appeals.models import Attachment
+    from jiesu.intake.tests import citizen_samples as samples
+
+    settings.JIESU = {**settings.JIESU, "TRACK_POLL_SECONDS": 1}
+    world, _liuhe = district_with_places()
+    page = citizen(PHONE)
+    fill_report(page)
+    page.locator("#map").tap()
+    page.click("#submit")
+    page.wait_for_selector("#query-code")
+    appeal = Appeal.objects.get()
+    assert tracking.check_code(appeal, page.inner_text("#query-code").strip())
+    page.click("#track-now")
+    page.wait_for_selector("#status[data-status='received']")
+    stages = page.locator(".stages li").all_inner_texts()
+    assert stages == ["已提交", "已受理", "办理中", "已办结"]
+
+    workflow.register(
+        appeal,
+        world.u("intake"),
+        appeal_type=world.complaint,
+        category=world.leaf,
+        grade=world.grade_c,
+    )
+    workflow.dispatch(appeal, world.u("dispatcher"))
+    workflow.sign(appeal, world.u("handler"))
+    files = [
+        attachments.store_upload(
+            samples.upload(name, samples.jpeg_bytes(width, gps=False)),
+            purpose=Attachment.Purpose.EVIDENCE,
+            user=world.u("handler"),
+        )
+        for name, width in (("after.jpg", 640), ("people.jpg", 600))
+    ]
+    workflow.complete(
+        appeal,
+        world.u("handler"),
+        result="垃圾已清运，地面已冲洗。",
+        evidence="清运后照片",
+        attachments=files,
+        public_attachments=files[:1],
+    )
+    workflow.approve_review(appeal, world.u("supervisor"))
+    page.wait_for_selector("#status[data-status='visiting'] #result-photos img")
+    images = page.locator("#result-photos img")
+    assert images.count() == 1
+    assert images.first.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert f"/photo/{files[1].pk}/" not in page.content()
+    assert page.locator(".stages li.current").inner_text() == "已办结"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "citizen-result-photos", doc=True)
