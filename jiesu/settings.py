@@ -54,7 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
-    "django_tasks_db",
+    "jiesu.apps.TasksDatabaseConfig",  # django_tasks_db, with a translated name
     "axes",
     "corsheaders",
     # Domain rooms, in dependency order (a room may import only from those above it).
@@ -369,9 +369,9 @@ JIESU_NOTIFY = {
     # A map tile server (e.g. https://{s}.tile.example/{z}/{x}/{y}.png); none by default: maps
     # draw the district's outlines only. Its host is allowed in the CSP's img-src.
     "MAP_TILE_URL": env.str("JIESU_MAP_TILE_URL", default=""),
-    # The tiles' coordinate system: wgs84, or gcj02 for Tianditu/AMap/Tencent (points and
-    # outlines are shifted when drawn; Jiesu stores WGS84).
-    "MAP_TILE_CRS": env.str("JIESU_MAP_TILE_CRS", default="wgs84"),
+    # The coordinate system of those tiles: wgs84 (OpenStreetMap and most servers), gcj02
+    # (AMap, Tencent) or bd09 (Baidu). A pin tapped on the map is converted from it.
+    "MAP_TILE_COORD_SYSTEM": env.str("JIESU_MAP_TILE_COORD_SYSTEM", default="wgs84"),
     # Reverse proxies in front of Jiesu that append to X-Forwarded-For (jiesu.clients).
     "TRUSTED_PROXY_HOPS": env.int("JIESU_TRUSTED_PROXY_HOPS", default=0),
     "SMS": {

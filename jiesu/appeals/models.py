@@ -197,6 +197,13 @@ class Attachment(models.Model):
     # Where the photo says it was taken (from its EXIF, before EXIF is stripped): a hint only.
     exif_lat = models.FloatField(null=True, blank=True)
     exif_lng = models.FloatField(null=True, blank=True)
+    # An evidence photo the unit chose to show the citizen (on the tracking page, with the
+    # result, once the centre has let the result go). Never set on a citizen's own photos.
+    public = models.BooleanField(
+        _("shown to the citizen"),
+        default=False,
+        help_text=_("Evidence the unit marked public when completing: the tracking page shows it."),
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -1081,6 +1081,21 @@ def _link_evidence(appeal: Appeal, lead: Assignment, actor, attachments) -> list
     return sorted(set(ids))
 
 
+def _publish_evidence(attachment_ids: list[int], public) -> list[int]:
+    """Mark the evidence files the unit chose to show the citizen; only files of this very
+    completion may be chosen."""
+    ids = {a.pk if isinstance(a, Attachment) else int(a) for a in public or ()}
+    if not ids:
+        return []
+    if not ids <= set(attachment_ids):
+        raise InvalidInput(
+            _("Only evidence files of this completion can be shown to the citizen."),
+            field_errors={"public_attachments": [_("Not an evidence file of this completion.")]},
+        )
+    Attachment.objects.filter(pk__in=ids).update(public=True)
+    return sorted(ids)
+
+
 def _complete_now(step: _Step, lead: Assignment):
     a = step.appeal
     lead.state = Assignment.State.COMPLETED
@@ -1098,10 +1113,19 @@ def _complete_now(step: _Step, lead: Assignment):
 
 @transaction.atomic
 def complete(
-    appeal, actor, *, result: str, evidence: str, attachments=(), expected_version=None
+    appeal,
+    actor,
+    *,
+    result: str,
+    evidence: str,
+    attachments=(),
+    public_attachments=(),
+    expected_version=None,
 ) -> Appeal:
     """办结反馈: the lead unit reports the result with evidence, for all units involved.
-    In a unit that requires it, a handler's completion waits for the unit leader."""
+    In a unit that requires it, a handler's completion waits for the unit leader.
+    `public_attachments` (a subset of `attachments`) are the evidence photos the citizen may
+    see on the tracking page once the result is public."""
     result = _require_text(result, "result", _("Write the result the citizen will read."))
     evidence = _require_text(
         evidence, "evidence", _("Describe the evidence: what was done, photos, documents.")
@@ -1117,6 +1141,7 @@ def complete(
     lead.completed_at, lead.completed_by = step.now, actor
     lead.save(update_fields=["result", "evidence", "completed_at", "completed_by"])
     attachment_ids = _link_evidence(a, lead, actor, attachments)
+    public_ids = _publish_evidence(attachment_ids, public_attachments)
     needs_leader = lead.unit.requires_leader_approval and not permissions.can(
         actor, Action.APPROVE_UNIT_COMPLETION, unit=lead.unit
     )
@@ -1126,7 +1151,12 @@ def complete(
         _finish(
             step,
             unit=lead.unit,
-            payload={"result": result, "awaiting_leader": True, "attachments": attachment_ids},
+            payload={
+                "result": result,
+                "awaiting_leader": True,
+                "attachments": attachment_ids,
+                "public_attachments": public_ids,
+            },
             kind="complete",
         )
         _tell_unit(step, lead.unit, "completion_awaiting_approval")
@@ -1136,7 +1166,11 @@ def complete(
         step,
         to_status=Status.COMPLETED,
         unit=lead.unit,
-        payload={"result": result, "attachments": attachment_ids},
+        payload={
+            "result": result,
+            "attachments": attachment_ids,
+            "public_attachments": public_ids,
+        },
     )
     return a
 

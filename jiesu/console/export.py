@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from jiesu.appeals import privacy
 from jiesu.appeals.models import Assignment, Clock
+from jiesu.console import desk_filters
 
 CHUNK = 2000
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -106,6 +107,7 @@ def write_workbook(queryset, user, *, query: str, describe, now):
     ws.freeze_panes = "A2"
     ws.append([_text(ws, label) for label, _width in columns])
     written = 0
+    channel_names = desk_filters.channel_names()
     for appeal in rows_of(queryset):
         reporter = privacy.reporter_view(appeal, user)
         leads = getattr(appeal, "lead_assignments", [])
@@ -114,7 +116,7 @@ def write_workbook(queryset, user, *, query: str, describe, now):
             [
                 _text(ws, appeal.number),
                 _date(ws, appeal.received_at),
-                _text(ws, appeal.channel),
+                _text(ws, channel_names.get(appeal.channel, appeal.channel)),
                 _text(ws, appeal.get_status_display()),
                 _text(ws, appeal.appeal_type.name if appeal.appeal_type_id else ""),
                 _text(ws, _category(appeal)),

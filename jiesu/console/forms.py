@@ -238,10 +238,19 @@ class CompleteForm(ActionForm):
         required=False,
         widget=MultiplePhotoInput(attrs={"accept": "image/*"}),
     )
+    photos_public = forms.BooleanField(
+        label=_("Show these photos to the citizen with the result"),
+        help_text=_(
+            "On the citizen's tracking page, once the centre has accepted the result. Leave it "
+            "unticked for photos that show people, number plates or private places."
+        ),
+        required=False,
+    )
 
     def workflow_kwargs(self):
         data = super().workflow_kwargs()
         data.pop("photos", None)
+        data.pop("photos_public", None)
         return data
 
 

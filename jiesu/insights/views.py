@@ -117,7 +117,7 @@ def _context(request, tab, **extra):
         "may_export": permissions.scope_of(request.user, Action.EXPORT_STATISTICS) is not None,
         "map_tiles": jiesu.get("MAP_TILE_URL", ""),
         "map_attribution": jiesu.get("MAP_TILE_ATTRIBUTION", ""),
-        "map_tiles_crs": jiesu.get("MAP_TILE_CRS", "wgs84"),
+        "map_tiles_crs": jiesu.get("MAP_TILE_COORD_SYSTEM", "wgs84"),
         **extra,
     }
 

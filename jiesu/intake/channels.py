@@ -236,7 +236,9 @@ DEMO_CHANNELS: list[dict] = [
         "description": "指挥中心值班固定电话受理的投诉。",
     },
     {
-        "code": "web_snap",
+        # The platform's own citizen pages (/report/): the same code they file under, so the
+        # demo has one web channel, not two named alike (issue 9).
+        "code": "web",
         "name": "网页随手拍",
         "kind": K.WEB,
         "is_machine": False,

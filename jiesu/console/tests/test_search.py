@@ -239,6 +239,20 @@ def test_export_is_masked_and_logged(as_user, world, cases):
     assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
 
 
+def test_export_names_the_channel(as_user, world, cases):
+    """Issue 9 defect 6: the 渠道 column showed codes (hotline, web)."""
+    from jiesu.intake.models import Channel
+
+    Channel.objects.create(code="web", name="网页随手拍", kind=Channel.Kind.WEB)
+    web = new_appeal(world, title="路灯不亮", channel="web")
+    gone = new_appeal(world, title="井盖松动", channel="retired_line")
+    response = as_user("supervisor").post("/console/search/export/", {"query": ""})
+    rows = list(read_xlsx(response).worksheets[0].iter_rows(values_only=True))
+    channel_of = {r[0]: r[2] for r in rows[1:]}
+    assert channel_of[web.number] == "网页随手拍"
+    assert channel_of[gone.number] == "retired_line"  # a code no channel has any more
+
+
 def test_export_hides_confidential_reporters_from_units(as_user, cases):
     response = as_user("handler").post("/console/search/export/", {"query": ""})
     rows = list(read_xlsx(response).worksheets[0].iter_rows(values_only=True))

@@ -219,6 +219,8 @@ def act(request, number, transition):
                         for f in request.FILES.getlist("photos")
                     ]
                     kwargs["attachments"] = [a.pk for a in stored]
+                    if form.cleaned_data.get("photos_public"):
+                        kwargs["public_attachments"] = kwargs["attachments"]
                 getattr(workflow, transition)(appeal.pk, request.user, **kwargs)
         except WorkflowError as exc:
             status = exc.http_status

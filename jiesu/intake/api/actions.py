@@ -131,6 +131,12 @@ class _CompleteSerializer(ActionSerializer):
         required=False,
         help_text="Ids of evidence files uploaded with POST /api/v1/attachments/.",
     )
+    public_attachments = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="Those of `attachments` the citizen may see on the tracking page with the "
+        "result (once the centre has accepted it).",
+    )
 
 
 class _RecordVisitSerializer(ActionSerializer):

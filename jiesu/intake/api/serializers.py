@@ -31,6 +31,7 @@ from jiesu.intake.api.fields import (
     trimmed_pattern,
 )
 from jiesu.intake.auth import ChannelClient
+from jiesu.org import coords
 from jiesu.org.models import Unit
 
 # -- errors (documentation only: the handler writes them) ----------------------------------------
@@ -167,6 +168,13 @@ class SubmissionSerializer(FastFields, serializers.Serializer):
     lng = StrictFloatField(
         required=False, allow_null=True, default=None, min_value=-180, max_value=180
     )
+    coord_system = serializers.ChoiceField(
+        choices=list(coords.SYSTEMS),
+        required=False,
+        default=coords.WGS84,
+        help_text="Coordinate system of lat/lng: wgs84 (GPS, browsers; the default), gcj02 "
+        "(WeChat wx.getLocation, AMap, Tencent) or bd09 (Baidu). Stored and returned as WGS84.",
+    )
     appeal_type = CodeField(
         queryset=AppealType.objects.filter(active=True),
         required=False,
@@ -229,6 +237,10 @@ class SubmissionSerializer(FastFields, serializers.Serializer):
             errors["lat"] = serializers.ErrorDetail(
                 _("Give both latitude and longitude."),
                 code="incomplete_location",
+            )
+        elif attrs.get("lat") is not None:
+            attrs["lat"], attrs["lng"] = coords.to_wgs84(
+                attrs["lat"], attrs["lng"], attrs.get("coord_system")
             )
         if attrs.get("anonymous"):
             attrs["reporter_name"] = attrs["reporter_phone"] = ""
@@ -486,10 +498,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
             "width",
             "height",
             "sha256",
+            "public",
             "uploaded_at",
             "url",
             "thumbnail_url",
         ]
+        read_only_fields = ["public"]
 
     def _url(self, f):
         if not f:

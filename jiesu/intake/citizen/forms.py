@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.catalog.models import AppealType
+from jiesu.org import coords
 
 # Mainland mobile numbers, and landlines with their area code (0755-12345678).
 PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -32,7 +35,13 @@ TYPE_HINTS = {
 
 
 class TypeChoiceField(forms.ModelChoiceField):
+    """In Chinese the citizen reads the catalogue's own name of the type (求决, not a
+    friendlier 求助), so the citizen and the console use one term; in other languages the
+    English name; "What do these mean?" under the choices explains each in plain words."""
+
     def label_from_instance(self, obj):
+        if (get_language() or "").startswith("zh"):
+            return obj.name
         return TYPE_LABELS.get(obj.code, obj.name)
 
 
@@ -50,6 +59,17 @@ def derive_title(description: str, limit: int = 30) -> str:
 
 class ReportForm(forms.Form):
     """随手拍: the fields of the submission page (the photos are handled by the view)."""
+
+    # How the error summary names a field whose label is a question or a sentence.
+    SUMMARY_NAMES = {
+        "appeal_type": _("Kind of matter"),
+        "description": _("Description"),
+        "title": _("Short title"),
+        "photos": _("Photos"),
+        "keep_photos": _("Photos"),
+        "address": _("Place"),
+        "consent": _("Consent to the use of your data"),
+    }
 
     appeal_type = TypeChoiceField(
         label=_("What kind of matter is it?"),
@@ -86,6 +106,15 @@ class ReportForm(forms.Form):
     )
     lat = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
+    # What the pin's source gives: the browser's position is WGS84, a map of Chinese tiles
+    # (AMap, Tencent) GCJ-02; the page's script says which (jiesu.org.coords converts).
+    coord_system = forms.ChoiceField(
+        required=False,
+        choices=[(s, s) for s in coords.SYSTEMS],
+        widget=forms.HiddenInput,
+    )
+    # Pressed "send without a map position" after the page asked for one.
+    without_location = forms.BooleanField(required=False, widget=forms.HiddenInput)
     reporter_name = forms.CharField(label=_("Your name"), required=False, max_length=50)
     reporter_phone = forms.CharField(
         label=_("Mobile phone"),
@@ -153,7 +182,38 @@ class ReportForm(forms.Form):
             )
         if (data.get("lat") is None) != (data.get("lng") is None):
             data["lat"] = data["lng"] = None
+        if data.get("lat") is not None:
+            data["lat"], data["lng"] = coords.to_wgs84(
+                data["lat"], data["lng"], data.get("coord_system") or coords.WGS84
+            )
         return data
+
+    def type_help(self) -> list[dict]:
+        """Each type's name as the choice shows it, with its plain-words hint."""
+        field = self.fields["appeal_type"]
+        return [
+            {"label": field.label_from_instance(t), "hint": TYPE_HINTS.get(t.code, t.description)}
+            for t in field.queryset
+        ]
+
+    def error_summary(self) -> list[dict]:
+        """The errors for the summary at the top: the field's short name, the message, and
+        where the link goes ("Consent to the use of your data: Please agree …", not the
+        consent sentence itself)."""
+        items = [{"anchor": "", "text": str(e)} for e in self.non_field_errors()]
+        for name, field in self.fields.items():
+            errors = self.errors.get(name)
+            if not errors or name == NON_FIELD_ERRORS:
+                continue
+            label = str(self.SUMMARY_NAMES.get(name) or field.label or name)
+            for error in errors:
+                items.append(
+                    {
+                        "anchor": f"field-{name}",
+                        "text": _("%(field)s: %(error)s") % {"field": label, "error": error},
+                    }
+                )
+        return items
 
     @property
     def title_or_derived(self) -> str:

@@ -82,11 +82,12 @@ STAGE = {
     Status.REJECTED: 3,
     Status.MERGED: 3,
 }
+# One grammatical form for all four (已提交 · 已受理 · 办理中 · 已办结), hence their own context.
 STAGES = [
-    pgettext_lazy("step of the citizen's progress bar", "Submitted"),
-    pgettext_lazy("step of the citizen's progress bar", "Accepted"),
-    pgettext_lazy("step of the citizen's progress bar", "Handling"),
-    pgettext_lazy("step of the citizen's progress bar", "Done"),
+    pgettext_lazy("citizen stage", "Submitted"),
+    pgettext_lazy("citizen stage", "Accepted"),
+    pgettext_lazy("citizen stage", "Being handled"),
+    pgettext_lazy("citizen stage", "Finished"),
 ]
 
 # The reply is public once the centre has let it go to the citizen.
@@ -112,6 +113,8 @@ class Progress:
     reply: str = ""
     photos: list[Attachment] = field(default_factory=list)
     videos: int = 0
+    # The unit's evidence photos marked public, shown with the reply (of `shown`).
+    result_photos: list[Attachment] = field(default_factory=list)
     can_rate: bool = False
 
     @property
@@ -194,6 +197,20 @@ def steps_of(appeal: Appeal) -> list[Step]:
     return [step for step in map(step_for, events) if step is not None]
 
 
+def public_result_photos(shown: Appeal):
+    """The evidence photos the unit marked public (thumbnails only), whatever the state: the
+    callers decide whether the result is public yet (`REPLY_STATES`)."""
+    return (
+        shown.attachments.filter(
+            purpose=Attachment.Purpose.EVIDENCE,
+            public=True,
+            kind=Attachment.Kind.IMAGE,
+        )
+        .exclude(thumbnail="")
+        .order_by("id")
+    )
+
+
 def followed(appeal: Appeal) -> Appeal:
     """The appeal whose progress the citizen sees: for a merged appeal, the one that carries
     the matter on (following a chain of merges)."""
@@ -216,6 +233,7 @@ def progress(appeal: Appeal) -> Progress:
         steps += [s for s in steps_of(shown) if s.at >= joined]
     files = list(appeal.attachments.filter(purpose=Attachment.Purpose.REPORT).order_by("id"))
     photos = [f for f in files if f.kind == Attachment.Kind.IMAGE and f.thumbnail]
+    reply_public = shown.status in REPLY_STATES
     return Progress(
         appeal=appeal,
         shown=shown,
@@ -223,8 +241,9 @@ def progress(appeal: Appeal) -> Progress:
         explanation=str(explanation),
         stage=STAGE.get(shown.status, 0),
         steps=steps,
-        reply=shown.reply if shown.status in REPLY_STATES else "",
+        reply=shown.reply if reply_public else "",
         photos=photos,
+        result_photos=list(public_result_photos(shown)) if reply_public else [],
         videos=sum(1 for f in files if f.kind == Attachment.Kind.VIDEO),
         can_rate=(
             appeal.status in RATABLE_STATES

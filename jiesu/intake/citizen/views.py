@@ -27,9 +27,14 @@ from jiesu.appeals.models import Appeal, Attachment
 from jiesu.intake import channels, services
 from jiesu.intake.citizen import access
 from jiesu.intake.citizen.forms import RatingForm, ReportForm, TrackForm
-from jiesu.intake.citizen.progress import followed, progress
+from jiesu.intake.citizen.progress import (
+    REPLY_STATES,
+    followed,
+    progress,
+    public_result_photos,
+)
 from jiesu.intake.models import Channel, ChannelSubmission
-from jiesu.org import geo
+from jiesu.org import coords, geo
 from jiesu.org.models import Region
 
 WEB_CHANNEL = "web"
@@ -118,6 +123,37 @@ def _outline() -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _places() -> list[dict]:
+    """Subdistricts and communities with a boundary, for the place search on the map: the
+    district's own data, so it works without an outside geocoder. A pick zooms the map to the
+    area and puts the pin at its centre (WGS84), for the citizen to move."""
+    places = []
+    regions = (
+        Region.objects.filter(
+            active=True,
+            center_lat__isnull=False,
+            level__in=[Region.Level.SUBDISTRICT, Region.Level.COMMUNITY],
+        )
+        .select_related("parent")
+        .order_by("path")
+    )
+    for region in regions:
+        parent = region.parent.name if region.parent_id and region.level == "community" else ""
+        place = {
+            "name": region.name,
+            "within": parent,
+            "lat": round(region.center_lat, 6),
+            "lng": round(region.center_lng, 6),
+        }
+        if region.min_lat is not None:
+            place["bounds"] = [
+                [round(region.min_lat, 5), round(region.min_lng, 5)],
+                [round(region.max_lat, 5), round(region.max_lng, 5)],
+            ]
+        places.append(place)
+    return places
+
+
 def _centre() -> tuple[float, float]:
     district = (
         Region.objects.filter(active=True, level=Region.Level.DISTRICT, center_lat__isnull=False)
@@ -138,7 +174,7 @@ def _pending(request, key) -> list[Attachment]:
     )
 
 
-def _report_page(request, form, channel, status=200):
+def _report_page(request, form, channel, status=200, ask_location=False):
     _mark_errors(form)
     accept = "image/jpeg,image/png,image/webp,image/heic,image/heif,image/*"
     if channel.allow_video:
@@ -153,10 +189,16 @@ def _report_page(request, form, channel, status=200):
             "channel": channel,
             "accept": accept,
             "outline": _outline(),
+            "places": _places(),
+            "ask_location": ask_location,
             "map_config": {
                 "centre": centre,
                 "tiles": access.setting("MAP_TILE_URL", ""),
                 "attribution": access.setting("MAP_TILE_ATTRIBUTION", ""),
+                # The coordinate system of the tiles, so of a tapped pin (GCJ-02 for AMap or
+                # Tencent tiles); the browser's own position is always WGS84.
+                "coord_system": coords.normalise(access.setting("MAP_TILE_COORD_SYSTEM", ""))
+                or coords.WGS84,
             },
         },
         status=status,
@@ -274,9 +316,9 @@ def report(request):
         return _report_page(request, form, channel, status=400)
 
     data = form.cleaned_data
-    lat, lng = data.get("lat"), data.get("lng")
+    lat, lng = data.get("lat"), data.get("lng")  # WGS84 (the form converts)
     bounded = Region.objects.filter(active=True, boundary__isnull=False).exists()
-    if lat is None and not data["address"]:
+    if lat is None:
         # The photo's own position (EXIF), when it lies in the district, is the place.
         for attachment in pending:
             if attachment.exif_lat is None:
@@ -285,10 +327,11 @@ def report(request):
                 lat, lng = attachment.exif_lat, attachment.exif_lng
                 break
         else:
-            form.add_error(
-                "address", _("Show the place: put a pin on the map or write an address.")
-            )
-    elif lat is not None and bounded and geo.resolve_point(lat, lng) is None:
+            if not data.get("without_location"):
+                # No map position: area routing cannot work. Ask once; the citizen may still
+                # send it (the intake desk locates it from the address or the description).
+                return _report_page(request, form, channel, ask_location=True)
+    elif bounded and geo.resolve_point(lat, lng) is None:
         form.add_error(
             "address",
             _("The pin is outside the district. Move it onto the map area, or write the address."),
@@ -491,4 +534,10 @@ def track_photo(request, number, pk):
     attachment = Attachment.objects.filter(
         pk=pk, appeal=appeal, purpose=Attachment.Purpose.REPORT, kind=Attachment.Kind.IMAGE
     ).first()
+    if attachment is None:
+        # The unit's evidence photos: only those it marked public, and only once the result
+        # itself is public. Any other file is a 404, as if it did not exist.
+        shown = followed(appeal)
+        if shown.status in REPLY_STATES:
+            attachment = public_result_photos(shown).filter(pk=pk).first()
     return _thumbnail_response(attachment)

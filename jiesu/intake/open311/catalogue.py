@@ -6,7 +6,8 @@ backstop unit under first-ask responsibility (首问负责), so a citizen may al
 
 Every service has attributes (so `metadata` is true): the appeal type (a singlevaluelist of
 the active appeal types), a grade hint (a singlevaluelist of the grades), an enterprise
-reporter's unified social credit code, and, when the leaf's rule sets a filing condition
+reporter's unified social credit code, the coordinate system of lat/long (WGS84 unless
+`coord_system` says gcj02 or bd09: Chinese map SDKs), and, when the leaf's rule sets a filing condition
 (立案条件), that condition as an informational attribute (`variable` false) for the client to
 show. None is required: the intake desk confirms type and grade when it registers the appeal.
 """
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from jiesu.catalog import services as catalog
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
 from jiesu.credit_code import credit_code_valid
+from jiesu.org import coords
 from jiesu.workdays.units import duration_text
 
 SERVICE_TYPE = "realtime"
@@ -167,6 +169,22 @@ def attributes_for(leaf: Category, rule: HandlingRule | None, *, types=None, gra
                 "(统一社会信用代码)."
             ),
             datatype_description=_("18 characters: digits and capital letters."),
+        )
+    )
+    attributes.append(
+        Attribute(
+            code="coord_system",
+            datatype="singlevaluelist",
+            description=_("Coordinate system of lat and long"),
+            datatype_description=_(
+                "wgs84 (GPS and browsers, the default), gcj02 (WeChat, AMap, Tencent maps) or "
+                "bd09 (Baidu maps). The position is converted to WGS84 and returned as WGS84."
+            ),
+            values=[
+                (coords.WGS84, "WGS84"),
+                (coords.GCJ02, _("GCJ-02 (WeChat, AMap, Tencent)")),
+                (coords.BD09, _("BD-09 (Baidu)")),
+            ],
         )
     )
     if rule is not None and rule.filing_condition.strip():

@@ -38,7 +38,7 @@ from jiesu.intake.models import ChannelSubmission
 from jiesu.intake.open311 import catalogue, records, render
 from jiesu.intake.open311.errors import BadRequest, Forbidden, NotFound, Open311Error
 from jiesu.intake.open311.models import Open311Request
-from jiesu.org import geo
+from jiesu.org import coords, geo
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 #: GET requests: the default window and the most requests one answer carries (the spec's).
@@ -525,10 +525,13 @@ def create_request(request, fmt):
     located = (lat is not None and lng is not None) or address or address_id
     if not located and not (has_lat or has_lng):
         form.errors.append(_("A location is required: lat and long, address_string or address_id."))
-    if lat is not None and lng is not None and not form.errors and geo.outside_district(lat, lng):
-        form.errors.append(_("The location (lat, long) lies outside this jurisdiction."))
     answers = catalogue.read_attributes(data, leaf)
     form.errors.extend(answers.errors)
+    if lat is not None and lng is not None and not form.errors:
+        # attribute[coord_system]: GCJ-02 or BD-09 from Chinese map SDKs, stored as WGS84.
+        lat, lng = coords.to_wgs84(lat, lng, answers.submitted.get("coord_system"))
+        if geo.outside_district(lat, lng):
+            form.errors.append(_("The location (lat, long) lies outside this jurisdiction."))
     if form.errors:
         raise BadRequest(*form.errors)
 

@@ -310,3 +310,40 @@ def test_import_missing_file(tmp_path):
             stdout=io.StringIO(),
             stderr=io.StringIO(),
         )
+
+
+# -- one web channel (issue 9 defect 6) -------------------------------------------------------
+
+
+def _migrate_web_snap():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("jiesu.intake.migrations.0002_one_web_channel").forwards(apps, None)
+
+
+def test_demo_declares_the_citizen_pages_channel_once():
+    channels.ensure_demo_channels()
+    web = Channel.objects.filter(kind=Channel.Kind.WEB)
+    assert list(web.values_list("code", flat=True)) == ["web"]
+    names = list(Channel.objects.values_list("name", flat=True))
+    assert len(names) == len(set(names))
+
+
+def test_an_unused_web_snap_channel_is_removed():
+    Channel.objects.create(code="web", name="网页随手拍", kind=Channel.Kind.WEB)
+    Channel.objects.create(code="web_snap", name="网页随手拍", kind=Channel.Kind.WEB)
+    _migrate_web_snap()
+    assert list(Channel.objects.values_list("code", "name")) == [("web", "网页随手拍")]
+
+
+def test_a_web_snap_channel_with_appeals_keeps_its_code_under_its_own_name():
+    from jiesu.appeals import workflow
+
+    Channel.objects.create(code="web", name="网页随手拍", kind=Channel.Kind.WEB)
+    Channel.objects.create(code="web_snap", name="网页随手拍", kind=Channel.Kind.WEB)
+    workflow.receive(channel="web_snap", title="t", description="路灯不亮", reporter_phone="1")
+    _migrate_web_snap()
+    assert Channel.objects.get(code="web_snap").name == "网页随手拍（旧入口 web_snap）"
+    assert Channel.objects.get(code="web").name == "网页随手拍"

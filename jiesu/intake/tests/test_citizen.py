@@ -4,6 +4,7 @@ Most tests use the English pages (/en/...: `reverse` runs under English), so tha
 checked in their source form whatever the Chinese catalogue says; the Chinese default pages
 are checked at the root."""
 
+import json
 import re
 
 import pytest
@@ -19,6 +20,7 @@ from jiesu.catalog.models import AppealType
 from jiesu.intake.citizen import access, views
 from jiesu.intake.models import Channel, ChannelSubmission
 from jiesu.intake.tests import citizen_samples as samples
+from jiesu.org import coords
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +114,34 @@ def test_chinese_report_page_and_messages(client, world):
     assert response.status_code == 400
     assert expected in response.content.decode()
     assert Appeal.objects.count() == 0
+
+
+def test_citizens_and_staff_use_one_term_for_each_type(client, world):
+    """Issue 9 defect 6: citizens chose 求助 where the console shows 求决. In Chinese the
+    choices are the catalogue's own names (an administrator's rename shows on both sides)."""
+    AppealType.objects.filter(code="request").update(name="求决")
+    with translation.override("zh-hans"):
+        page = client.get("/report/").content.decode()
+    labels = re.findall(r'<label class="chip"[^>]*>.*?<span>(.*?)</span>', page)
+    assert labels == list(
+        AppealType.objects.filter(active=True)
+        .order_by("sort_order", "code")
+        .values_list("name", flat=True)
+    )
+    assert "求决" in labels and "求助" not in page
+    assert "就具体问题寻求帮助" in page  # the plain-words hint under "What do these mean?"
+    AppealType.objects.filter(code="request").update(name="求决（求助）")
+    with translation.override("zh-hans"):
+        assert "求决（求助）" in client.get("/report/").content.decode()
+
+
+def test_stepper_speaks_one_form(client, filed):
+    """Issue 9 defect 6: the stepper read 已提交 · 已受理 · 办理 · 已办结."""
+    appeal = _granted(client, filed)
+    with translation.override("zh-hans"):
+        page = client.get(f"/track/{appeal.number}/").content.decode()
+    stages = re.findall(r"<li[^>]*>([^<]+)</li>", page.split('class="stages"')[1].split("</ol>")[0])
+    assert stages == ["已提交", "已受理", "办理中", "已办结"]
 
 
 def test_english_pages_under_en(client):
@@ -261,10 +291,21 @@ def test_too_many_photos(client, world):
     assert Attachment.objects.count() == 2 and Appeal.objects.count() == 0
 
 
-def test_place_required(client, world):
-    response = submit(client, form_data(client, lat="", lng="", address=""))
-    assert response.status_code == 400
-    assert b"put a pin on the map or write an address" in response.content
+def test_no_map_position_is_asked_for_once(client, world):
+    """Issue 9 defect 5: a report without a map position was accepted silently (area routing
+    could not apply). The page now asks; the citizen may still send it."""
+    data = form_data(client, lat="", lng="", address="")
+    response = submit(client, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="location-check"' in page and "You have not said where it is" in page
+    assert 'name="without_location"' in page
+    assert Appeal.objects.count() == 0
+    data["without_location"] = "on"
+    appeal, _code = receipt(client, submit(client, data))
+    assert appeal.lat is None and appeal.address == ""
+    page = client.get(reverse("citizen:report-done", args=[data["form_token"]])).content
+    assert b'id="no-location-note"' in page
 
 
 def test_photo_position_used_when_no_place_given(client, world):
@@ -281,9 +322,49 @@ def test_pin_outside_the_district_refused(client, world):
     assert Appeal.objects.count() == 0
 
 
-def test_address_alone_is_enough(client, world):
-    appeal, _code = receipt(client, submit(client, form_data(client, lat="", lng="")))
+def test_address_without_a_pin_is_confirmed_first(client, world):
+    data = form_data(client, lat="", lng="")
+    response = submit(client, data)
+    assert response.status_code == 200
+    assert b"You wrote an address but put no pin on the map" in response.content
+    assert Appeal.objects.count() == 0
+    data["without_location"] = "on"
+    appeal, _code = receipt(client, submit(client, data))
     assert appeal.lat is None and appeal.address == "六和社区东门"
+
+
+def test_pin_in_gcj02_is_stored_as_wgs84(client, world):
+    """A map of Chinese tiles gives GCJ-02: the page says so, the server converts."""
+    g_lat, g_lng = coords.wgs84_to_gcj02(22.7, 114.35)
+    data = form_data(client, lat=f"{g_lat:.6f}", lng=f"{g_lng:.6f}", coord_system="gcj02")
+    appeal, _code = receipt(client, submit(client, data))
+    assert coords.distance_m(appeal.lat, appeal.lng, 22.7, 114.35) < 0.2
+    assert coords.distance_m(g_lat, g_lng, 22.7, 114.35) > 200  # the offset was real
+
+
+def test_unknown_coordinate_system_refused(client, world):
+    response = submit(client, form_data(client, coord_system="mercator"))
+    assert response.status_code == 400
+    assert Appeal.objects.count() == 0
+
+
+def test_places_for_the_search_come_from_the_regions(client, world):
+    from jiesu.org.models import Region
+
+    Region.objects.create(
+        code="440310001",
+        name="坪山街道",
+        level=Region.Level.SUBDISTRICT,
+        parent=world.district,
+        boundary={
+            "type": "Polygon",
+            "coordinates": [[[114.3, 22.6], [114.4, 22.6], [114.4, 22.7], [114.3, 22.6]]],
+        },
+    )
+    page = client.get(reverse("citizen:report")).content.decode()
+    places = json.loads(re.search(r'id="district-places"[^>]*>(.*?)</script>', page).group(1))
+    assert [p["name"] for p in places] == ["坪山街道"]
+    assert places[0]["bounds"] == [[22.6, 114.3], [22.7, 114.4]]
 
 
 def test_double_submit_files_one_appeal(client, world):

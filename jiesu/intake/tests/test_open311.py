@@ -356,6 +356,7 @@ def test_service_definition_has_the_spec_fields(o311, fmt):
         "appeal_type",
         "grade",
         "credit_code",
+        "coord_system",
         "filing_condition",
     ]
     for order, attribute in enumerate(attributes, start=1):
@@ -382,7 +383,7 @@ def test_service_definition_has_the_spec_fields(o311, fmt):
 def test_definition_without_filing_condition_has_no_such_attribute(o311):
     response = o311.api.get("services/0101002", "json")
     codes = [a["code"] for a in parse(response, "json")["attributes"]]
-    assert codes == ["appeal_type", "grade", "credit_code"]
+    assert codes == ["appeal_type", "grade", "credit_code", "coord_system"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -4,54 +4,66 @@
   var form = document.getElementById("report-form");
   if (!form) return;
 
-  // -- error summary gets the focus after a refused submission --------------------------------
-  var summary = document.getElementById("error-summary");
+  // -- error summary (or the question about the place) gets the focus after a refused send ---
+  var summary = document.getElementById("error-summary") || document.getElementById("location-check");
   if (summary) summary.focus();
 
   // -- map ------------------------------------------------------------------------------------
+  // Each pin remembers the coordinate system of its source: the browser's position and the
+  // district's own places are WGS84; a tap on the map is in the system of the map's tiles
+  // (GCJ-02 for AMap or Tencent tiles). The server converts to WGS84 (jiesu.org.coords).
   var mapEl = document.getElementById("map");
   var latInput = form.querySelector("input[name=lat]");
   var lngInput = form.querySelector("input[name=lng]");
+  var systemInput = form.querySelector("input[name=coord_system]");
   var statusEl = document.getElementById("pin-status");
+  var placeBox = document.getElementById("field-place");
+  var config = JSON.parse(document.getElementById("map-config").textContent);
+  var mapSystem = config.coord_system || "wgs84";
   var map = null, marker = null;
 
-  function showStatus() {
+  function showStatus(text) {
     if (!statusEl) return;
-    if (latInput.value && lngInput.value) {
-      statusEl.textContent = mapEl.dataset.picked
+    var pinned = latInput.value && lngInput.value;
+    statusEl.classList.toggle("pin-missing", !pinned);
+    if (text) {
+      statusEl.textContent = text;
+    } else if (pinned) {
+      statusEl.textContent = statusEl.dataset.picked
         .replace("{lat}", Number(latInput.value).toFixed(5))
         .replace("{lng}", Number(lngInput.value).toFixed(5));
     } else {
-      statusEl.textContent = mapEl.dataset.none;
+      statusEl.textContent = statusEl.dataset.none;
     }
+    if (pinned && placeBox) placeBox.classList.remove("place-missing");
   }
 
-  function setPin(latlng) {
+  function setPin(latlng, system, text) {
     latInput.value = latlng.lat.toFixed(6);
     lngInput.value = latlng.lng.toFixed(6);
+    if (systemInput) systemInput.value = system || mapSystem;
     if (map) {
       if (!marker) {
-        marker = L.marker(latlng, { draggable: true, keyboard: true, title: mapEl.dataset.picked });
-        marker.on("dragend", function () { setPin(marker.getLatLng()); });
+        marker = L.marker(latlng, { draggable: true, keyboard: true, title: statusEl.dataset.pinTitle });
+        marker.on("dragend", function () { setPin(marker.getLatLng(), mapSystem); });
         marker.addTo(map);
       } else {
         marker.setLatLng(latlng);
       }
     }
-    showStatus();
+    showStatus(text);
   }
 
   function clearPin() {
     latInput.value = "";
     lngInput.value = "";
+    if (systemInput) systemInput.value = "";
     if (marker) { marker.remove(); marker = null; }
     showStatus();
   }
 
   if (mapEl && window.L) {
-    var config = JSON.parse(document.getElementById("map-config").textContent);
     var outline = JSON.parse(document.getElementById("district-outline").textContent);
-    L.Icon.Default.imagePath = mapEl.dataset.icons || L.Icon.Default.imagePath;
     map = L.map(mapEl, { attributionControl: !!config.attribution, zoomSnap: 0.25 });
     if (config.tiles) {
       L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution || "" }).addTo(map);
@@ -74,15 +86,16 @@
     } else {
       map.setView(config.centre, 13);
     }
-    map.on("click", function (e) { setPin(e.latlng); });
+    map.on("click", function (e) { setPin(e.latlng, mapSystem); });
     if (latInput.value && lngInput.value) {
-      setPin(L.latLng(Number(latInput.value), Number(lngInput.value)));
+      setPin(L.latLng(Number(latInput.value), Number(lngInput.value)),
+        (systemInput && systemInput.value) || "wgs84");
     }
   }
   showStatus();
 
   var centreBtn = document.getElementById("pin-centre");
-  if (centreBtn) centreBtn.addEventListener("click", function () { if (map) setPin(map.getCenter()); });
+  if (centreBtn) centreBtn.addEventListener("click", function () { if (map) setPin(map.getCenter(), mapSystem); });
   var clearBtn = document.getElementById("pin-clear");
   if (clearBtn) clearBtn.addEventListener("click", clearPin);
   var hereBtn = document.getElementById("pin-here");
@@ -91,16 +104,77 @@
       hereBtn.hidden = true;
     } else {
       hereBtn.addEventListener("click", function () {
-        statusEl.textContent = mapEl.dataset.locating;
+        showStatus(statusEl.dataset.locating);
         navigator.geolocation.getCurrentPosition(function (pos) {
-          var latlng = L.latLng(pos.coords.latitude, pos.coords.longitude);
-          setPin(latlng);
+          var latlng = { lat: pos.coords.latitude, lng: pos.coords.longitude };
+          setPin(latlng, "wgs84"); // the Geolocation API gives WGS84
           if (map) map.setView(latlng, Math.max(map.getZoom(), 15));
         }, function () {
-          statusEl.textContent = mapEl.dataset.noLocation;
+          showStatus(statusEl.dataset.noLocation);
         }, { enableHighAccuracy: true, timeout: 10000 });
       });
     }
+  }
+
+  // -- place search over the district's own subdistricts and communities ----------------------
+  var places = JSON.parse((document.getElementById("district-places") || {}).textContent || "[]");
+  var searchBox = document.getElementById("place-search-box");
+  var search = document.getElementById("place-search");
+  var results = document.getElementById("place-results");
+  function pickPlace(place) {
+    var centre = { lat: place.lat, lng: place.lng };
+    if (map && place.bounds) map.fitBounds(place.bounds, { padding: [8, 8] });
+    else if (map) map.setView(centre, 15);
+    setPin(centre, "wgs84", statusEl.dataset.near.replace("%(place)s", place.name));
+    results.textContent = "";
+    search.value = place.name;
+  }
+  function matches(text) {
+    var q = text.replace(/\s+/g, "");
+    if (!q) return [];
+    var found = places.filter(function (p) { return p.name.indexOf(q) >= 0; });
+    found.sort(function (a, b) { // exact, then starting with the text, then shorter names
+      return (b.name === q) - (a.name === q) ||
+        (b.name.indexOf(q) === 0) - (a.name.indexOf(q) === 0) ||
+        a.name.length - b.name.length;
+    });
+    return found.slice(0, 8);
+  }
+  function showResults() {
+    results.textContent = "";
+    var found = matches(search.value);
+    if (!found.length) {
+      if (search.value.trim()) {
+        var none = document.createElement("li");
+        none.className = "help";
+        none.textContent = results.dataset.none;
+        results.appendChild(none);
+      }
+      return found;
+    }
+    found.forEach(function (place) {
+      var li = document.createElement("li");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button place-result";
+      button.textContent = place.within ? place.name + " · " + place.within : place.name;
+      button.addEventListener("click", function () { pickPlace(place); });
+      li.appendChild(button);
+      results.appendChild(li);
+    });
+    return found;
+  }
+  if (search && results && places.length) {
+    searchBox.hidden = false;
+    search.addEventListener("input", showResults);
+    search.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter") return;
+      e.preventDefault(); // never sends the form
+      var found = showResults();
+      if (found.length === 1 || (found.length && found[0].name === search.value.trim())) {
+        pickPlace(found[0]);
+      }
+    });
   }
 
   // -- photo preview --------------------------------------------------------------------------
