@@ -98,7 +98,11 @@ PART_FIELD = {
 
 
 class KpiError(ValueError):
-    """Bad input to a KPI query; the message is for the user."""
+    """Bad input to a KPI query; the message is for the user, the code for programs."""
+
+    def __init__(self, message, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
 
 
 # -- the formulas -----------------------------------------------------------------------------
@@ -173,9 +177,9 @@ def check_range(start: dt.date, end: dt.date):
     if start is None or end is None:
         raise KpiError(_("Give both dates of the period."))
     if end < start:
-        raise KpiError(_("The end date is before the start date."))
+        raise KpiError(_("The end date is before the start date."), code="period_reversed")
     if (end - start).days > 366 * 5:
-        raise KpiError(_("A period is at most five years long."))
+        raise KpiError(_("A period is at most five years long."), code="period_too_long")
 
 
 # -- scope and filters ------------------------------------------------------------------------

@@ -54,8 +54,18 @@ CONFIG = SchemathesisConfig.from_dict(
 )
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)
 
-# (field, code) pairs a schema-valid request may be refused for: facts, not forms.
-FACT_CODES = {"does_not_exist", "check_digit", "wrong_channel", "inactive"}
+# Codes a schema-valid request may be refused for: facts, not forms, and rules between fields
+# that a schema cannot state (a period's end before its start, or longer than allowed; a
+# category level asked of regions).
+FACT_CODES = {
+    "does_not_exist",
+    "check_digit",
+    "wrong_channel",
+    "inactive",
+    "period_reversed",
+    "period_too_long",
+    "level_mismatch",
+}
 # Fields whose value the workflow checks against the appeal's state, the catalogue or the
 # district (its field errors have the code "invalid"): units, categories, points, notices,
 # evidence files, extension days (up to the configured maximum).
