@@ -33,10 +33,13 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) scripts/licences.py --check
+	$(PY) scripts/licence_headers.py --check
 
-# docs/licences.md: every dependency's licence, read from the installed packages.
+# docs/licences.md: every dependency's licence, read from the installed packages; and the
+# Mulan PSL v2 statement at the head of every source file that lacks it.
 licences: install
 	$(PY) scripts/licences.py
+	$(PY) scripts/licence_headers.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .
