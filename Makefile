@@ -76,7 +76,10 @@ test-postgres: install
 bench: install
 	$(PY) bench/run.py
 
-# Compile translations after editing jiesu/locale/*/LC_MESSAGES/django.po (needs gettext).
+# Re-extract and compile every catalogue (needs gettext). It rewrites the .po files in gettext's
+# order and drops unused entries: run it on a merged tree, not while branches append to them.
+# To add a string, append its entry to the END of the .po and run msgfmt; the test suite
+# (jiesu/tests/test_translations.py) says which strings lack a translation.
 messages: install
 	cd jiesu && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
 	cd jiesu && ../$(PY) ../manage.py compilemessages
