@@ -10,21 +10,15 @@
 """The Mulan PSL v2 statement (scripts/licence_headers.py): where it goes in each kind of source
 file, that adding it changes nothing a program or a page does, and that it is added once."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 from django.template import Context, Engine
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "licence_headers.py"
+from jiesu.tests import scripts
 
 
 @pytest.fixture(scope="module")
 def headers():
-    spec = importlib.util.spec_from_file_location("licence_headers", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return scripts.load("licence_headers")
 
 
 def test_python_keeps_its_shebang_and_docstring(headers):

@@ -9,20 +9,16 @@
 # See the Mulan PSL v2 for more details.
 """The licence list (scripts/licences.py): compatibility verdicts and an up-to-date docs page."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "licences.py"
+from jiesu.tests import scripts
 
 
 @pytest.fixture(scope="module")
 def licences():
-    spec = importlib.util.spec_from_file_location("licences", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return scripts.load("licences")
 
 
 @pytest.mark.parametrize(
@@ -62,6 +58,6 @@ def test_every_shipped_dependency_is_listed_and_allowed(licences):
 
 
 def test_license_file_is_the_mulan_psl_v2():
-    text = (SCRIPT.parent.parent / "LICENSE").read_text()
+    text = (scripts.SCRIPTS.parent / "LICENSE").read_text()
     assert text.startswith("木兰宽松许可证， 第2版")
     assert "Mulan Permissive Software License，Version 2" in text
