@@ -296,3 +296,9 @@ def test_exact_number_outside_the_scope_does_not_open(as_user, world, cases):
     response = client.get(URL, {"q": road})
     assert response.status_code == 200
     assert numbers(response) == set()
+
+
+def test_the_units_part_is_offered_as_whole_choices(as_user, world):
+    page = as_user("supervisor").get("/console/search/").content.decode()
+    assert "单位参与方式" in page
+    assert "该单位参与过该诉求（任一派单）" in page and "该单位为当前主办单位" in page
