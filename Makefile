@@ -34,6 +34,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) scripts/licences.py --check
+	$(PY) scripts/licence_headers.py --check
 
 # mypy with django-stubs and djangorestframework-stubs on appeals, org, workdays, catalog
 # ([tool.mypy] in pyproject.toml). Not yet part of lint: the errors it reports are being fixed.
@@ -43,6 +44,7 @@ typecheck: install
 # docs/licences.md: every dependency's licence, read from the installed packages.
 licences: install
 	$(PY) scripts/licences.py
+	$(PY) scripts/licence_headers.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -83,7 +85,10 @@ bench: install
 bench-quick: install
 	$(PY) bench/run.py --quick
 
-# Compile translations after editing jiesu/locale/*/LC_MESSAGES/django.po (needs gettext).
+# Re-extract and compile every catalogue (needs gettext). It rewrites the .po files in gettext's
+# order and drops unused entries: run it on a merged tree, not while branches append to them.
+# To add a string, append its entry to the END of the .po and run msgfmt; the test suite
+# (jiesu/tests/test_translations.py) says which strings lack a translation.
 messages: install
 	cd jiesu && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
 	cd jiesu && ../$(PY) ../manage.py compilemessages

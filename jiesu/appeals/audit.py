@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """The hash-chained history of each appeal 全程留痕.
 
 Each appeal has its own chain (ADR 0005): event n stores the hash of event n-1, and the appeal
@@ -113,55 +122,36 @@ def _chained(
 
 
 def append_many(entries: list[tuple[Appeal, str, dict]]) -> list[Event]:
-    """Append many events, in order, in a fixed number of statements (one insert for the
-    events, one update for the appeals' heads). Each entry is (appeal, kind, `append`'s
-    keyword arguments); one appeal may appear several times (its events chain in the given
-    order) but always as the same object. The caller holds the appeals' row locks."""
-    events = [_chained(appeal, kind, **fields) for appeal, kind, fields in entries]
-    if events:
-        Event.objects.bulk_create(events)
-        heads = list({appeal.pk: appeal for appeal, _kind, _fields in entries}.values())
-        Appeal.objects.bulk_update(heads, ["audit_head", "audit_count"])
+    """Append events, in order, in a fixed number of statements (one insert for the events,
+    one update for the appeals' heads), however many there are.
+
+    Each entry is (appeal, kind, `append`'s keyword arguments); one appeal may appear several
+    times (its events chain in the given order) but always as the same object. The caller holds
+    the appeals' row locks. `appeal.audit_head` and `audit_count` move on in memory and in the
+    database; if writing fails, they are as they were in memory too."""
+    before = {id(appeal): (appeal, appeal.audit_head, appeal.audit_count) for appeal, *_ in entries}
+    try:
+        events = [_chained(appeal, kind, **fields) for appeal, kind, fields in entries]
+        if events:
+            Event.objects.bulk_create(events)
+            Appeal.objects.bulk_update(
+                [appeal for appeal, *_ in before.values()], ["audit_head", "audit_count"]
+            )
+    except BaseException:
+        for appeal, head, count in before.values():
+            appeal.audit_head, appeal.audit_count = head, count
+        raise
     return events
 
 
-def append(
-    appeal: Appeal,
-    kind: str,
-    *,
-    actor=None,
-    at,
-    from_status: str = "",
-    to_status: str = "",
-    payload: dict | None = None,
-    unit=None,
-    label: str | None = None,
-) -> Event:
+def append(appeal: Appeal, kind: str, **fields) -> Event:
     """Append one event to the appeal's chain. The caller holds the appeal's row lock.
 
-    Updates `appeal.audit_head` and `audit_count` in memory and in the database.
+    Fields: at (required), actor, from_status, to_status, payload, unit, label (the actor as
+    recorded; by default from the actor, "system" without one). Updates `appeal.audit_head`
+    and `audit_count` in memory and in the database.
     """
-    head = appeal.audit_head, appeal.audit_count
-    event = _chained(
-        appeal,
-        kind,
-        actor=actor,
-        at=at,
-        from_status=from_status,
-        to_status=to_status,
-        payload=payload,
-        unit=unit,
-        label=label,
-    )
-    try:
-        event.save(force_insert=True)
-    except BaseException:
-        appeal.audit_head, appeal.audit_count = head
-        raise
-    Appeal.objects.filter(pk=appeal.pk).update(
-        audit_head=appeal.audit_head, audit_count=appeal.audit_count
-    )
-    return event
+    return append_many([(appeal, kind, fields)])[0]
 
 
 @dataclass

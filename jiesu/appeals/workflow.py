@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """Every transition of an appeal, in one place.
 
 Each public function here is one transition of DESIGN.md. It runs in one database transaction:
@@ -1271,19 +1280,38 @@ def _reopen(step: _Step) -> Assignment:
     return lead
 
 
+def _escalation_messages(notice: SupervisionNotice, staff, *, count: int) -> list[dict]:
+    """The outbox items of an automatic supervision notice: the unit and every supervisor."""
+    appeal, now = notice.appeal, notice.issued_at
+    context = {"number": appeal.number, "title": appeal.title, "reason": notice.reason}
+    unit_message = {
+        "event": "unit.supervision",
+        "unit": notice.unit,
+        "context": context,
+        "subject_ref": appeal.number,
+        "idempotency_key": f"{appeal.number}:supervision:{notice.pk}",
+        "now": now,
+    }
+    return [
+        unit_message,
+        *_supervisor_messages(
+            staff,
+            appeal,
+            "supervision",
+            now,
+            {"reason": notice.reason},
+            count=count,
+            key=f":{notice.pk}",
+        ),
+    ]
+
+
 def _escalate(appeal: Appeal, unit: Unit, reason: str, now) -> SupervisionNotice:
     notice = SupervisionNotice.objects.create(
         appeal=appeal, unit=unit, reason=reason, automatic=True, issued_at=now
     )
-    outbox.enqueue(
-        "unit.supervision",
-        unit=unit,
-        context={"number": appeal.number, "title": appeal.title, "reason": reason},
-        subject_ref=appeal.number,
-        idempotency_key=f"{appeal.number}:supervision:{notice.pk}",
-        now=now,
-    )
-    _tell_supervisors(appeal, "supervision", now, {"reason": reason}, key=f":{notice.pk}")
+    for message in _escalation_messages(notice, supervisors(), count=appeal.audit_count):
+        outbox.enqueue(**message)
     return notice
 
 
@@ -1608,27 +1636,7 @@ def _sweep_batch(clock_ids: list[int], field_name: str, now) -> dict:
             escalations.append((notice, count))
     SupervisionNotice.objects.bulk_create([notice for notice, _count in escalations])
     for notice, count in escalations:
-        appeal = notice.appeal
-        context = {"number": appeal.number, "title": appeal.title, "reason": notice.reason}
-        messages.append(
-            {
-                "event": "unit.supervision",
-                "unit": notice.unit,
-                "context": context,
-                "subject_ref": appeal.number,
-                "idempotency_key": f"{appeal.number}:supervision:{notice.pk}",
-                "now": now,
-            }
-        )
-        messages += _supervisor_messages(
-            staff,
-            appeal,
-            "supervision",
-            now,
-            {"reason": notice.reason},
-            count=count,
-            key=f":{notice.pk}",
-        )
+        messages += _escalation_messages(notice, staff, count=count)
     outbox.enqueue_many(messages)
     result = {"breached" if breach else "warned": len(swept)}
     if escalations:

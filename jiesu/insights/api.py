@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """The insights API, `/api/v1/insights/…`: the numbers of the pages, as JSON.
 
 Staff sign in with their session (the console) or a token (`Authorization: Token …`). Who may
@@ -8,9 +17,12 @@ Errors have the API's one JSON shape (`{"error": {"code", "message", "fields"}}`
 
 from __future__ import annotations
 
+import re
+
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import BasePermission
@@ -18,6 +30,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiesu import textcheck
 from jiesu.insights import hotspots, kpis, overview
 from jiesu.org import permissions
 from jiesu.org.models import Region
@@ -51,6 +64,30 @@ ERRORS = {
 # -- query parameters -------------------------------------------------------------------------
 
 
+# A code in a query (unit, category, region, channel, type, grade): 1 to 32 characters, no
+# white space and no characters that are not text (jiesu.textcheck); the schema says the same.
+CODE_PATTERN = f"^[^{textcheck.ecma_class(textcheck.WHITESPACE)}]{{1,32}}$"
+_CODE_RE = re.compile(CODE_PATTERN)
+
+
+@extend_schema_field({"type": "string", "pattern": CODE_PATTERN, "minLength": 1, "maxLength": 32})
+class CodeParam(serializers.CharField):
+    default_error_messages = {
+        "code": _("A code is 1 to 32 characters without spaces or control characters.")
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not _CODE_RE.match(value):
+            self.fail("code")
+        return value
+
+
 class PeriodQuery(serializers.Serializer):
     locals()["from"] = serializers.DateField(help_text="First day of receipt (YYYY-MM-DD).")
     to = serializers.DateField(help_text="Last day of receipt, inclusive (YYYY-MM-DD).")
@@ -59,26 +96,27 @@ class PeriodQuery(serializers.Serializer):
         try:
             kpis.check_range(attrs["from"], attrs["to"])
         except kpis.KpiError as exc:
-            raise serializers.ValidationError({"to": [str(exc)]}) from None
+            raise serializers.ValidationError(
+                {"to": [serializers.ErrorDetail(str(exc), code=exc.code)]}
+            ) from None
         return attrs
 
 
 class KpiQuery(PeriodQuery):
     by = serializers.ChoiceField(choices=kpis.BY_CHOICES, default="all")
-    level = serializers.CharField(
+    level = serializers.ChoiceField(
+        choices=("1", "2", "3", *Region.Level.values),
         required=False,
         help_text="Category level 1, 2 or 3 (by=category); region level subdistrict, "
         "community or grid (by=region).",
     )
-    parent = serializers.CharField(
-        required=False, help_text="by=unit: list the sub-units of the unit with this code."
-    )
-    unit = serializers.CharField(required=False, help_text="Only this unit (code) and below.")
-    category = serializers.CharField(required=False, help_text="Only this category (code).")
-    channel = serializers.CharField(required=False, help_text="Only this channel (code).")
-    region = serializers.CharField(required=False, help_text="Only this region (code).")
-    type = serializers.CharField(required=False, help_text="Only this appeal type (code).")
-    grade = serializers.CharField(required=False, help_text="Only this grade (code).")
+    parent = CodeParam(help_text="by=unit: list the sub-units of the unit with this code.")
+    unit = CodeParam(help_text="Only this unit (code) and below.")
+    category = CodeParam(help_text="Only this category (code).")
+    channel = CodeParam(help_text="Only this channel (code).")
+    region = CodeParam(help_text="Only this region (code).")
+    type = CodeParam(help_text="Only this appeal type (code).")
+    grade = CodeParam(help_text="Only this grade (code).")
 
 
 class TrendQuery(PeriodQuery):
@@ -89,7 +127,7 @@ class TrendQuery(PeriodQuery):
 
 
 class HotspotQuery(PeriodQuery):
-    category = serializers.CharField(required=False, help_text="Only this category (code).")
+    category = CodeParam(help_text="Only this category (code).")
     resolution = serializers.IntegerField(
         min_value=6, max_value=10, default=hotspots.RESOLUTION, help_text="H3 resolution."
     )
@@ -261,7 +299,9 @@ class InsightsView(APIView):
 
 
 def _kpi_error(exc: kpis.KpiError):
-    return exceptions.ValidationError({"detail": [str(exc)]})
+    return exceptions.ValidationError(
+        {"detail": [serializers.ErrorDetail(str(exc), code=getattr(exc, "code", "invalid"))]}
+    )
 
 
 @extend_schema(
@@ -283,10 +323,12 @@ class KpiView(InsightsView):
             level = q.get("level")
             if q["by"] == "category" and level is not None:
                 if level not in ("1", "2", "3"):
-                    raise kpis.KpiError(str(kpis._("A category level is 1, 2 or 3.")))
+                    raise kpis.KpiError(
+                        str(kpis._("A category level is 1, 2 or 3.")), code="level_mismatch"
+                    )
                 level = int(level)
             if q["by"] == "region" and level is not None and level not in Region.Level.values:
-                raise kpis.KpiError(str(kpis._("Unknown region level.")))
+                raise kpis.KpiError(str(kpis._("Unknown region level.")), code="level_mismatch")
             result = kpis.compute(
                 q["from"],
                 q["to"],

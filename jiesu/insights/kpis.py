@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """The KPI formulas: the only place they live (docs/kpis.md explains each one).
 
 A KPI is a ratio of two additive counters of `jiesu.insights.facts` (or a count, or a handling
@@ -98,7 +107,11 @@ PART_FIELD = {
 
 
 class KpiError(ValueError):
-    """Bad input to a KPI query; the message is for the user."""
+    """Bad input to a KPI query; the message is for the user, the code for programs."""
+
+    def __init__(self, message, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
 
 
 # -- the formulas -----------------------------------------------------------------------------
@@ -173,9 +186,9 @@ def check_range(start: dt.date, end: dt.date):
     if start is None or end is None:
         raise KpiError(_("Give both dates of the period."))
     if end < start:
-        raise KpiError(_("The end date is before the start date."))
+        raise KpiError(_("The end date is before the start date."), code="period_reversed")
     if (end - start).days > 366 * 5:
-        raise KpiError(_("A period is at most five years long."))
+        raise KpiError(_("A period is at most five years long."), code="period_too_long")
 
 
 # -- scope and filters ------------------------------------------------------------------------

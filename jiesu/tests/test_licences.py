@@ -1,19 +1,24 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """The licence list (scripts/licences.py): compatibility verdicts and an up-to-date docs page."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "licences.py"
+from jiesu.tests import scripts
 
 
 @pytest.fixture(scope="module")
 def licences():
-    spec = importlib.util.spec_from_file_location("licences", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return scripts.load("licences")
 
 
 @pytest.mark.parametrize(
@@ -53,6 +58,6 @@ def test_every_shipped_dependency_is_listed_and_allowed(licences):
 
 
 def test_license_file_is_the_mulan_psl_v2():
-    text = (SCRIPT.parent.parent / "LICENSE").read_text()
+    text = (scripts.SCRIPTS.parent / "LICENSE").read_text()
     assert text.startswith("木兰宽松许可证， 第2版")
     assert "Mulan Permissive Software License，Version 2" in text

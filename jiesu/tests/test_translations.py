@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """Every string users see has its zh-hans translation, and the compiled catalogues are current.
 
 The extraction runs Django's own `makemessages` over a copy of the source tree, with the copy's
@@ -288,3 +297,37 @@ def test_the_python_check_finds_bare_strings():
         "audit.append(appeal, 'kind', label='system')\n"
     )
     assert [line for line, _ in _bare_python_strings(source)] == [1, 2, 3]
+
+
+# -- one English word, two meanings -------------------------------------------------------------
+
+
+def test_words_with_two_meanings_are_told_apart_by_their_context():
+    from django.utils import translation
+
+    from jiesu.appeals.models import Clock, UnitRequest
+    from jiesu.appeals.states import Status
+    from jiesu.intake.citizen.progress import PLAIN_STATUS, STAGES
+    from jiesu.notify.models import Notification
+
+    with translation.override("zh-hans"):
+        shown = {
+            "notification pending": str(Notification.Status.PENDING.label),
+            "request pending": str(UnitRequest.Decision.PENDING.label),
+            "notification sent": str(Notification.Status.SENT.label),
+            "staff received": str(Status.RECEIVED.label),
+            "citizen received": str(PLAIN_STATUS[Status.RECEIVED][0]),
+            "clock handling": str(Clock.Kind.HANDLE.label),
+            "stage handling": str(STAGES[2]),
+        }
+    assert shown == {
+        "notification pending": "待发送",
+        "request pending": "待审批",
+        "notification sent": "已发送",
+        "staff received": "待受理",
+        "citizen received": "已收到",
+        "clock handling": "办理",
+        "stage handling": "办理中",
+    }
+    with translation.override("en"):
+        assert str(Notification.Status.PENDING.label) == str(UnitRequest.Decision.PENDING.label)

@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """Staff journeys in a real browser, on the demo district, through the real login page.
 
 One appeal through its whole life (operator → dispatcher → handler → leader → reviewer →
@@ -505,6 +514,31 @@ def test_unit_workbench_shows_new_work_without_reload(staff, demo, settings):
     handler.wait_for_selector(f"#appeal-list a:text-is('{appeal.number}')", timeout=10_000)
     assert handler.evaluate("window.__notReloaded") is True
     assert handler.url.endswith("/console/unit/")
+
+
+def test_tab_counts_refresh_with_the_list(staff, demo, settings):
+    """The list's refresh brings the tab counts along (htmx out-of-band swap): new work shows
+    in the count of its tab while the handler looks at another tab, without a reload."""
+    settings.JIESU = {**settings.JIESU, "CONSOLE_POLL_SECONDS": 1}
+    demo.in_progress(title="绿地里堆满了落叶")
+    handler = staff.login("handler")
+    handler.goto("/console/unit/?tab=in_progress")
+    handler.evaluate("window.__notReloaded = true")
+    count = "#desk-tabs a[href^='?tab=to_sign'] .count"
+    before = int(handler.inner_text(count))
+
+    workflow.dispatch(demo.registered(title="绿地长椅断裂"), demo.u("dispatcher"))
+    workflow.dispatch(demo.registered(title="绿地围栏倒塌"), demo.u("dispatcher"))
+    handler.wait_for_function(
+        "([selector, n]) => Number(document.querySelector(selector).textContent) === n",
+        arg=[count, before + 2],
+        timeout=10_000,
+    )
+    assert handler.evaluate("window.__notReloaded") is True
+    assert handler.locator("nav#desk-tabs").count() == 1
+    current = handler.locator("#desk-tabs a[aria-current='page']")
+    assert current.get_attribute("href").startswith("?tab=in_progress")
+    assert "绿地长椅断裂" not in handler.inner_text("#appeal-list")
 
 
 # -- administration -------------------------------------------------------------------------------

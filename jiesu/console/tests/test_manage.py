@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """The console's administration pages through Django's test client.
 
 Each page: the happy path, and a refused or invalid request that changes nothing.
@@ -8,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.contrib.auth.hashers import identify_hasher
 from django.test import Client
+from django.utils import timezone
 
 from jiesu.appeals.models import Appeal, Clock
 from jiesu.appeals.tests.conftest import MONDAY_10, SHANGHAI, dispatched
@@ -529,6 +539,23 @@ def test_issue_a_key_shows_it_once_and_revoke_it(admin, world):
     assert channel_keys.authenticate_key(second) is None
     chan.refresh_from_db()
     assert not channel_keys.has_key(chan) and chan.key_revoked_at is not None
+
+
+def test_channel_page_states_the_key_in_whole_sentences(admin, world):
+    chan = channel()
+    channel_keys.issue_key(chan)
+    chan.refresh_from_db()
+    issued = timezone.localtime(chan.key_created_at).strftime("%Y-%m-%d %H:%M")
+    page = admin.get(f"/console/manage/channels/{chan.pk}/").content.decode()
+    assert f"当前密钥：<code>js_{chan.key_prefix}_…</code>，签发于 {issued}。" in page
+    english = admin.get(f"/en/console/manage/channels/{chan.pk}/").content.decode()
+    assert f"Current key: <code>js_{chan.key_prefix}_…</code>, issued {issued}." in english
+
+    channel_keys.revoke_key(chan)
+    chan.refresh_from_db()
+    revoked = timezone.localtime(chan.key_revoked_at).strftime("%Y-%m-%d %H:%M")
+    page = admin.get(f"/console/manage/channels/{chan.pk}/").content.decode()
+    assert f"上一个密钥已于 {revoked} 吊销。" in page
 
 
 def test_no_key_for_a_channel_that_is_not_a_machine(admin, world):

@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """The console through Django's test client: each role's workbench, the appeal page, actions."""
 
 import pytest
@@ -247,3 +256,19 @@ def test_polling_refreshes_the_tab_counts(login, world):
     after = client.get("/console/unit/?tab=to_sign", headers={"HX-Request": "true"})
     tabs = after.content.decode().split('id="desk-tabs"')[1]
     assert '待签收 <span class="count">1</span>' in tabs
+
+
+@pytest.mark.parametrize(
+    ("days", "chinese", "english"),
+    [(1, "(1 个工作日)", "(1 working day)"), (3, "(3 个工作日)", "(3 working days)")],
+)
+def test_an_extension_request_names_its_working_days_as_one_phrase(
+    login, world, days, chinese, english
+):
+    from jiesu.appeals import workflow
+
+    appeal = in_progress(world)
+    workflow.request_extension(appeal, world.u("handler"), working_days=days, reason="需协调")
+    client = login("supervisor")
+    assert chinese in client.get(f"/console/appeals/{appeal.number}/").content.decode()
+    assert english in client.get(f"/en/console/appeals/{appeal.number}/").content.decode()

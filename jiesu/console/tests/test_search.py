@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """Search across appeals: every filter, scope, capped counting, saved filters, Excel export."""
 
 import io
@@ -321,3 +330,9 @@ def test_the_export_reads_inside_analytics(as_user, cases, monkeypatch):
     response = as_user("supervisor").post("/console/search/export/", {"query": ""})
     assert response.status_code == 200
     assert seen == [True]
+
+
+def test_the_units_part_is_offered_as_whole_choices(as_user, world):
+    page = as_user("supervisor").get("/console/search/").content.decode()
+    assert "单位参与方式" in page
+    assert "该单位参与过该诉求（任一派单）" in page and "该单位为当前主办单位" in page

@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """One API endpoint per workflow transition: the request body of each.
 
 `ACTION_SERIALIZERS` maps every transition of `workflow.TRANSITIONS` (except `receive`, which
@@ -132,7 +141,7 @@ class _CompleteSerializer(ActionSerializer):
         help_text="Ids of evidence files uploaded with POST /api/v1/attachments/.",
     )
     public_attachments = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=StrictIntegerField(min_value=1),
         required=False,
         help_text="Those of `attachments` the citizen may see on the tracking page with the "
         "result (once the centre has accepted it).",

@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """schemathesis against the API's own schema (/api/schema/), through the WSGI application: for
 every operation, generated valid and invalid requests with a channel key and with a staff
 token, every check schemathesis has (issue 8, "checks that keep them out"). No 500, no
@@ -54,8 +63,18 @@ CONFIG = SchemathesisConfig.from_dict(
 )
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)
 
-# (field, code) pairs a schema-valid request may be refused for: facts, not forms.
-FACT_CODES = {"does_not_exist", "check_digit", "wrong_channel", "inactive"}
+# Codes a schema-valid request may be refused for: facts, not forms, and rules between fields
+# that a schema cannot state (a period's end before its start, or longer than allowed; a
+# category level asked of regions).
+FACT_CODES = {
+    "does_not_exist",
+    "check_digit",
+    "wrong_channel",
+    "inactive",
+    "period_reversed",
+    "period_too_long",
+    "level_mismatch",
+}
 # Fields whose value the workflow checks against the appeal's state, the catalogue or the
 # district (its field errors have the code "invalid"): units, categories, points, notices,
 # evidence files, extension days (up to the configured maximum).

@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """Citizen pages with Django's test client: 随手拍, receipt, tracking, rate limit, rating.
 
 Most tests use the English pages (/en/...: `reverse` runs under English), so that texts are
@@ -788,3 +797,23 @@ def test_pending_photos_are_capped_in_total(client, world, settings):
     response = submit(other, form_data(other, description=""), photos=[photo("b.jpg")])
     assert b"Too many photos" in response.content
     assert Attachment.objects.filter(appeal__isnull=True).count() == 1
+
+
+def test_the_citizen_reads_received_where_staff_read_awaiting_intake(client, filed):
+    """One English word, two meanings: the citizen's "Received" (已收到) is not the staff's
+    state "Received" (待受理); the progress bar's steps have their own words too."""
+    from django.utils import translation
+
+    appeal, code = filed
+    with translation.override("zh-hans"):
+        response = client.post(reverse("citizen:track"), {"number": appeal.number, "code": code})
+        html = client.get(response["Location"]).content.decode()
+    assert 'id="status-headline">已收到<' in html
+    assert "待受理" not in html
+    assert "提交于" in html  # when the citizen sent it
+    assert re.findall(r"<li[^>]*>([^<]+)</li>", html.split('class="stages"')[1])[:4] == [
+        "已提交",
+        "已受理",
+        "办理中",
+        "已办结",
+    ]

@@ -1,3 +1,14 @@
+/*
+ * Copyright (c) 2026 The Jiesu contributors
+ * Jiesu is licensed under Mulan PSL v2.
+ * You can use this software according to the terms and conditions of the Mulan PSL v2.
+ * You may obtain a copy of Mulan PSL v2 at:
+ *          http://license.coscl.org.cn/MulanPSL2
+ * THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+ * EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+ * MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+ * See the Mulan PSL v2 for more details.
+ */
 /* 随手拍 page: map pin (Leaflet, works without tiles), photo preview, anonymous toggle. */
 (function () {
   "use strict";
@@ -125,7 +136,7 @@
     var centre = { lat: place.lat, lng: place.lng };
     if (map && place.bounds) map.fitBounds(place.bounds, { padding: [8, 8] });
     else if (map) map.setView(centre, 15);
-    setPin(centre, "wgs84", statusEl.dataset.near.replace("%(place)s", place.name));
+    setPin(centre, "wgs84", statusEl.dataset.near.replace("{place}", place.name));
     results.textContent = "";
     search.value = place.name;
   }
