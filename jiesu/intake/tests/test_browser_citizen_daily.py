@@ -302,7 +302,11 @@ def test_tracking_shows_the_units_public_photos_and_one_form_of_stages(citizen, 
     page.wait_for_selector("#status[data-status='visiting'] #result-photos img")
     images = page.locator("#result-photos img")
     assert images.count() == 1
-    assert images.first.evaluate("img => img.complete && img.naturalWidth > 0")
+    # The thumbnail really loads (the poll has just swapped it in: wait for the image).
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#result-photos img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
     assert f"/photo/{files[1].pk}/" not in page.content()
     assert page.locator(".stages li.current").inner_text() == "已办结"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
