@@ -109,7 +109,7 @@ def test_train_classify_commands_on_csv(tmp_path, capsys):
         w.writerow(["道路施工", "道路施工扬尘严重，工地围挡破损"])
     out = tmp_path / "out.csv"
     call_command("classify", model=str(model_path), infile=str(src), out=str(out))
-    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
     assert [r["label"] for r in rows] == ["卫生计生", "教育文体", "城乡建设"]
     for r in rows:
         top3 = json.loads(r["top3"])
@@ -191,8 +191,12 @@ def test_a_running_process_reloads_when_another_activates_a_version(small, tmp_p
     )
     env = {**os.environ, "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "jiesu.settings"}
     proc = subprocess.Popen(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, text=True,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
     )
     try:
         proc.stdin.write("go\n")
