@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "jiesu.catalog",
     "jiesu.notify",
     "jiesu.appeals",
+    "jiesu.dispatch",
     "jiesu.intake",
     "jiesu.intake.open311",
     "jiesu.insights",
