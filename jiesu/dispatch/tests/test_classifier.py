@@ -174,7 +174,7 @@ def test_bytes_that_do_not_match_their_digest_are_refused(trained):
         registry.load("category")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_running_process_reloads_when_another_activates_a_version(small, tmp_path, settings):
     """A worker process keeps its model until another process activates a new version; then
     its next use loads the new one, without a restart."""
