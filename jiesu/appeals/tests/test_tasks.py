@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from jiesu.appeals.models import Clock, SupervisionNotice
-from jiesu.appeals.tests.conftest import dispatched
+from jiesu.appeals.tests.conftest import MONDAY_10, dispatched
 from jiesu.notify.models import Notification
 
 # The worker closes connections it finds in a transaction, so these tests run outside one.
@@ -46,9 +46,12 @@ def test_scheduler_enqueues_and_worker_sweeps(world, at):
 
 
 def test_sweep_on_time_appeal_raises_nothing(world, at):
-    appeal = dispatched(world)
-    call_command("run_scheduler", "--once")
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    # At a fixed working hour: right after dispatch no warning point can have passed (at night
+    # or at a weekend a clock counted in natural hours could be near its warning point).
+    with at(MONDAY_10):
+        appeal = dispatched(world)
+        call_command("run_scheduler", "--once")
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     assert not appeal.clocks.filter(breached_at__isnull=False).exists()
     assert not appeal.events.filter(kind__startswith="clock_").exists()
 
