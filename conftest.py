@@ -10,8 +10,20 @@
 """Project-wide pytest fixtures."""
 
 import pytest
+from django.core.signals import setting_changed
 from django.db import connection
+from django.dispatch import receiver
+from django.urls import clear_url_caches
 from django.utils import translation
+
+
+@receiver(setting_changed)
+def _language_code_changed(*, setting, **kwargs):
+    """The URL resolver keeps each language's reverse map with the language prefix it had when
+    built (none for the default language): a test that changes LANGUAGE_CODE must not leave
+    `/en/` links reversed without their prefix for the tests after it."""
+    if setting == "LANGUAGE_CODE":
+        clear_url_caches()
 
 
 @pytest.fixture

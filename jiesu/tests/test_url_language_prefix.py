@@ -1,0 +1,20 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
+"""A test that changes LANGUAGE_CODE must not change the links of the tests after it."""
+
+from django.test import override_settings
+from django.urls import translate_url
+
+
+def test_language_prefix_comes_back_after_a_test_changed_the_default_language():
+    with override_settings(LANGUAGE_CODE="en"):
+        # English is the default language here, so its links carry no prefix.
+        assert translate_url("/", "en") == "/"
+    assert translate_url("/", "en") == "/en/"
