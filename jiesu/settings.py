@@ -123,10 +123,13 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 # Login brute-force protection (django-axes; ADR 0007): after AXES_FAILURE_LIMIT wrong passwords
-# for one account, or from one client address, further logins of that account or from that
-# address are refused for AXES_COOLOFF_TIME. Failures and lockouts are kept in the database (so
+# for one account, or AXES_CLIENT_FAILURE_LIMIT from one client address (higher: an office's
+# staff may share one address), further logins of that account or from that address are refused
+# for AXES_COOLOFF_TIME. Failures and lockouts are kept in the database (so
 # every process sees them) and logged; an administrator unlocks in the admin (访问尝试).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_CLIENT_FAILURE_LIMIT = env.int("AXES_CLIENT_FAILURE_LIMIT", default=30)
+AXES_HANDLER = "jiesu.console.login_limits.AccountAndClientHandler"
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True

@@ -29,6 +29,7 @@ DOORS = ["/console/login/", "/admin/login/"]
 def staff(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AXES_FAILURE_LIMIT = 5
+    settings.AXES_CLIENT_FAILURE_LIMIT = 12
     centre = Unit.objects.create(code="C00", name="区指挥中心", kind=Unit.Kind.CENTRE)
     user = make_user("dispatcher", centre, Role.DISPATCHER)
     user.set_password(PASSWORD)
@@ -66,10 +67,21 @@ def test_the_account_is_locked_after_five_wrong_passwords(staff, door, caplog):
     assert any("Locking out" in r.getMessage() for r in caplog.records)
 
 
+def test_colleagues_mistyping_behind_one_address_do_not_lock_the_office(staff):
+    """Five failures of different accounts from one address (an office behind NAT) lock none
+    of its other accounts: the per-address limit is higher than the per-account one."""
+    office = Client(REMOTE_ADDR="203.0.113.70")
+    for i in range(11):
+        assert sign_in(office, "/console/login/", f"colleague{i}", "typo").status_code == 200
+    assert sign_in(office, "/console/login/", "dispatcher", PASSWORD).status_code == 302
+
+
 def test_one_client_trying_many_accounts_is_locked(staff):
     attacker = Client(REMOTE_ADDR="203.0.113.7")
-    for i in range(5):
-        sign_in(attacker, "/console/login/", f"user{i}", "guess")
+    for i in range(11):
+        assert sign_in(attacker, "/console/login/", f"user{i}", "guess").status_code == 200
+    # The twelfth failure from the address (AXES_CLIENT_FAILURE_LIMIT) locks the address.
+    assert sign_in(attacker, "/console/login/", "user11", "guess").status_code == 429
     assert sign_in(attacker, "/console/login/", "dispatcher", PASSWORD).status_code == 429
     # The account itself is not locked for its owner elsewhere.
     owner = Client(REMOTE_ADDR="198.51.100.20")
