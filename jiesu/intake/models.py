@@ -33,7 +33,8 @@ class Channel(models.Model):
         OTHER = "other", _("Other")
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    # Unique: operators pick channels by name in filters, reports and the intake form.
+    name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)

@@ -89,3 +89,49 @@ def test_only_administrators_use_the_channel_admin(client, settings, app):
     assert response.status_code in (302, 403)
     app.refresh_from_db()
     assert app.key_hash == ""
+
+
+def test_a_second_channel_with_the_same_name_is_refused(admin_client, app):
+    response = admin_client.post(
+        reverse("admin:intake_channel_add"),
+        {
+            "code": "another_app",
+            "name": "美丽深圳",
+            "kind": Channel.Kind.APP,
+            "rate_limit_per_minute": 60,
+            "max_attachments": 9,
+            "max_attachment_mb": 10,
+            "sort_order": 0,
+        },
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200
+    assert "Channel with this Name already exists." in response.content.decode()
+    assert list(Channel.objects.filter(name="美丽深圳").values_list("code", flat=True)) == [
+        "beautiful_shenzhen"
+    ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_renames_channels_that_share_a_name():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("intake", "0002_one_web_channel")], [("intake", "0003_channel_name_unique")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old_channel = executor.loader.project_state(before).apps.get_model("intake", "Channel")
+        for code in ("wechat", "wechat_b", "hotline"):
+            old_channel.objects.create(
+                code=code, name="热线" if code == "hotline" else "微信", kind="other"
+            )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+    names = dict(Channel.objects.values_list("code", "name"))
+    assert names["wechat"] == "微信"
+    assert names["wechat_b"] == "微信 (wechat_b)"
+    assert names["hotline"] == "热线"
+    Channel.objects.filter(code__in=["wechat", "wechat_b", "hotline"]).delete()
