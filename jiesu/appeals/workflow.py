@@ -1421,6 +1421,16 @@ def citizen_unsatisfied_reopens() -> bool:
     return bool(setting("CITIZEN_UNSATISFIED_REOPENS", False))
 
 
+def citizen_may_rate(appeal) -> bool:
+    """Whether the citizen may rate the appeal's result now: once a result has been given, once
+    per result (an appeal reopened and completed again can be rated again)."""
+    return (
+        appeal.status in (Status.COMPLETED, Status.VISITING, Status.CLOSED)
+        and appeal.completed_at is not None
+        and (appeal.citizen_rated_at is None or appeal.citizen_rated_at < appeal.completed_at)
+    )
+
+
 @transaction.atomic
 def citizen_rate(appeal, *, rating: str, comment: str = "") -> Appeal:
     """The citizen rates the result (satisfied / basically / not) after completion. It is
@@ -1441,7 +1451,7 @@ def citizen_rate(appeal, *, rating: str, comment: str = "") -> Appeal:
     a = _lock(appeal, None)
     if a.status not in (Status.COMPLETED, Status.VISITING, Status.CLOSED) or a.completed_at is None:
         raise InvalidTransition(_("The appeal can be rated once its result has been given."))
-    if a.citizen_rated_at is not None:
+    if not citizen_may_rate(a):
         raise InvalidTransition(_("This appeal has already been rated."))
     now = timesource.now()
     from_status = a.status

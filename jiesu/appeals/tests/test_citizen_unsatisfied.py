@@ -13,6 +13,10 @@ It now always reaches supervision (an automatic notice the lead unit must answer
 are told), and the rule `CITIZEN_UNSATISFIED_REOPENS` decides whether a closed appeal is also
 reopened at once (default: no, the supervisor decides)."""
 
+from datetime import timedelta
+
+import pytest
+
 from jiesu.appeals import workflow
 from jiesu.appeals.models import Clock, SupervisionNotice
 from jiesu.appeals.states import Status
@@ -79,3 +83,26 @@ def test_satisfied_ratings_and_open_appeals_are_not_reopened(world, at, settings
     # Before the visit the visit decides; the dissatisfaction still reaches supervision.
     assert waiting.status == Status.VISITING and waiting.reopen_count == 0
     assert waiting.supervisions.get().automatic
+
+
+def test_a_reopened_appeal_can_be_rated_again_once_completed_again(world, at, settings):
+    """One rating per result: after "not satisfied" reopened the appeal and the unit completed
+    it again, the citizen rates the new result (it used to be refused for good)."""
+    settings.JIESU = {**settings.JIESU, "CITIZEN_UNSATISFIED_REOPENS": True}
+    with at(MONDAY_10):
+        appeal = closed_satisfied(world)
+        appeal = workflow.citizen_rate(appeal, rating="unsatisfied", comment="没有处理")
+        assert not workflow.citizen_may_rate(appeal)
+    with at(MONDAY_10 + timedelta(hours=2)):
+        appeal = workflow.complete(
+            appeal, world.u("handler"), result="已再次清理", evidence="现场照片"
+        )
+        appeal = workflow.approve_review(appeal, world.u("supervisor"))
+        assert workflow.citizen_may_rate(appeal)
+        appeal = workflow.citizen_rate(appeal, rating="satisfied")
+    appeal.refresh_from_db()
+    assert appeal.citizen_rating == "satisfied"
+    assert appeal.events.filter(kind="citizen_rating").count() == 2
+    # Once per result: the same result cannot be rated twice.
+    with pytest.raises(workflow.InvalidTransition):
+        workflow.citizen_rate(appeal, rating="unsatisfied")

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from jiesu.appeals.models import Appeal, Attachment, Event
 from jiesu.appeals.states import Status
+from jiesu.appeals.workflow import citizen_may_rate
 
 # Status -> (headline in plain words, what happens next). Internal states read as the state
 # the citizen would recognise (a return request is still "being handled").
@@ -101,7 +102,6 @@ STAGES = [
 
 # The reply is public once the centre has let it go to the citizen.
 REPLY_STATES = {Status.ANSWERED, Status.REJECTED, Status.VISITING, Status.CLOSED}
-RATABLE_STATES = {Status.COMPLETED, Status.VISITING, Status.CLOSED}
 
 
 @dataclass
@@ -254,9 +254,5 @@ def progress(appeal: Appeal) -> Progress:
         photos=photos,
         result_photos=list(public_result_photos(shown)) if reply_public else [],
         videos=sum(1 for f in files if f.kind == Attachment.Kind.VIDEO),
-        can_rate=(
-            appeal.status in RATABLE_STATES
-            and appeal.completed_at is not None
-            and appeal.citizen_rated_at is None
-        ),
+        can_rate=citizen_may_rate(appeal),
     )
