@@ -1048,7 +1048,12 @@ def approve_extension(appeal, actor, *, note: str = "", expected_version=None) -
             "original_due": handle.original_due_at,
         },
     )
-    _tell_citizen(step, "extended", {"due": handle.due_at.strftime("%Y-%m-%d %H:%M")})
+    # A deadline through a year whose holidays are not yet announced says so (ADR 0009).
+    _tell_citizen(
+        step,
+        "extended",
+        {"due": handle.due_at.strftime("%Y-%m-%d %H:%M"), "provisional": handle.provisional},
+    )
     _tell_unit(step, req.assignment.unit, "extension_approved")
     return step.appeal
 

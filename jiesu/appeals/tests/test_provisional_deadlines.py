@@ -278,3 +278,32 @@ def test_the_worker_recomputes_after_the_year_is_declared(world, at):
     handle = clock(appeal, Clock.Kind.HANDLE)
     assert (handle.due_at, handle.provisional) == (local("2027-01-06 10:00"), False)
     assert appeal.events.filter(kind="deadline_recomputed").count() == 1
+
+
+def test_the_citizens_message_says_an_extended_deadline_is_provisional(world, at):
+    """The SMS of an approved extension used to give a provisional date as if it were final."""
+    from jiesu.notify.models import Notification
+    from jiesu.notify.rendering import render_event
+
+    with at(local("2026-12-07 10:00")):
+        appeal = in_progress(world)
+    with at(local("2026-12-08 10:00")):
+        workflow.request_extension(appeal, world.u("handler"), working_days=15, reason="需协调")
+        workflow.approve_extension(appeal, world.u("dispatcher"))
+    message = Notification.objects.get(event="citizen.extended", subject_ref=appeal.number)
+    zh = render_event(message.event, "zh-hans", message.context, appeal.number)
+    en = render_event(message.event, "en", message.context, appeal.number)
+    assert "2027-01-05 10:00（暂定，节假日安排公布后可能调整）" in zh.body
+    assert "2027-01-05 10:00 (provisional:" in en.body
+
+
+def test_a_final_extended_deadline_carries_no_provisional_mark(world, at):
+    from jiesu.notify.models import Notification
+    from jiesu.notify.rendering import render_event
+
+    with at(local("2026-11-02 10:00")):
+        appeal = in_progress(world)
+        workflow.request_extension(appeal, world.u("handler"), working_days=3, reason="需协调")
+        workflow.approve_extension(appeal, world.u("dispatcher"))
+    message = Notification.objects.get(event="citizen.extended", subject_ref=appeal.number)
+    assert "暂定" not in render_event(message.event, "zh-hans", message.context).body
