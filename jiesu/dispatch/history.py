@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """Routing learned from history: who handled which appeals, by category and place.
 
 Public module of the dispatch room. Input rows are past dispatches (the Pingshan export
@@ -292,7 +301,9 @@ class RoutingTable:
         for row in rows:
             unit = names(row["unit"])
             units[unit] += 1
-            role = names.role(unit, row)
+            role = (
+                SUBDISTRICT_ROLE + "area-bound" if row.get("area_bound") else names.role(unit, row)
+            )
             for level, fields in zip(counts, CHAIN, strict=True):
                 level[_key(row, fields)][role] += 1
             if role == COMMUNITY_ROLE:
