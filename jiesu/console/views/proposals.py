@@ -36,7 +36,9 @@ def routing_proposals(request):
     if request.method == "POST":
         verb = request.POST.get("verb")
         raw = request.POST.getlist("ids")
-        everything = request.POST.get("scope") == "all"
+        everything = verb == "accept_all"
+        if everything:
+            verb = "accept"
         if verb not in ("accept", "dismiss"):
             error = _("Choose whether to accept or dismiss the proposals.")
         elif not everything and not raw:

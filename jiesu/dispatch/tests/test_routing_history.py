@@ -251,7 +251,7 @@ def test_accepting_in_bulk_makes_rule_versions(world, proposed, client):  # noqa
 
 def test_accept_all_pending(world, proposed, client):  # noqa: F811
     client.force_login(world.u("admin"))
-    client.post(PAGE, {"verb": "accept", "scope": "all"})
+    client.post(PAGE, {"verb": "accept_all"})
     assert not RoutingProposal.objects.filter(status="pending").exists()
 
 
