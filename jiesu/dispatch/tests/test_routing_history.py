@@ -7,7 +7,6 @@
 # EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
 # MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
 # See the Mulan PSL v2 for more details.
-# Copyright (c) 2026 The Jiesu contributors
 """Routing learned from history: unit-name merging, the back-off model, the learn_routing and
 route commands, handling-rule proposals and their review page in the console."""
 
@@ -19,7 +18,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from jiesu.appeals.tests.conftest import world  # noqa: F401  (shared fixture)
+from jiesu.appeals.tests.conftest import MONDAY_10, at, dispatched, world  # noqa: F401
 from jiesu.catalog.models import HandlingRule, HandlingRuleVersion
 from jiesu.dispatch import history, proposals, registry
 from jiesu.dispatch.models import ModelVersion, RoutingProposal
@@ -279,3 +278,32 @@ def test_bad_input_changes_nothing(world, proposed, client, data):  # noqa: F811
     assert 'role="alert"' in response.content.decode()
     assert HandlingRuleVersion.objects.count() == before
     assert set(RoutingProposal.objects.values_list("status", flat=True)) == {"pending"}
+
+
+def test_proposals_from_the_platforms_own_dispatches(world, at):  # noqa: F811
+    with at(MONDAY_10):
+        for _ in range(5):
+            dispatched(world)
+    rows = proposals.rows_from_database()
+    assert len(rows) == 5
+    assert {(r["l3"], r["unit"], r["area_bound"]) for r in rows} == {
+        ("暴露垃圾", "城市管理局", False)
+    }
+    # The rule says the same as the history: nothing to propose.
+    call_command("propose_routing", database=True)
+    assert not RoutingProposal.objects.exists()
+    # Once the rule says "by area", the history proposes its fixed unit back.
+    HandlingRule.objects.filter(category=world.leaf).update(lead_mode="area", lead_unit=None)
+    call_command("propose_routing", database=True)
+    proposal = RoutingProposal.objects.get()
+    assert proposal.mode == "fixed" and proposal.unit == world.urban and proposal.support == 5
+
+
+def test_propose_refuses_bad_files(db, tmp_path):
+    with pytest.raises(CommandError, match="nowhere.csv"):
+        call_command("propose_routing", csv=str(tmp_path / "nowhere.csv"))
+    bad_map = tmp_path / "map.csv"
+    bad_map.write_text("name,code\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="raw_name"):
+        call_command("propose_routing", csv=str(FIXTURE), unit_map=str(bad_map))
+    assert not RoutingProposal.objects.exists()
