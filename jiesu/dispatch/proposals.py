@@ -169,7 +169,7 @@ def propose(
 
 def _pending(ids: Iterable[int]):
     return (
-        RoutingProposal.objects.select_for_update()
+        RoutingProposal.objects.select_for_update(of=("self",))
         .filter(pk__in=list(ids), status=RoutingProposal.Status.PENDING)
         .select_related("category", "unit")
     )
