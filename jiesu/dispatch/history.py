@@ -510,9 +510,16 @@ def leaf_summary(table: RoutingTable, *, examples: int = 3) -> list[dict]:
             by_leaf_area[(l1, l2, l3)].items(), key=lambda kv: -sum(kv[1].values())
         )[:examples]:
             role, c = max(sub_counts.items(), key=lambda rc: (rc[1], rc[0]))
-            unit = table._unit_of(role, {"subdistrict": sub, "community": ""}) or role
+            # The communities' own workstations have no single name in a subdistrict.
+            unit = None if role == COMMUNITY_ROLE else table._unit_of(role, {"subdistrict": sub})
             area_examples.append(
-                {"area": sub, "unit": unit, "count": c, "of": sum(sub_counts.values())}
+                {
+                    "area": sub,
+                    "unit": unit or (None if role == COMMUNITY_ROLE else role),
+                    "community_units": role == COMMUNITY_ROLE,
+                    "count": c,
+                    "of": sum(sub_counts.values()),
+                }
             )
         out.append(
             {

@@ -71,7 +71,9 @@ def read_unit_map(path: str) -> dict[str, str]:
 
 class _Units:
     def __init__(self, table: history.RoutingTable, unit_map: dict[str, str] | None):
-        self.by_code = {u.code: u for u in Unit.objects.filter(active=True)}
+        self.by_code = {
+            u.code: u for u in Unit.objects.filter(active=True).select_related("region")
+        }
         self.by_name = {}
         for unit in self.by_code.values():
             for name in (unit.name, unit.short_name):
@@ -130,6 +132,10 @@ def propose(
             if unit is None:
                 counts["unmatched"] += 1
                 continue
+            if unit.region_id is not None and unit.region.parent_id is not None:
+                # The organisation binds that unit to an area (a subdistrict office, a
+                # community workstation): its appeals follow the area, not the unit.
+                mode, unit = RoutingProposal.Mode.AREA, None
         else:
             counts["mixed"] += 1
             continue
@@ -142,7 +148,7 @@ def propose(
             counts["same"] += 1
             continue
         evidence = {
-            "learned_unit": s["top_unit"] if mode == RoutingProposal.Mode.FIXED else None,
+            "learned_unit": s["top_unit"],
             "area_share": round(s["area_share"], 4),
             "units": [
                 {**u, "matched": getattr(units(u["unit"]), "code", None)} for u in s["units"]

@@ -307,3 +307,17 @@ def test_propose_refuses_bad_files(db, tmp_path):
     with pytest.raises(CommandError, match="raw_name"):
         call_command("propose_routing", csv=str(FIXTURE), unit_map=str(bad_map))
     assert not RoutingProposal.objects.exists()
+
+
+def test_a_unit_bound_to_an_area_is_proposed_by_area(world):  # noqa: F811
+    from jiesu.org.models import Region
+
+    sub = Region.objects.create(
+        code="440310001", name="坪山街道", level=Region.Level.SUBDISTRICT, parent=world.district
+    )
+    world.urban.region = sub
+    world.urban.save()
+    proposals.propose(history.RoutingTable.fit(history.read_rows(str(FIXTURE), with_unit=True)))
+    proposal = RoutingProposal.objects.get(category=world.other_leaf)
+    assert proposal.mode == RoutingProposal.Mode.AREA and proposal.unit is None
+    assert proposal.evidence["learned_unit"] == "城市管理局"
