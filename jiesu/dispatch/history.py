@@ -141,6 +141,8 @@ def read_rows(path: str, *, with_unit: bool) -> list[dict]:
             for raw in reader:
                 row = {f: _clean(raw.get(col)) for f, col in where.items() if f != "time"}
                 row["time"] = (raw.get(where["time"]) or "").strip() if "time" in where else ""
+                if "MAIN_TYPE_ID" in header:
+                    row["l2_id"] = (raw.get("MAIN_TYPE_ID") or "").strip()
                 if with_unit and not row.get("unit"):
                     continue
                 rows.append(row)
@@ -316,7 +318,17 @@ class RoutingTable:
             for role, areas in resolve.items()
         }
         table.units = dict(units)
-        table.meta = {"rows": len(rows), "units": len(units), **(meta or {})}
+        l2_ids = defaultdict(set)
+        for row in rows:
+            if row.get("l2_id"):
+                l2_ids[row.get("l2", "")].add(row["l2_id"])
+        table.meta = {
+            "rows": len(rows),
+            "units": len(units),
+            # The export's middle-category ids by name (a unit map may depend on them).
+            "l2_ids": {name: sorted(ids) for name, ids in l2_ids.items()},
+            **(meta or {}),
+        }
         return table
 
     # prediction
@@ -523,6 +535,7 @@ def leaf_summary(table: RoutingTable, *, examples: int = 3) -> list[dict]:
             )
         out.append(
             {
+                "l2_ids": table.meta.get("l2_ids", {}).get(l2, []),
                 "l1": l1,
                 "l2": l2,
                 "l3": l3,

@@ -39,9 +39,11 @@ MIN_SUPPORT = 5
 MIN_SHARE = 0.5
 
 
-def read_unit_map(path: str) -> dict[str, str]:
+def read_unit_map(path: str) -> dict:
     """Unit names of the history -> unit codes of the organisation, from a CSV with columns
-    raw_name and unit_code (rows with a main_type_ids restriction are left out)."""
+    raw_name and unit_code, and optionally main_type_ids: ids of the export's middle categories
+    (separated by ";") for which that row overrides the unit's plain mapping. Keys are raw
+    names, or (raw name, middle-category id) pairs for the overrides."""
     try:
         fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below)
     except OSError as exc:
@@ -62,10 +64,12 @@ def read_unit_map(path: str) -> dict[str, str]:
             )
         out = {}
         for row in reader:
-            if (row.get("main_type_ids") or "").strip():
+            raw, code = row["raw_name"].strip(), row["unit_code"].strip()
+            if not raw or not code:
                 continue
-            if row["raw_name"].strip() and row["unit_code"].strip():
-                out.setdefault(row["raw_name"].strip(), row["unit_code"].strip())
+            ids = [i.strip() for i in (row.get("main_type_ids") or "").split(";") if i.strip()]
+            for key in [(raw, i) for i in ids] or [raw]:
+                out.setdefault(key, code)
         return out
 
 
@@ -82,9 +86,17 @@ class _Units:
         self.mapped = {}
         for raw, code in (unit_map or {}).items():
             if code in self.by_code:
-                self.mapped.setdefault(table.merge_name(raw), self.by_code[code])
+                key = (
+                    (table.merge_name(raw[0]), raw[1])
+                    if isinstance(raw, tuple)
+                    else table.merge_name(raw)
+                )
+                self.mapped.setdefault(key, self.by_code[code])
 
-    def __call__(self, name: str) -> Unit | None:
+    def __call__(self, name: str, l2_ids=()) -> Unit | None:
+        for l2_id in l2_ids:
+            if (name, l2_id) in self.mapped:
+                return self.mapped[(name, l2_id)]
         return self.mapped.get(name) or self.by_name.get(history.spelling(name))
 
 
@@ -128,7 +140,7 @@ def propose(
             mode, share = RoutingProposal.Mode.AREA, s["area_share"]
         elif s["top_unit"] and s["top_share"] >= MIN_SHARE:
             mode, share = RoutingProposal.Mode.FIXED, s["top_share"]
-            unit = units(s["top_unit"])
+            unit = units(s["top_unit"], s["l2_ids"])
             if unit is None:
                 counts["unmatched"] += 1
                 continue
@@ -151,7 +163,8 @@ def propose(
             "learned_unit": s["top_unit"],
             "area_share": round(s["area_share"], 4),
             "units": [
-                {**u, "matched": getattr(units(u["unit"]), "code", None)} for u in s["units"]
+                {**u, "matched": getattr(units(u["unit"], s["l2_ids"]), "code", None)}
+                for u in s["units"]
             ],
             "areas": s["area_examples"],
             "current": {

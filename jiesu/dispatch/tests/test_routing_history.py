@@ -321,3 +321,23 @@ def test_a_unit_bound_to_an_area_is_proposed_by_area(world):  # noqa: F811
     proposal = RoutingProposal.objects.get(category=world.other_leaf)
     assert proposal.mode == RoutingProposal.Mode.AREA and proposal.unit is None
     assert proposal.evidence["learned_unit"] == "城市管理局"
+
+
+def test_unit_map_override_by_middle_category(world, tmp_path):  # noqa: F811
+    with FIXTURE.open(encoding="utf-8") as fh:
+        source = list(csv.DictReader(fh))
+    history_file = tmp_path / "history.csv"
+    with history_file.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, [*source[0].keys(), "MAIN_TYPE_ID"])
+        writer.writeheader()
+        for r in source:
+            writer.writerow(
+                {**r, "MAIN_TYPE_ID": "186" if r["MAIN_TYPE_NAME"] == "环境卫生" else "1"}
+            )
+    mapping = tmp_path / "map.csv"
+    mapping.write_text(
+        "raw_name,main_type_ids,unit_code\n城市管理局,,D01\n城市管理局,185;186,D02\n",
+        encoding="utf-8",
+    )
+    call_command("propose_routing", csv=str(history_file), unit_map=str(mapping))
+    assert RoutingProposal.objects.get(category=world.other_leaf).unit == world.water
