@@ -56,6 +56,7 @@ def measure(quick: bool) -> dict:
         "routing_top1": {
             "value": main["top1"],
             "baseline_majority_top1": main["majority_area_top1"],
+            "precision_of_most_confident": main["precision_at_coverage"],
             **common,
         },
         "routing_top3": {"value": main["top3"], **common},

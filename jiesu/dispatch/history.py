@@ -468,14 +468,28 @@ def majority_area_top1(train: Sequence[dict], test: Sequence[dict]) -> float:
     return hits / len(test) if test else 0.0
 
 
-def score(table: RoutingTable, test: Sequence[dict]) -> tuple[float, float]:
+def score(table: RoutingTable, test: Sequence[dict], details: dict | None = None):
+    """(top-1, top-3) on `test`; with `details`, also fills in the precision of the 30/50/70%
+    most confident first suggestions (and the confidence each needs)."""
     top1 = top3 = 0
+    confident = []
     for row in test:
         truth = table.merge_name(row["unit"])
-        ranked = [u for u, _p in table.predict_one(row, 3)]
-        top1 += bool(ranked) and ranked[0] == truth
+        top = table.predict_one(row, 3)
+        ranked = [u for u, _p in top]
+        hit = bool(ranked) and ranked[0] == truth
+        top1 += hit
         top3 += truth in ranked
+        confident.append((top[0][1] if top else 0.0, hit))
     n = len(test) or 1
+    if details is not None and confident:
+        confident.sort(key=lambda ph: -ph[0])
+        for share in (30, 50, 70):
+            chosen = confident[: max(1, len(confident) * share // 100)]
+            details[str(share)] = {
+                "precision": round(sum(h for _p, h in chosen) / len(chosen), 4),
+                "min_confidence": round(chosen[-1][0], 4),
+            }
     return top1 / n, top3 / n
 
 
@@ -485,7 +499,8 @@ def evaluate(rows: Sequence[dict], how: str = "time", share: float = 0.2, seed: 
     rows = [r for r in rows if r.get("unit")]
     train, test = split_rows(rows, how, share=share, seed=seed)
     table = RoutingTable.fit(train)
-    top1, top3 = score(table, test)
+    coverage = {}
+    top1, top3 = score(table, test, coverage)
     return {
         "split": how,
         "train_rows": len(train),
@@ -494,6 +509,7 @@ def evaluate(rows: Sequence[dict], how: str = "time", share: float = 0.2, seed: 
         "top3": round(top3, 4),
         "majority_top1": round(majority_top1(train, test), 4),
         "majority_area_top1": round(majority_area_top1(train, test), 4),
+        "precision_at_coverage": coverage,
     }
 
 

@@ -341,3 +341,12 @@ def test_unit_map_override_by_middle_category(world, tmp_path):  # noqa: F811
     )
     call_command("propose_routing", csv=str(history_file), unit_map=str(mapping))
     assert RoutingProposal.objects.get(category=world.other_leaf).unit == world.water
+
+
+def test_precision_of_the_most_confident(rows):
+    figures = history.evaluate(rows, "random", share=0.5, seed=2)
+    cover = figures["precision_at_coverage"]
+    assert set(cover) == {"30", "50", "70"}
+    assert cover["30"]["min_confidence"] >= cover["50"]["min_confidence"]
+    assert cover["50"]["min_confidence"] >= cover["70"]["min_confidence"]
+    assert all(0 <= v["precision"] <= 1 for v in cover.values())
