@@ -231,6 +231,11 @@ def main():
     }
     results["appeals_loaded"] = Appeal.objects.count()
 
+    # Dispatch (issue 10): routing learned from history, on rows held out from the shared file.
+    from bench import dispatch_routing
+
+    results.update(dispatch_routing.measure(args.quick))
+
     if scaled is not None:
         results.update(scaled["results"])
     out = {

@@ -9,7 +9,7 @@
 # See the Mulan PSL v2 for more details.
 from django.urls import include, path
 
-from jiesu.console.views import appeal, auth, bulk, desks, intake, manage, search
+from jiesu.console.views import appeal, auth, bulk, desks, intake, manage, proposals, search
 
 app_name = "console"
 
@@ -74,6 +74,11 @@ urlpatterns = [
         "manage/users/<int:pk>/deactivate/",
         manage.user_deactivate,
         name="manage_user_deactivate",
+    ),
+    path(
+        "manage/routing-proposals/",
+        proposals.routing_proposals,
+        name="manage_routing_proposals",
     ),
     path("rewards/", include("jiesu.rewards.urls")),
     path("appeals/<str:number>/", appeal.detail, name="appeal"),

@@ -277,6 +277,8 @@ class RoutingProposal(models.Model):
     )
     support = models.PositiveIntegerField(_("past appeals"))
     share = models.FloatField(_("share handled so"))
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    source = models.CharField(_("learned from"), max_length=200, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )

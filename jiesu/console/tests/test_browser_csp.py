@@ -44,6 +44,7 @@ def test_every_page_passes_the_policy(staff, demo):  # noqa: F811 (the imported 
             "/console/manage/rules/",
             "/console/manage/units/",
             "/console/manage/calendar/",
+            "/console/manage/routing-proposals/",
             "/console/intake/new/",
         ):
             staff.allow(403, path.split("?")[0])
