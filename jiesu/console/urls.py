@@ -9,7 +9,7 @@
 # See the Mulan PSL v2 for more details.
 from django.urls import include, path
 
-from jiesu.console.views import appeal, auth, bulk, desks, intake, manage, search
+from jiesu.console.views import appeal, auth, auto_dispatch, bulk, desks, intake, manage, search
 
 app_name = "console"
 
@@ -75,6 +75,8 @@ urlpatterns = [
         manage.user_deactivate,
         name="manage_user_deactivate",
     ),
+    path("manage/dispatch/auto/", auto_dispatch.policies, name="manage_auto"),
+    path("manage/dispatch/rules/test/", auto_dispatch.rule_test, name="manage_rule_test"),
     path("rewards/", include("jiesu.rewards.urls")),
     path("appeals/<str:number>/", appeal.detail, name="appeal"),
     path("appeals/<str:number>/act/<str:transition>/", appeal.act, name="act"),
