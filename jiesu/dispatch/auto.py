@@ -29,9 +29,11 @@ import logging
 from collections import Counter, defaultdict
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from jiesu.appeals import timesource, workflow
@@ -118,9 +120,12 @@ def system_actor() -> User:
     if user is None:
         try:
             with transaction.atomic():
+                # Named in the district's language (the name is stored, as any staff name).
+                with translation.override(settings.LANGUAGE_CODE):
+                    name = _("Automatic dispatch")
                 user = User(
                     username=username,
-                    full_name=_("Automatic dispatch"),
+                    full_name=name,
                     unit=Unit.backstop(),
                     is_active=True,
                 )
