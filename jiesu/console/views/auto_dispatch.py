@@ -70,7 +70,7 @@ def policies(request):
     failed = None
     status = 200
     if request.method == "POST":
-        if request.POST.get("form") == "channel":
+        if "channel" in request.POST:
             form = ChannelSwitchForm(request.POST)
             if form.is_valid():
                 ChannelPolicy.objects.update_or_create(

@@ -148,11 +148,11 @@ def test_threshold_is_saved_and_bad_input_changes_nothing(client, world, active_
 def test_channel_switch(client, world, active_model):
     Channel.objects.create(code="hotline", name="热线", kind=Channel.Kind.HOTLINE)
     client.force_login(world.u("admin"))
-    assert client.post(AUTO_URL, {"form": "channel", "channel": "hotline"}).status_code == 302
+    assert client.post(AUTO_URL, {"channel": "hotline"}).status_code == 302
     assert auto.channel_switched_off("hotline")
-    client.post(AUTO_URL, {"form": "channel", "channel": "hotline", "auto_dispatch": "on"})
+    client.post(AUTO_URL, {"channel": "hotline", "auto_dispatch": "1"})
     assert not auto.channel_switched_off("hotline")
-    bad = client.post(AUTO_URL, {"form": "channel", "channel": "nosuch"})
+    bad = client.post(AUTO_URL, {"channel": "nosuch"})
     assert bad.status_code == 400
     assert not ChannelPolicy.objects.filter(channel="nosuch").exists()
 
