@@ -188,9 +188,7 @@ class DispatchForm(ActionForm):
 
     def overrides(self) -> bool:
         chosen = self.cleaned_data.get("lead_unit")
-        return (
-            self.suggested is not None and chosen is not None and chosen.pk != self.suggested.pk
-        )
+        return self.suggested is not None and chosen is not None and chosen.pk != self.suggested.pk
 
     def clean(self):
         data = super().clean()

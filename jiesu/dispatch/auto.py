@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """Selective auto-dispatch: each new appeal is classified, graded and routed at once; the
 confident ones are registered and dispatched by the system actor, the rest wait at the intake
 desk with the top three suggestions and the reason for each.
@@ -32,8 +41,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jiesu.appeals import timesource, workflow
@@ -42,7 +50,7 @@ from jiesu.appeals.models import Appeal, Assignment, Event
 from jiesu.appeals.states import Status
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
 from jiesu.conf import setting
-from jiesu.dispatch import classifier, registry, rules
+from jiesu.dispatch import classifier, rules
 from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, ModelVersion, Triage
 from jiesu.org.models import Unit, User, UserRole
 from jiesu.org.roles import Role
@@ -209,9 +217,7 @@ def propose(appeal) -> dict:
     units: dict[int, dict] = {}
     decisions = []
     for entry in categories:
-        facts = rules.Facts.of(
-            appeal, category=entry["leaf"], appeal_type=appeal_type, grade=grade
-        )
+        facts = rules.Facts.of(appeal, category=entry["leaf"], appeal_type=appeal_type, grade=grade)
         decision = rules.route(facts)
         decisions.append(decision)
         if decision.lead is None:
@@ -289,7 +295,11 @@ def propose(appeal) -> dict:
         ],
         "assisting": [u.pk for u in first.assisting] if first else [],
         "rule": (
-            {"id": first.rule.pk, "name": first.rule.name, "type_condition": bool(first.rule.appeal_type_id)}
+            {
+                "id": first.rule.pk,
+                "name": first.rule.name,
+                "type_condition": bool(first.rule.appeal_type_id),
+            }
             if first and first.rule
             else None
         ),
@@ -312,7 +322,12 @@ def describe(reason: dict) -> str:
         return _("The category's default grade.")
     if kind == "default":
         return _("The district default.")
-    if kind in (rules.Source.RULE, rules.Source.CATALOGUE, rules.Source.AREA, rules.Source.BACKSTOP):
+    if kind in (
+        rules.Source.RULE,
+        rules.Source.CATALOGUE,
+        rules.Source.AREA,
+        rules.Source.BACKSTOP,
+    ):
         text = rules.describe_reason(reason)
         if reason.get("category"):
             return _("%(reason)s (if the category is %(category)s)") % {
@@ -347,15 +362,30 @@ def decide(appeal, proposal: dict) -> tuple[bool, str, float | None, float | Non
         leaf = Category.objects.filter(pk=proposal["category"][0]["id"]).first()
     threshold = threshold_for(leaf) if leaf is not None else default_threshold()
     if not enabled():
-        return False, _("Automatic dispatch is switched off for the district."), confidence, threshold
+        return (
+            False,
+            _("Automatic dispatch is switched off for the district."),
+            confidence,
+            threshold,
+        )
     if proposal["model"] is None:
         return False, _("No category model is active."), confidence, threshold
     if leaf is None:
         return False, _("The model names no leaf category of the catalogue."), confidence, threshold
     if channel_switched_off(appeal.channel):
-        return False, _("Automatic dispatch is switched off for this channel."), confidence, threshold
+        return (
+            False,
+            _("Automatic dispatch is switched off for this channel."),
+            confidence,
+            threshold,
+        )
     if category_switched_off(leaf):
-        return False, _("Automatic dispatch is switched off for this category."), confidence, threshold
+        return (
+            False,
+            _("Automatic dispatch is switched off for this category."),
+            confidence,
+            threshold,
+        )
     if threshold is None:
         return False, _("No threshold is set for this category."), confidence, threshold
     if confidence is None or confidence < threshold:
@@ -420,7 +450,9 @@ def triage(appeal_id: int) -> Triage | None:
     automatic, why, confidence, threshold = decide(appeal, proposal)
     now = timesource.now()
     if not automatic:
-        return _save_triage(appeal, proposal, Triage.Outcome.QUEUED, why, confidence, threshold, now)
+        return _save_triage(
+            appeal, proposal, Triage.Outcome.QUEUED, why, confidence, threshold, now
+        )
     lead = _lead_for_dispatch(proposal)
     decision = {
         "auto": True,
@@ -487,7 +519,9 @@ def triage(appeal_id: int) -> Triage | None:
 
 def retriage(appeal) -> Triage | None:
     """Recompute the suggestions of a received appeal (e.g. a model was activated since)."""
-    Triage.objects.filter(appeal=appeal, outcome__in=[Triage.Outcome.QUEUED, Triage.Outcome.FAILED]).delete()
+    Triage.objects.filter(
+        appeal=appeal, outcome__in=[Triage.Outcome.QUEUED, Triage.Outcome.FAILED]
+    ).delete()
     return triage(appeal.pk)
 
 

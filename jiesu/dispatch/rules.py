@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """Routing rules: which unit leads an appeal (and which assist), and why.
 
 Administrators keep an ordered list of `RoutingRule`s (console administration and the admin,
@@ -143,7 +152,9 @@ def failed_condition(rule: RoutingRule, facts: Facts, chain: set[int] | None = N
             return _("The category is not %(category)s or below it.") % {
                 "category": rule.category.name
             }
-    if rule.appeal_type_id and (facts.appeal_type is None or facts.appeal_type.pk != rule.appeal_type_id):
+    if rule.appeal_type_id and (
+        facts.appeal_type is None or facts.appeal_type.pk != rule.appeal_type_id
+    ):
         return _("The type is not %(type)s.") % {"type": rule.appeal_type.name}
     if rule.grade_id and (facts.grade is None or facts.grade.pk != rule.grade_id):
         return _("The grade is not %(grade)s.") % {"grade": rule.grade}
@@ -210,12 +221,9 @@ def route(facts: Facts, rules: list[RoutingRule] | None = None) -> Decision:
     catalogue's default."""
     chain = _category_chain(facts.category)
     for rule in active_rules() if rules is None else rules:
-        if not failed_condition(rule, facts, chain):
-            if rule.lead_unit.active:
-                assisting = [u for u in rule.assisting_units.all() if u.active]
-                return Decision(
-                    lead=rule.lead_unit, assisting=assisting, source=Source.RULE, rule=rule
-                )
+        if not failed_condition(rule, facts, chain) and rule.lead_unit.active:
+            assisting = [u for u in rule.assisting_units.all() if u.active]
+            return Decision(lead=rule.lead_unit, assisting=assisting, source=Source.RULE, rule=rule)
     return _default(facts)
 
 
@@ -224,7 +232,9 @@ def explain(facts: Facts) -> tuple[Decision, list[dict]]:
     not: what the test panel shows."""
     chain = _category_chain(facts.category)
     rules = list(
-        RoutingRule.objects.select_related("category", "appeal_type", "grade", "region", "lead_unit")
+        RoutingRule.objects.select_related(
+            "category", "appeal_type", "grade", "region", "lead_unit"
+        )
         .prefetch_related("assisting_units")
         .order_by("position", "id")
     )

@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """Administration of selective auto-dispatch (under /console/manage/dispatch/): thresholds per
 category beside the active model's measured precision table, switches per category and
 channel, the real precision per week, and the routing rules' test panel.
@@ -134,8 +143,7 @@ def policies(request):
         ChannelPolicy.objects.filter(auto_dispatch=False).values_list("channel", flat=True)
     )
     channels = [
-        {"channel": c, "on": c.code not in switched_off}
-        for c in Channel.objects.order_by("code")
+        {"channel": c, "on": c.code not in switched_off} for c in Channel.objects.order_by("code")
     ]
     since = timezone.now() - timedelta(days=7)
     outcomes = dict(
@@ -152,9 +160,7 @@ def policies(request):
         "upper": upper,
         "channels": channels,
         "weeks": auto.real_precision_by_week(),
-        "outcomes": [
-            (label, outcomes.get(value, 0)) for value, label in Triage.Outcome.choices
-        ],
+        "outcomes": [(label, outcomes.get(value, 0)) for value, label in Triage.Outcome.choices],
         "global_on": auto.enabled(),
         "default_threshold": auto.default_threshold(),
         "failed": failed,

@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """Selective auto-dispatch: confident appeals are registered and dispatched by the system actor
 with an audit event naming the model version and scores; the rest are queued with reasons;
 switches, idempotence, an operator acting first, hot reload of the active model."""
@@ -12,7 +21,10 @@ from jiesu.dispatch import auto, registry
 from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, ModelVersion, Triage
 from jiesu.dispatch.tasks import triage_appeal
 
-BUILDING = {"title": "道路施工扬尘严重", "description": "道路施工扬尘严重，工地围挡破损，晚上还有噪音"}
+BUILDING = {
+    "title": "道路施工扬尘严重",
+    "description": "道路施工扬尘严重，工地围挡破损，晚上还有噪音",
+}
 SCHOOL = {"title": "学校食堂", "description": "学校食堂饭菜质量差，孩子们吃不饱，希望教育局管一管"}
 
 
@@ -173,7 +185,9 @@ def test_appeal_no_longer_received_is_left_alone(world, active_model, at):
     assert not Triage.objects.filter(appeal=appeal).exists()
 
 
-def test_receive_enqueues_the_triage_after_commit(world, active_model, at, django_capture_on_commit_callbacks):
+def test_receive_enqueues_the_triage_after_commit(
+    world, active_model, at, django_capture_on_commit_callbacks
+):
     from django_tasks_db.models import DBTaskResult
 
     with at(MONDAY_10), django_capture_on_commit_callbacks(execute=True):
@@ -213,9 +227,7 @@ def test_real_precision_counts_redispatched_automatic_dispatches(world, confiden
         auto.triage(second.pk)
         workflow.redispatch(second.pk, world.u("dispatcher"), lead_unit=world.water, reason="错派")
         weeks = auto.real_precision_by_week(now=MONDAY_10)
-    assert weeks == [
-        {"week": MONDAY_10.date(), "auto": 2, "undone": 1, "precision": 0.5}
-    ]
+    assert weeks == [{"week": MONDAY_10.date(), "auto": 2, "undone": 1, "precision": 0.5}]
 
 
 def test_demo_thresholds_come_from_the_measured_table(world, active_model):

@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """The console with the dispatch room: suggestions at the intake desk and on the appeal page,
 one-click apply, override reasons, the auto-dispatch administration and the rule test panel.
 Pages are read in English (/en/...), so assertions read the source strings."""
@@ -11,7 +20,10 @@ from jiesu.dispatch import auto
 from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, Override, RoutingRule, Triage
 from jiesu.intake.models import Channel
 
-BUILDING = {"title": "道路施工扬尘严重", "description": "道路施工扬尘严重，工地围挡破损，晚上还有噪音"}
+BUILDING = {
+    "title": "道路施工扬尘严重",
+    "description": "道路施工扬尘严重，工地围挡破损，晚上还有噪音",
+}
 AUTO_URL = "/en/console/manage/dispatch/auto/"
 TEST_URL = "/en/console/manage/dispatch/rules/test/"
 
@@ -132,13 +144,17 @@ def test_policies_page_is_for_administrators_only(client, world, active_model):
 
 def test_threshold_is_saved_and_bad_input_changes_nothing(client, world, active_model):
     client.force_login(world.u("admin"))
-    bad = client.post(AUTO_URL, {"category": world.leaf.pk, "threshold": "1.5", "auto_dispatch": "on"})
+    bad = client.post(
+        AUTO_URL, {"category": world.leaf.pk, "threshold": "1.5", "auto_dispatch": "on"}
+    )
     assert bad.status_code == 400
     assert "A threshold lies between 0 and 1." in bad.content.decode()
     bad = client.post(AUTO_URL, {"category": world.leaf.pk, "threshold": "abc"})
     assert bad.status_code == 400
     assert not CategoryPolicy.objects.exists()
-    ok = client.post(AUTO_URL, {"category": world.leaf.pk, "threshold": "0.8", "auto_dispatch": "on"})
+    ok = client.post(
+        AUTO_URL, {"category": world.leaf.pk, "threshold": "0.8", "auto_dispatch": "on"}
+    )
     assert ok.status_code == 302
     policy = CategoryPolicy.objects.get(category=world.leaf)
     assert (policy.threshold, policy.auto_dispatch) == (0.8, True)
