@@ -50,7 +50,7 @@ from jiesu.appeals.models import Appeal, Assignment, Event
 from jiesu.appeals.states import Status
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
 from jiesu.conf import setting
-from jiesu.dispatch import classifier, rules
+from jiesu.dispatch import classifier, registry, rules
 from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, ModelVersion, Triage
 from jiesu.org.models import Unit, User, UserRole
 from jiesu.org.roles import Role
@@ -538,6 +538,9 @@ def on_appeal_event(sender, appeal, event, **kwargs):
         from jiesu.dispatch import tasks
 
         try:
+            # Without an active category model there is nothing to propose: no task at all.
+            if registry.active_row(ModelVersion.Kind.CATEGORY) is None:
+                return
             tasks.triage_appeal.enqueue(appeal_id)
         except Exception:  # the appeal is received; it waits at the desk without suggestions
             logger.exception("Could not enqueue the triage of appeal %s", appeal_id)

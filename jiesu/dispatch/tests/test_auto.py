@@ -196,6 +196,14 @@ def test_receive_enqueues_the_triage_after_commit(
     assert task.args_kwargs["args"] == [appeal.pk]
 
 
+def test_without_a_model_no_task_is_enqueued(world, leaves, at, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    with at(MONDAY_10), django_capture_on_commit_callbacks(execute=True):
+        new_appeal(world, **BUILDING)
+    assert not DBTaskResult.objects.exists()
+
+
 def test_without_a_model_appeals_are_queued(world, leaves, at):
     with at(MONDAY_10):
         appeal = new_appeal(world, **BUILDING)
