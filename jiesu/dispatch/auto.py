@@ -40,7 +40,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -52,6 +52,7 @@ from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
 from jiesu.conf import setting
 from jiesu.dispatch import classifier, registry, rules
 from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, ModelVersion, Triage
+from jiesu.dispatch.textmodel import join_text
 from jiesu.org.models import Unit, User, UserRole
 from jiesu.org.roles import Role
 
@@ -196,18 +197,40 @@ def _grade_for(appeal, leaf: Category | None) -> tuple[Grade | None, str]:
     return grade, "default"
 
 
+def _leaves_for(labels: list[str]) -> dict[str, Category]:
+    """The active leaf categories the model's labels name (by code, else by a unique name), in
+    one query for the few labels asked (the classifier's `Resolver` reads the whole catalogue)."""
+    rows = list(
+        Category.objects.filter(level=Category.Level.LEAF, active=True)
+        .filter(Q(code__in=labels) | Q(name__in=labels))
+        .select_related("parent__parent")
+    )
+    by_code = {c.code: c for c in rows}
+    by_name = defaultdict(list)
+    for c in rows:
+        by_name[c.name].append(c)
+    out = {}
+    for label in labels:
+        if label in by_code:
+            out[label] = by_code[label]
+        elif len(by_name.get(label, [])) == 1:
+            out[label] = by_name[label][0]
+    return out
+
+
 def propose(appeal) -> dict:
     """What the dispatch room would do with `appeal` (JSON-able: stored in `Triage`)."""
-    found = classifier.category_suggestions(appeal, k=TOP)
+    model_id, model = registry.load(ModelVersion.Kind.CATEGORY)
     categories = []
     model_label = None
-    model_id = None
-    if found is not None:
-        model_id = found["model"]
+    if model is not None:
         version = ModelVersion.objects.filter(pk=model_id).only("kind", "number").first()
         model_label = version.label if version else None
-        for leaf, p in found["leaves"][:TOP]:
-            categories.append({"leaf": leaf, "confidence": round(p, 4)})
+        top = model.predict([join_text(appeal.title, appeal.description)], k=TOP)[0]
+        leaves = _leaves_for([label for label, _p in top])
+        for label, p in top:
+            if label in leaves:
+                categories.append({"leaf": leaves[label], "confidence": round(p, 4)})
     elif appeal.category_id:
         categories.append({"leaf": appeal.category, "confidence": None})
     appeal_type, type_confidence, type_source = _type_for(appeal)
@@ -216,9 +239,10 @@ def propose(appeal) -> dict:
 
     units: dict[int, dict] = {}
     decisions = []
+    active = rules.active_rules()
     for entry in categories:
         facts = rules.Facts.of(appeal, category=entry["leaf"], appeal_type=appeal_type, grade=grade)
-        decision = rules.route(facts)
+        decision = rules.route(facts, active)
         decisions.append(decision)
         if decision.lead is None:
             continue
