@@ -549,6 +549,22 @@ def retriage(appeal) -> Triage | None:
     return triage(appeal.pk)
 
 
+def triage_waiting(limit: int | None = None) -> Counter:
+    """Triage the received appeals that have none yet (e.g. they arrived before the first model
+    was activated), oldest first. Returns the count per outcome."""
+    ids = (
+        Appeal.objects.filter(status=Status.RECEIVED, triage__isnull=True)
+        .order_by("received_at", "id")
+        .values_list("id", flat=True)
+    )
+    done: Counter = Counter()
+    for appeal_id in list(ids[:limit] if limit else ids):
+        found = triage(appeal_id)
+        if found is not None:
+            done[found.outcome] += 1
+    return done
+
+
 # -- the receiver ----------------------------------------------------------------------------
 
 

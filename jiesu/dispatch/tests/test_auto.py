@@ -252,3 +252,19 @@ def test_demo_thresholds_come_from_the_measured_table(world, active_model):
 def test_demo_thresholds_do_nothing_without_a_model(world, leaves):
     assert auto.configure_demo_thresholds() == []
     assert not CategoryPolicy.objects.exists()
+
+
+def test_triage_waiting_handles_appeals_received_before_the_model(
+    world, leaves, small_model_bytes, at
+):
+    with at(MONDAY_10):
+        waiting = [new_appeal(world, **BUILDING), new_appeal(world, **SCHOOL)]
+        data, meta = small_model_bytes
+        registry.register(ModelVersion.Kind.CATEGORY, data, meta=meta, activate=True)
+        CategoryPolicy.objects.create(category=world.leaf, threshold=0.01)
+        done = auto.triage_waiting()
+        again = auto.triage_waiting()
+    assert done == {"auto": 1, "queued": 1}
+    assert not again
+    statuses = [a.__class__.objects.get(pk=a.pk).status for a in waiting]
+    assert statuses == [Status.DISPATCHED, Status.RECEIVED]

@@ -194,3 +194,32 @@ def test_rule_test_panel_from_an_appeal_and_bad_input(client, world, at):
     assert bad.status_code == 400
     text = bad.content.decode()
     assert "No appeal has this number." in text and "An hour is 0 to 23." in text
+
+
+def test_rule_edits_in_the_admin_are_kept_in_its_history(client, world):
+    from django.contrib.admin.models import LogEntry
+
+    client.force_login(world.u("admin"))
+    response = client.post(
+        "/en/admin/dispatch/routingrule/add/",
+        {
+            "name": "夜间噪音",
+            "position": "1",
+            "active": "on",
+            "keywords": "噪音",
+            "lead_unit": world.water.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rule = RoutingRule.objects.get(name="夜间噪音")
+    bad = client.post(
+        f"/en/admin/dispatch/routingrule/{rule.pk}/change/",
+        {"name": "夜间噪音", "position": "1", "hour_from": "22", "lead_unit": world.water.pk},
+    )
+    assert bad.status_code == 200 and "Give both hours of the window, or neither." in (
+        bad.content.decode()
+    )
+    rule.refresh_from_db()
+    assert rule.hour_from is None and rule.active
+    entries = LogEntry.objects.filter(object_id=str(rule.pk), user=world.u("admin"))
+    assert entries.count() == 1
