@@ -49,7 +49,8 @@ def suggest(appeal: Appeal) -> dict:
 
 
 def suggest_many(appeals) -> dict[int, dict]:
-    """Suggestions for each received appeal in `appeals`, by primary key (two queries at most)."""
+    """Suggestions for each received appeal in `appeals`, by primary key (a fixed number of
+    queries: two for the duplicates, five for the dispatch room's suggestions)."""
     received = [a for a in appeals if a.status == Status.RECEIVED]
     found: dict[int, dict[int, dict]] = {a.pk: {} for a in received}
     if not received:

@@ -19,7 +19,7 @@ from jiesu.appeals import workflow
 from jiesu.appeals.models import Event
 from jiesu.appeals.states import Status
 from jiesu.catalog.models import Category
-from jiesu.console.tests.browser import shot
+from jiesu.console.tests.browser import PHONE, page_width, shot
 from jiesu.console.tests.test_browser_journeys import LEAF, demo, pytestmark, staff  # noqa: F401
 from jiesu.dispatch import auto, registry, textmodel
 from jiesu.dispatch.classifier import read_csv
@@ -94,3 +94,21 @@ def test_suggestions_one_click_apply_and_automatic_dispatch(staff, demo):  # noq
     assert event.payload["decision"]["model"] == version.label
     dispatcher.goto(f"/console/appeals/{second.number}/")
     assert "自动分拨" in dispatcher.content()
+
+
+def test_the_administration_pages_fit_a_phone(staff, demo):  # noqa: F811
+    _train_on_demo_leaves()
+    appeal = _receive(demo)
+    admin = staff.login("admin", viewport=PHONE)
+    admin.goto("/console/manage/dispatch/auto/")
+    assert admin.locator(f'[data-testid="policy-{LEAF}"]').is_visible()
+    assert page_width(admin) <= PHONE["width"]
+    shot(admin, "console-auto-dispatch-phone", full_page=True)
+    admin.goto(
+        f"/console/manage/dispatch/rules/test/?appeal={appeal.number}&category={demo.leaf.pk}"
+    )
+    assert demo.urban.name in admin.locator('[data-testid="rule-test-result"]').inner_text()
+    assert page_width(admin) <= PHONE["width"]
+    intake = staff.login("intake", viewport=PHONE)
+    assert intake.locator(f'[data-testid="dispatch-suggestions-{appeal.number}"]').is_visible()
+    assert page_width(intake) <= PHONE["width"]
