@@ -14,7 +14,7 @@ reason as a sentence in the current language."""
 from __future__ import annotations
 
 from jiesu.catalog.models import AppealType, Category, Grade
-from jiesu.dispatch import auto
+from jiesu.dispatch import auto, rules
 from jiesu.dispatch.models import Triage
 from jiesu.org.models import Unit
 
@@ -23,7 +23,8 @@ def suggestions_for(appeals) -> dict[int, dict]:
     """By appeal primary key: ``category`` (up to three, most likely first), ``appeal_type``,
     ``grade``, ``lead_unit`` (up to three) and ``triage`` (the stored row: outcome and why).
     Appeals without a triage are absent. A fixed number of queries for any number of appeals."""
-    ids = [a.pk for a in appeals]
+    by_pk = {a.pk: a for a in appeals}
+    ids = list(by_pk)
     if not ids:
         return {}
     triages = list(Triage.objects.filter(appeal_id__in=ids))
@@ -67,6 +68,22 @@ def suggestions_for(appeals) -> dict[int, dict]:
             for u in s.get("lead_unit") or []
             if u["id"] in units
         ]
+        appeal = by_pk[t.appeal_id]
+        if _category_changed(appeal, t):
+            # Registered under another category than proposed: route what was registered.
+            decision = rules.route(rules.Facts.of(appeal))
+            leads = (
+                [
+                    {
+                        "unit": decision.lead,
+                        "confidence": None,
+                        "reasons": [rules.describe_reason(decision.reason())],
+                        "suggested": True,
+                    }
+                ]
+                if decision.lead is not None
+                else []
+            )
         if leads:
             entry["lead_unit"] = leads
         kind = s.get("type")
@@ -86,7 +103,17 @@ def suggestions_for(appeals) -> dict[int, dict]:
     return out
 
 
+def _category_changed(appeal, triage: Triage) -> bool:
+    return bool(appeal.category_id) and appeal.category_id != triage.category_id
+
+
 def suggested_unit(appeal) -> Unit | None:
-    """The lead unit the triage suggested for `appeal` (None without a triage)."""
+    """The lead unit suggested for `appeal`: the triage's, or, when the appeal was registered
+    under another category than proposed, the routing of that category (None without a
+    triage)."""
     t = Triage.objects.filter(appeal_id=appeal.pk).select_related("unit").first()
-    return t.unit if t is not None else None
+    if t is None:
+        return None
+    if _category_changed(appeal, t):
+        return rules.route(rules.Facts.of(appeal)).lead
+    return t.unit

@@ -223,3 +223,23 @@ def test_rule_edits_in_the_admin_are_kept_in_its_history(client, world):
     assert rule.hour_from is None and rule.active
     entries = LogEntry.objects.filter(object_id=str(rule.pk), user=world.u("admin"))
     assert entries.count() == 1
+
+
+def test_registered_under_another_category_the_suggestion_follows_it(client, world, queued):
+    appeal = workflow.register(
+        queued.pk,
+        world.u("intake"),
+        appeal_type=world.complaint,
+        category=world.other_leaf,  # no handling rule: the backstop leads
+        grade=world.grade_c,
+    )
+    client.force_login(world.u("dispatcher"))
+    page = client.get(f"/en/console/appeals/{appeal.number}/").content.decode()
+    assert f'data-testid="apply-dispatch-{world.centre.code}"' in page
+    assert f'data-testid="apply-dispatch-{world.urban.code}"' not in page
+    response = client.post(
+        f"/en/console/appeals/{appeal.number}/act/dispatch/",
+        {"lead_unit": world.centre.pk, "expected_version": appeal.version},
+    )
+    assert response.status_code == 302
+    assert not Override.objects.exists()
