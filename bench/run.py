@@ -229,6 +229,12 @@ def main():
         ),
         "appeals_loaded": Appeal.objects.count(),
     }
+    # Selective auto-dispatch (issue 10): the triage task per new appeal.
+    sys.path.insert(0, str(ROOT / "bench"))
+    import triage
+
+    results["auto_triage_ms_per_appeal"] = triage.measure()
+
     results["appeals_loaded"] = Appeal.objects.count()
 
     # Dispatch (issue 10): routing learned from history, on rows held out from the shared file.

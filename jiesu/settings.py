@@ -357,6 +357,10 @@ JIESU = {
     # At most this many seconds before a calendar edit saved by another process is seen here
     # (each process holds the working calendar in memory; docs/adr/0009-provisional-calendar.md).
     "CALENDAR_CHECK_SECONDS": env.float("JIESU_CALENDAR_CHECK_SECONDS", default=5.0),
+    # Selective auto-dispatch (jiesu.dispatch.auto, docs/guide/dispatch.md): the district-wide
+    # switch, and the threshold for categories without their own (empty: none, never automatic).
+    "AUTO_DISPATCH": env.bool("JIESU_AUTO_DISPATCH", default=True),
+    "AUTO_DISPATCH_THRESHOLD": env.float("JIESU_AUTO_DISPATCH_THRESHOLD", default=None),
 }
 
 # Notifications (jiesu/notify, docs/guide/notifications.md). Embedded default: SMS, WeChat and

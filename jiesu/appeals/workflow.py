@@ -627,8 +627,10 @@ def register(
     lng=None,
     region: Region | None = None,
     expected_version=None,
+    decision: dict | None = None,
 ) -> Appeal:
-    """立案: the intake desk confirms type, category, grade and location."""
+    """立案: the intake desk confirms type, category, grade and location. `decision` records,
+    in the event, why an automatic actor chose these values (model version, scores)."""
     step = _begin(appeal, "register", actor, expected_version)
     a = step.appeal
     errors = {}
@@ -664,6 +666,7 @@ def register(
             "category": category.code,
             "grade": grade.code,
             "region": a.region.code if a.region_id else None,
+            **({"decision": decision} if decision else {}),
         },
     )
     _tell_citizen(step, "accepted")
@@ -791,9 +794,11 @@ def dispatch(
     lead_unit: Unit | None = None,
     assisting_units=None,
     expected_version=None,
+    decision: dict | None = None,
 ) -> Appeal:
     """派单 to one lead unit and optional assisting units. Without a lead unit given, the
-    catalogue's rule decides, and when ownership is unclear the backstop unit leads."""
+    catalogue's rule decides, and when ownership is unclear the backstop unit leads. `decision`
+    records, in the event, why an automatic actor chose this unit (rule, model, scores)."""
     step = _begin(appeal, "dispatch", actor, expected_version)
     a = step.appeal
     if a.category_id:
@@ -818,6 +823,7 @@ def dispatch(
             "assisting": [u.code for u in assisting],
             "first_ask": first_asked,
             "rule_version": a.rule_version.number if a.rule_version_id else None,
+            **({"decision": decision} if decision else {}),
         },
     )
     _tell_citizen(step, "dispatched", {"unit": lead.name})

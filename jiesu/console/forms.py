@@ -21,6 +21,8 @@ from jiesu.appeals import workflow
 from jiesu.appeals.models import Appeal, Attachment, SupervisionNotice
 from jiesu.catalog import services as catalog_services
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
+from jiesu.dispatch import presenting
+from jiesu.dispatch.models import Override
 from jiesu.org.models import Unit
 
 
@@ -155,9 +157,22 @@ class DispatchForm(ActionForm):
         required=False,
         widget=forms.SelectMultiple(attrs=multi_picker_attrs(size=4)),
     )
+    override_reason = forms.ChoiceField(
+        label=_("Why another unit than the suggested one"),
+        choices=[("", "—"), *Override.Reason.choices],
+        required=False,
+    )
+    override_note = forms.CharField(label=_("Override note"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The unit the dispatch room suggested when the appeal arrived (its triage), if any.
+        self.suggested = presenting.suggested_unit(self.appeal) if self.appeal else None
+        if self.suggested is None:
+            self.fields["override_reason"].widget = forms.HiddenInput()
+            self.fields["override_note"].widget = forms.HiddenInput()
+        elif not self.is_bound:
+            self.initial.setdefault("lead_unit", self.suggested.pk)
         if self.appeal is not None and not self.is_bound and self.appeal.category_id:
             # The catalogue's suggestion, preselected: the rule's lead unit (fixed, or the unit
             # of the appeal's area) and its assisting units. When the rule leads nowhere but to
@@ -171,11 +186,38 @@ class DispatchForm(ActionForm):
                 if assisting:
                     self.initial.setdefault("assisting_units", assisting)
 
+    def overrides(self) -> bool:
+        chosen = self.cleaned_data.get("lead_unit")
+        return self.suggested is not None and chosen is not None and chosen.pk != self.suggested.pk
+
+    def clean(self):
+        data = super().clean()
+        if self.overrides() and not data.get("override_reason"):
+            self.add_error(
+                "override_reason",
+                _("You chose another unit than the suggested one: pick the reason."),
+            )
+        return data
+
     def workflow_kwargs(self):
         data = super().workflow_kwargs()
+        data.pop("override_reason", None)
+        data.pop("override_note", None)
         if not self.cleaned_data.get("assisting_units"):
             data.pop("assisting_units", None)
         return data
+
+    def after(self, user):
+        """Record the override (it feeds the next training: see docs/guide/dispatch.md)."""
+        if self.overrides():
+            Override.objects.create(
+                appeal=self.appeal,
+                suggested_unit=self.suggested,
+                chosen_unit=self.cleaned_data["lead_unit"],
+                reason=self.cleaned_data["override_reason"],
+                note=self.cleaned_data.get("override_note", ""),
+                actor=user,
+            )
 
 
 class RedispatchForm(ActionForm):

@@ -16,9 +16,12 @@ by itself, simply:
   one click. Two plain rules, each named in the result so the operator sees why:
   the same reporter phone within the last 30 days, or the same leaf category in the same region.
 
-The dispatch room (routing, text classifier, duplicate finder) will add its own keys here —
-``category``, ``grade``, ``lead_unit`` and better duplicates — when it exists. Keys are absent
-when there is nothing to suggest, so an appeal without suggestions gives ``{}``.
+The dispatch room adds what it proposed when the appeal arrived (`dispatch.presenting`, from
+the stored triage): ``category`` (up to three leaves with confidences and reasons),
+``appeal_type``, ``grade``, ``lead_unit`` (up to three units with confidences and reasons:
+model, rule, area, history) and ``triage`` (the outcome and why it was not dispatched
+automatically). Keys are absent when there is nothing to suggest, so an appeal without
+suggestions gives ``{}``.
 
 `suggest_many(appeals)` does the same for a page of appeals in a fixed number of queries.
 """
@@ -30,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiesu.appeals.models import Appeal
 from jiesu.appeals.states import FINAL_STATES, Status
+from jiesu.dispatch import presenting
 
 PHONE_WINDOW = timedelta(days=30)
 MAX_DUPLICATES = 5
@@ -45,7 +49,8 @@ def suggest(appeal: Appeal) -> dict:
 
 
 def suggest_many(appeals) -> dict[int, dict]:
-    """Suggestions for each received appeal in `appeals`, by primary key (two queries at most)."""
+    """Suggestions for each received appeal in `appeals`, by primary key (a fixed number of
+    queries: two for the duplicates, five for the dispatch room's suggestions)."""
     received = [a for a in appeals if a.status == Status.RECEIVED]
     found: dict[int, dict[int, dict]] = {a.pk: {} for a in received}
     if not received:
@@ -95,6 +100,8 @@ def suggest_many(appeals) -> dict[int, dict]:
         if dupes:
             ordered = sorted(dupes.values(), key=lambda d: d["appeal"].received_at, reverse=True)
             result[pk] = {"duplicates": ordered[:MAX_DUPLICATES]}
+    for pk, proposed in presenting.suggestions_for(received).items():
+        result.setdefault(pk, {}).update(proposed)
     return result
 
 

@@ -9,7 +9,17 @@
 # See the Mulan PSL v2 for more details.
 from django.urls import include, path
 
-from jiesu.console.views import appeal, auth, bulk, desks, intake, manage, proposals, search
+from jiesu.console.views import (
+    appeal,
+    auth,
+    auto_dispatch,
+    bulk,
+    desks,
+    intake,
+    manage,
+    proposals,
+    search,
+)
 
 app_name = "console"
 
@@ -80,6 +90,8 @@ urlpatterns = [
         proposals.routing_proposals,
         name="manage_routing_proposals",
     ),
+    path("manage/dispatch/auto/", auto_dispatch.policies, name="manage_auto"),
+    path("manage/dispatch/rules/test/", auto_dispatch.rule_test, name="manage_rule_test"),
     path("rewards/", include("jiesu.rewards.urls")),
     path("appeals/<str:number>/", appeal.detail, name="appeal"),
     path("appeals/<str:number>/act/<str:transition>/", appeal.act, name="act"),

@@ -8,3 +8,8 @@
 # MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
 # See the Mulan PSL v2 for more details.
 """What the dispatch room does when something happens to an appeal (`appeals.hooks`)."""
+
+from jiesu.appeals.hooks import appeal_event
+from jiesu.dispatch import auto
+
+appeal_event.connect(auto.on_appeal_event, dispatch_uid="dispatch.auto.on_appeal_event")

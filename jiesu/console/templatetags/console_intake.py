@@ -23,6 +23,11 @@ def _may_merge(context) -> bool:
     return request is not None and permissions.can(request.user, Action.MERGE)
 
 
+def _may(context, action) -> bool:
+    request = context.get("request")
+    return request is not None and permissions.can(request.user, action)
+
+
 @register.inclusion_tag("console/intake/_desk_suggestions.html", takes_context=True)
 def intake_suggestions(context, rows):
     """For the rows of a workbench page: the received appeals that have suggestions."""
@@ -32,6 +37,7 @@ def intake_suggestions(context, rows):
     return {
         "items": items,
         "may_merge": _may_merge(context),
+        "may_register": _may(context, Action.REGISTER),
         "csrf_token": context.get("csrf_token"),
         "next": context["request"].get_full_path() if context.get("request") else "",
     }

@@ -231,6 +231,8 @@ def act(request, number, transition):
                     if form.cleaned_data.get("photos_public"):
                         kwargs["public_attachments"] = kwargs["attachments"]
                 getattr(workflow, transition)(appeal.pk, request.user, **kwargs)
+                if hasattr(form, "after"):
+                    form.after(request.user)
         except WorkflowError as exc:
             status = exc.http_status
             for field, errors in exc.field_errors.items():

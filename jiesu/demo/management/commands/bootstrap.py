@@ -40,5 +40,21 @@ class Command(BaseCommand):
                 waiting=6,
                 verbosity=options["verbosity"],
             )
+            # Auto-dispatch thresholds from the active model's measured table (after the demo's
+            # models are trained; nothing happens while no category model is active).
+            from jiesu.dispatch import auto
+
+            written = auto.configure_demo_thresholds()
+            if written:
+                self.stdout.write(
+                    f"Auto-dispatch thresholds set for {len(written)} categories "
+                    "from the active model's precision table."
+                )
+                # The appeals waiting at the desk: dispatched when confident, else suggestions.
+                done = auto.triage_waiting()
+                self.stdout.write(
+                    f"Waiting appeals triaged: {done.get('auto', 0)} dispatched automatically, "
+                    f"{done.get('queued', 0) + done.get('failed', 0)} left at the intake desk."
+                )
         elif demo:
             self.stdout.write("Existing database: demo data not reloaded.")

@@ -1,0 +1,693 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
+"""Selective auto-dispatch: each new appeal is classified, graded and routed at once; the
+confident ones are registered and dispatched by the system actor, the rest wait at the intake
+desk with the top three suggestions and the reason for each.
+
+Flow: the `receive` event (`appeals.hooks.appeal_event`) enqueues `tasks.triage_appeal` after
+the commit, so intake stays fast. `triage(appeal_id)`:
+
+1. proposes (`propose`): the active category model's top-3 leaves with their confidences;
+   the type (type model, else the appeal's own, else the district default) and the grade (the
+   category's default grade, else the district default); the lead unit per proposed category
+   from the routing rules (`dispatch.rules`) with the units past appeals of the same leaf and
+   area went to (history);
+2. decides: automatic when the global setting, the channel's and the category's switches allow
+   it and the confidence of what the rules need (the category; the type too when the matching
+   rule looks at it) reaches the category's threshold (`CategoryPolicy`, most specific level
+   first, else the setting `AUTO_DISPATCH_THRESHOLD`; none set: never automatic);
+3. acts: registers and dispatches through `appeals.workflow` as the system actor, with the
+   decision (model version, scores, rule) in each event; otherwise stores the `Triage` with
+   outcome "queued" and its reasons.
+
+Idempotent and safe under concurrency: one `Triage` per appeal (a unique row), the workflow
+steps run with the appeal's version read at the start, so an operator who acted first wins and
+the automatic attempt ends as "failed" with the workflow's message, never a second dispatch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from jiesu.appeals import timesource, workflow
+from jiesu.appeals.errors import WorkflowError
+from jiesu.appeals.models import Appeal, Assignment, Event
+from jiesu.appeals.states import Status
+from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
+from jiesu.conf import setting
+from jiesu.dispatch import classifier, registry, rules
+from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, ModelVersion, Triage
+from jiesu.dispatch.textmodel import join_text
+from jiesu.org.models import Unit, User, UserRole
+from jiesu.org.roles import Role
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_USERNAME = "auto-dispatch"
+TOP = 3
+# Event kinds after an automatic dispatch that count it as wrong (the real precision).
+UNDONE_KINDS = ("redispatch", "approve_return")
+
+
+# -- settings and switches -------------------------------------------------------------------
+
+
+def enabled() -> bool:
+    """The district-wide switch (setting AUTO_DISPATCH, on by default)."""
+    return bool(setting("AUTO_DISPATCH", True))
+
+
+def default_threshold() -> float | None:
+    value = setting("AUTO_DISPATCH_THRESHOLD", None)
+    return float(value) if value not in (None, "") else None
+
+
+def _chain(category: Category | None) -> list[Category]:
+    out = []
+    node = category
+    while node is not None:
+        out.append(node)
+        node = node.parent if node.parent_id else None
+    return out
+
+
+def category_policy(category: Category | None) -> CategoryPolicy | None:
+    """The most specific policy among the category and the categories above it."""
+    chain = _chain(category)
+    if not chain:
+        return None
+    found = {p.category_id: p for p in CategoryPolicy.objects.filter(category__in=chain)}
+    for node in chain:
+        if node.pk in found:
+            return found[node.pk]
+    return None
+
+
+def threshold_for(category: Category | None) -> float | None:
+    """The confidence an appeal of `category` needs to be dispatched automatically (the most
+    specific policy's threshold, else the district default); None: never automatic."""
+    for node in _chain(category):
+        policy = CategoryPolicy.objects.filter(category=node).first()
+        if policy is not None and policy.threshold is not None:
+            return policy.threshold
+    return default_threshold()
+
+
+def category_switched_off(category: Category | None) -> bool:
+    policy = category_policy(category)
+    return policy is not None and not policy.auto_dispatch
+
+
+def channel_switched_off(channel: str) -> bool:
+    return ChannelPolicy.objects.filter(channel=channel, auto_dispatch=False).exists()
+
+
+# -- the system actor ------------------------------------------------------------------------
+
+
+def system_actor() -> User:
+    """The staff account automatic decisions are recorded under (created on first use; it
+    cannot sign in: no usable password). It holds the intake operator's and the dispatcher's
+    roles, so the workflow checks it like anyone else."""
+    username = setting("AUTO_DISPATCH_USERNAME", SYSTEM_USERNAME)
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                # Named in the district's language (the name is stored, as any staff name).
+                with translation.override(settings.LANGUAGE_CODE):
+                    name = _("Automatic dispatch")
+                user = User(
+                    username=username,
+                    full_name=name,
+                    unit=Unit.backstop(),
+                    is_active=True,
+                )
+                user.set_unusable_password()
+                user.save()
+        except IntegrityError:
+            user = User.objects.get(username=username)
+    for role in (Role.INTAKE_OPERATOR, Role.DISPATCHER):
+        UserRole.objects.get_or_create(user=user, role=role)
+    user.forget_roles()
+    return user
+
+
+# -- proposing -------------------------------------------------------------------------------
+
+
+def _path(category: Category) -> str:
+    return " / ".join(c.name for c in reversed(_chain(category)))
+
+
+def _history(leaf: Category | None, region) -> dict[int, tuple[int, int]]:
+    """Past lead units of appeals of the same leaf in the same region: unit id -> (count,
+    total)."""
+    if leaf is None or region is None:
+        return {}
+    rows = (
+        Assignment.objects.filter(
+            role=Assignment.Role.LEAD, appeal__category=leaf, appeal__region=region
+        )
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:10]
+    )
+    counts = {r["unit_id"]: r["n"] for r in rows}
+    total = sum(counts.values())
+    return {unit_id: (n, total) for unit_id, n in counts.items()}
+
+
+def _type_for(appeal) -> tuple[AppealType | None, float | None, str]:
+    found = classifier.type_suggestion(appeal)
+    if found is not None:
+        t = AppealType.objects.filter(code=found["code"], active=True).first()
+        if t is not None:
+            return t, round(found["confidence"], 4), "model"
+    if appeal.appeal_type_id:
+        return appeal.appeal_type, None, "given"
+    code = setting("AUTO_DISPATCH_DEFAULT_TYPE", "complaint")
+    return AppealType.objects.filter(code=code, active=True).first(), None, "default"
+
+
+def _grade_for(appeal, leaf: Category | None) -> tuple[Grade | None, str]:
+    if leaf is not None:
+        rule = HandlingRule.objects.filter(category=leaf).select_related("default_grade").first()
+        if rule is not None and rule.default_grade_id:
+            return rule.default_grade, "category"
+    if appeal.grade_id:
+        return appeal.grade, "given"
+    code = setting("AUTO_DISPATCH_DEFAULT_GRADE", "C")
+    grade = Grade.objects.filter(code=code).first() or Grade.objects.order_by("-sort_order").first()
+    return grade, "default"
+
+
+def _leaves_for(labels: list[str]) -> dict[str, Category]:
+    """The active leaf categories the model's labels name (by code, else by a unique name), in
+    one query for the few labels asked (the classifier's `Resolver` reads the whole catalogue)."""
+    rows = list(
+        Category.objects.filter(level=Category.Level.LEAF, active=True)
+        .filter(Q(code__in=labels) | Q(name__in=labels))
+        .select_related("parent__parent")
+    )
+    by_code = {c.code: c for c in rows}
+    by_name = defaultdict(list)
+    for c in rows:
+        by_name[c.name].append(c)
+    out = {}
+    for label in labels:
+        if label in by_code:
+            out[label] = by_code[label]
+        elif len(by_name.get(label, [])) == 1:
+            out[label] = by_name[label][0]
+    return out
+
+
+def propose(appeal) -> dict:
+    """What the dispatch room would do with `appeal` (JSON-able: stored in `Triage`)."""
+    model_id, model = registry.load(ModelVersion.Kind.CATEGORY)
+    categories = []
+    model_label = None
+    if model is not None:
+        version = ModelVersion.objects.filter(pk=model_id).only("kind", "number").first()
+        model_label = version.label if version else None
+        top = model.predict([join_text(appeal.title, appeal.description)], k=TOP)[0]
+        leaves = _leaves_for([label for label, _p in top])
+        for label, p in top:
+            if label in leaves:
+                categories.append({"leaf": leaves[label], "confidence": round(p, 4)})
+    elif appeal.category_id:
+        categories.append({"leaf": appeal.category, "confidence": None})
+    appeal_type, type_confidence, type_source = _type_for(appeal)
+    top_leaf = categories[0]["leaf"] if categories else None
+    grade, grade_source = _grade_for(appeal, top_leaf)
+
+    units: dict[int, dict] = {}
+    decisions = []
+    active = rules.active_rules()
+    for entry in categories:
+        facts = rules.Facts.of(appeal, category=entry["leaf"], appeal_type=appeal_type, grade=grade)
+        decision = rules.route(facts, active)
+        decisions.append(decision)
+        if decision.lead is None:
+            continue
+        slot = units.setdefault(
+            decision.lead.pk,
+            {"unit": decision.lead, "confidence": 0.0, "reasons": []},
+        )
+        if entry["confidence"] is not None:
+            slot["confidence"] += entry["confidence"]
+        reason = decision.reason()
+        reason["category"] = entry["leaf"].name
+        slot["reasons"].append(reason)
+    history = _history(top_leaf, appeal.region)
+    for unit_id, (n, total) in history.items():
+        if unit_id not in units and len(units) >= TOP:
+            continue
+        unit = units.get(unit_id, {}).get("unit") or Unit.objects.filter(pk=unit_id).first()
+        if unit is None:
+            continue
+        slot = units.setdefault(unit_id, {"unit": unit, "confidence": None, "reasons": []})
+        slot["reasons"].append({"kind": "history", "n": n, "total": total})
+    ranked = sorted(
+        units.values(), key=lambda s: (s["confidence"] is None, -(s["confidence"] or 0))
+    )[:TOP]
+    first = decisions[0] if decisions else None
+    return {
+        "model": model_label,
+        "model_id": model_id,
+        "category": [
+            {
+                "id": e["leaf"].pk,
+                "code": e["leaf"].code,
+                "name": e["leaf"].name,
+                "path": _path(e["leaf"]),
+                "confidence": e["confidence"],
+                "reason": {"kind": "model", "model": model_label}
+                if e["confidence"] is not None
+                else {"kind": "given"},
+            }
+            for e in categories
+        ],
+        "type": (
+            {
+                "id": appeal_type.pk,
+                "code": appeal_type.code,
+                "name": appeal_type.name,
+                "confidence": type_confidence,
+                "reason": {"kind": type_source},
+            }
+            if appeal_type
+            else None
+        ),
+        "grade": (
+            {
+                "id": grade.pk,
+                "code": grade.code,
+                "name": str(grade),
+                "reason": {"kind": grade_source},
+            }
+            if grade
+            else None
+        ),
+        "lead_unit": [
+            {
+                "id": s["unit"].pk,
+                "code": s["unit"].code,
+                "name": s["unit"].name,
+                "confidence": round(min(s["confidence"], 1.0), 4)
+                if s["confidence"] is not None
+                else None,
+                "reasons": s["reasons"],
+            }
+            for s in ranked
+        ],
+        "assisting": [u.pk for u in first.assisting] if first else [],
+        "rule": (
+            {
+                "id": first.rule.pk,
+                "name": first.rule.name,
+                "type_condition": bool(first.rule.appeal_type_id),
+            }
+            if first and first.rule
+            else None
+        ),
+        "route": first.source if first else None,
+    }
+
+
+def describe(reason: dict) -> str:
+    """Any reason stored in a proposal, as a sentence in the current language."""
+    kind = reason.get("kind")
+    if kind == "model":
+        return _("Text classifier %(model)s.") % {"model": reason.get("model") or "?"}
+    if kind == "history":
+        return _(
+            "History: %(n)d of %(total)d past appeals of this category in this area went here."
+        ) % {"n": reason.get("n", 0), "total": reason.get("total", 0)}
+    if kind == "given":
+        return _("As given at intake.")
+    if kind == "category":
+        return _("The category's default grade.")
+    if kind == "default":
+        return _("The district default.")
+    if kind in (
+        rules.Source.RULE,
+        rules.Source.CATALOGUE,
+        rules.Source.AREA,
+        rules.Source.BACKSTOP,
+    ):
+        text = rules.describe_reason(reason)
+        if reason.get("category"):
+            return _("%(reason)s (if the category is %(category)s)") % {
+                "reason": text,
+                "category": reason["category"],
+            }
+        return text
+    return ""
+
+
+# -- deciding --------------------------------------------------------------------------------
+
+
+def needed_confidence(proposal: dict) -> float | None:
+    """The confidence of what the routing needs: the category's, and the type's as well when
+    the deciding rule looks at the type (the lower of the two)."""
+    if not proposal["category"] or proposal["category"][0]["confidence"] is None:
+        return None
+    value = proposal["category"][0]["confidence"]
+    rule = proposal.get("rule") or {}
+    kind = proposal.get("type") or {}
+    if rule.get("type_condition") and kind.get("confidence") is not None:
+        value = min(value, kind["confidence"])
+    return value
+
+
+def decide(appeal, proposal: dict) -> tuple[bool, str, float | None, float | None]:
+    """(automatic?, why not, confidence, threshold)."""
+    confidence = needed_confidence(proposal)
+    leaf = None
+    if proposal["category"]:
+        leaf = Category.objects.filter(pk=proposal["category"][0]["id"]).first()
+    threshold = threshold_for(leaf) if leaf is not None else default_threshold()
+    if not enabled():
+        return (
+            False,
+            _("Automatic dispatch is switched off for the district."),
+            confidence,
+            threshold,
+        )
+    if proposal["model"] is None:
+        return False, _("No category model is active."), confidence, threshold
+    if leaf is None:
+        return False, _("The model names no leaf category of the catalogue."), confidence, threshold
+    if channel_switched_off(appeal.channel):
+        return (
+            False,
+            _("Automatic dispatch is switched off for this channel."),
+            confidence,
+            threshold,
+        )
+    if category_switched_off(leaf):
+        return (
+            False,
+            _("Automatic dispatch is switched off for this category."),
+            confidence,
+            threshold,
+        )
+    if threshold is None:
+        return False, _("No threshold is set for this category."), confidence, threshold
+    if confidence is None or confidence < threshold:
+        return (
+            False,
+            _("Confidence %(confidence).2f is below the threshold %(threshold).2f.")
+            % {"confidence": confidence or 0, "threshold": threshold},
+            confidence,
+            threshold,
+        )
+    if not proposal["lead_unit"] or proposal["type"] is None or proposal["grade"] is None:
+        return False, _("No lead unit, type or grade could be proposed."), confidence, threshold
+    if proposal["type"]["code"] in setting("AUTO_DISPATCH_SKIP_TYPES", ["consultation"]):
+        return False, _("Consultations are answered at the desk."), confidence, threshold
+    if appeal.lat is None and not appeal.address:
+        return False, _("The appeal has no place yet."), confidence, threshold
+    return True, "", confidence, threshold
+
+
+def _lead_for_dispatch(proposal: dict) -> Unit | None:
+    """The unit the deciding route named (the top category's), not a history guess."""
+    for slot in proposal["lead_unit"]:
+        if any(r.get("kind") != "history" for r in slot["reasons"]):
+            return Unit.objects.filter(pk=slot["id"], active=True).first()
+    return None
+
+
+def _save_triage(appeal, proposal, outcome, reason, confidence, threshold, now) -> Triage | None:
+    lead = proposal["lead_unit"][0]["id"] if proposal["lead_unit"] else None
+    try:
+        with transaction.atomic():
+            return Triage.objects.create(
+                appeal=appeal,
+                created_at=now,
+                model_id=proposal.get("model_id"),
+                suggestions=proposal,
+                confidence=confidence,
+                threshold=threshold,
+                outcome=outcome,
+                reason=reason[:300],
+                unit_id=lead,
+                category_id=proposal["category"][0]["id"] if proposal["category"] else None,
+            )
+    except IntegrityError:  # another worker triaged it first
+        return None
+
+
+def triage(appeal_id: int) -> Triage | None:
+    """Classify, grade and route one received appeal, and dispatch it when confident. Returns
+    the Triage (None when the appeal is gone, no longer received, or triaged already)."""
+    appeal = (
+        Appeal.objects.select_related("category", "appeal_type", "grade", "region")
+        .filter(pk=appeal_id)
+        .first()
+    )
+    if appeal is None or appeal.status != Status.RECEIVED:
+        return None
+    existing = Triage.objects.filter(appeal=appeal).first()
+    if existing is not None:
+        return existing
+    proposal = propose(appeal)
+    automatic, why, confidence, threshold = decide(appeal, proposal)
+    now = timesource.now()
+    if not automatic:
+        return _save_triage(
+            appeal, proposal, Triage.Outcome.QUEUED, why, confidence, threshold, now
+        )
+    lead = _lead_for_dispatch(proposal)
+    decision = {
+        "auto": True,
+        "model": proposal["model"],
+        "confidence": confidence,
+        "threshold": threshold,
+        "scores": [
+            {"category": c["code"], "confidence": c["confidence"]} for c in proposal["category"]
+        ],
+        "type_confidence": (proposal["type"] or {}).get("confidence"),
+        "rule": (proposal.get("rule") or {}).get("name"),
+        "route": proposal.get("route"),
+    }
+    actor = system_actor()
+    try:
+        with transaction.atomic():
+            triage_row = Triage.objects.create(
+                appeal=appeal,
+                created_at=now,
+                model_id=proposal.get("model_id"),
+                suggestions=proposal,
+                confidence=confidence,
+                threshold=threshold,
+                outcome=Triage.Outcome.AUTO,
+                reason="",
+                unit=lead,
+                category_id=proposal["category"][0]["id"],
+            )
+            registered = workflow.register(
+                appeal.pk,
+                actor,
+                appeal_type=AppealType.objects.get(pk=proposal["type"]["id"]),
+                category=Category.objects.get(pk=proposal["category"][0]["id"]),
+                grade=Grade.objects.get(pk=proposal["grade"]["id"]),
+                expected_version=appeal.version,
+                decision=decision,
+            )
+            workflow.dispatch(
+                appeal.pk,
+                actor,
+                lead_unit=lead,
+                assisting_units=list(
+                    Unit.objects.filter(pk__in=proposal["assisting"], active=True)
+                ),
+                expected_version=registered.version,
+                decision=decision,
+            )
+        return triage_row
+    except IntegrityError:
+        return Triage.objects.filter(appeal=appeal).first()
+    except WorkflowError as exc:
+        # An operator acted first (version changed or state moved on), or the workflow refused:
+        # nothing was written; the desk keeps the suggestions and the reason.
+        return _save_triage(
+            appeal,
+            proposal,
+            Triage.Outcome.FAILED,
+            _("Automatic dispatch refused: %(error)s") % {"error": exc},
+            confidence,
+            threshold,
+            now,
+        )
+
+
+def retriage(appeal) -> Triage | None:
+    """Recompute the suggestions of a received appeal (e.g. a model was activated since)."""
+    Triage.objects.filter(
+        appeal=appeal, outcome__in=[Triage.Outcome.QUEUED, Triage.Outcome.FAILED]
+    ).delete()
+    return triage(appeal.pk)
+
+
+def triage_waiting(limit: int | None = None) -> Counter:
+    """Triage the received appeals that have none yet (e.g. they arrived before the first model
+    was activated), oldest first. Returns the count per outcome."""
+    ids = (
+        Appeal.objects.filter(status=Status.RECEIVED, triage__isnull=True)
+        .order_by("received_at", "id")
+        .values_list("id", flat=True)
+    )
+    done: Counter = Counter()
+    for appeal_id in list(ids[:limit] if limit else ids):
+        found = triage(appeal_id)
+        if found is not None:
+            done[found.outcome] += 1
+    return done
+
+
+# -- the receiver ----------------------------------------------------------------------------
+
+
+def on_appeal_event(sender, appeal, event, **kwargs):
+    """A new appeal: triage it in a task after the commit (intake stays fast)."""
+    if event.kind != "receive" or not enabled_for_intake():
+        return
+    appeal_id = appeal.pk
+
+    def enqueue():
+        from jiesu.dispatch import tasks
+
+        try:
+            # Without an active category model there is nothing to propose: no task at all.
+            if registry.active_row(ModelVersion.Kind.CATEGORY) is None:
+                return
+            tasks.triage_appeal.enqueue(appeal_id)
+        except Exception:  # the appeal is received; it waits at the desk without suggestions
+            logger.exception("Could not enqueue the triage of appeal %s", appeal_id)
+
+    transaction.on_commit(enqueue)
+
+
+def enabled_for_intake() -> bool:
+    """Triage runs whenever suggestions are wanted (setting AUTO_TRIAGE, on by default), even
+    with automatic dispatch switched off: the desk still gets suggestions."""
+    return bool(setting("AUTO_TRIAGE", True))
+
+
+# -- measuring -------------------------------------------------------------------------------
+
+
+def real_precision_by_week(weeks: int = 12, now=None) -> list[dict]:
+    """Per week (Monday, Asia/Shanghai) of the automatic dispatches: how many, how many were
+    later returned or re-dispatched, and the share that stayed (the real precision)."""
+    now = now or timezone.now()
+    since = now - timedelta(weeks=weeks)
+    rows = list(
+        Triage.objects.filter(outcome=Triage.Outcome.AUTO, created_at__gte=since).values_list(
+            "appeal_id", "created_at"
+        )
+    )
+    undone = set(
+        Event.objects.filter(appeal_id__in=[r[0] for r in rows], kind__in=UNDONE_KINDS)
+        .values_list("appeal_id", flat=True)
+        .distinct()
+    )
+    weeks_found: dict = defaultdict(Counter)
+    for appeal_id, created in rows:
+        local = timezone.localtime(created, rules.SHANGHAI).date()
+        monday = local - timedelta(days=local.weekday())
+        weeks_found[monday]["auto"] += 1
+        if appeal_id in undone:
+            weeks_found[monday]["undone"] += 1
+    out = []
+    for monday in sorted(weeks_found, reverse=True):
+        c = weeks_found[monday]
+        out.append(
+            {
+                "week": monday,
+                "auto": c["auto"],
+                "undone": c["undone"],
+                "precision": round((c["auto"] - c["undone"]) / c["auto"], 4) if c["auto"] else None,
+            }
+        )
+    return out
+
+
+# -- thresholds from the measured table ------------------------------------------------------
+
+
+def precision_table(version: ModelVersion | None, label: str = "*") -> list[dict]:
+    """The out-of-fold precision-by-threshold rows of a model version for one label (or all:
+    "*")."""
+    if version is None:
+        return []
+    table = (version.meta or {}).get("out_of_fold", {}).get("thresholds", {})
+    return table.get(label) or []
+
+
+def label_of(category: Category, version: ModelVersion | None) -> str | None:
+    """The model's label for a leaf category (its code, else its name), if the model has it."""
+    if version is None:
+        return None
+    labels = set((version.meta or {}).get("label_counts", {}))
+    for candidate in (category.code, category.name):
+        if candidate in labels:
+            return candidate
+    return None
+
+
+def lowest_threshold_for(rows: list[dict], precision: float, min_predictions: int = 1):
+    """The lowest threshold whose measured precision reaches `precision` (None if none)."""
+    for row in sorted(rows, key=lambda r: r["threshold"]):
+        if (
+            row.get("precision") is not None
+            and row["precision"] >= precision
+            and row.get("predictions", 0) >= min_predictions
+        ):
+            return row["threshold"]
+    return None
+
+
+def configure_demo_thresholds(target_precision: float = 0.95) -> list[CategoryPolicy]:
+    """Per leaf category the active model knows: the lowest threshold at which its measured
+    out-of-fold precision reaches `target_precision` (overall table when the label has too few
+    predictions). For the demo's bootstrap, after training; does nothing without an active
+    model. Returns the policies written."""
+    version = ModelVersion.objects.filter(kind=ModelVersion.Kind.CATEGORY, active=True).first()
+    if version is None:
+        return []
+    overall = lowest_threshold_for(precision_table(version), target_precision, 20)
+    written = []
+    for leaf in Category.objects.filter(level=Category.Level.LEAF, active=True):
+        label = label_of(leaf, version)
+        if label is None:
+            continue
+        value = lowest_threshold_for(precision_table(version, label), target_precision, 5)
+        value = value if value is not None else overall
+        if value is None:
+            continue
+        policy, _created = CategoryPolicy.objects.update_or_create(
+            category=leaf, defaults={"threshold": value, "auto_dispatch": True}
+        )
+        written.append(policy)
+    return written

@@ -1,0 +1,270 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
+"""Selective auto-dispatch: confident appeals are registered and dispatched by the system actor
+with an audit event naming the model version and scores; the rest are queued with reasons;
+switches, idempotence, an operator acting first, hot reload of the active model."""
+
+import pytest
+
+from jiesu.appeals import workflow
+from jiesu.appeals.models import Event
+from jiesu.appeals.states import Status
+from jiesu.appeals.tests.conftest import MONDAY_10, new_appeal
+from jiesu.dispatch import auto, registry
+from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, ModelVersion, Triage
+from jiesu.dispatch.tasks import triage_appeal
+
+BUILDING = {
+    "title": "道路施工扬尘严重",
+    "description": "道路施工扬尘严重，工地围挡破损，晚上还有噪音",
+}
+SCHOOL = {"title": "学校食堂", "description": "学校食堂饭菜质量差，孩子们吃不饱，希望教育局管一管"}
+
+
+def confidence_of(world, **text):
+    appeal = new_appeal(world, **text)
+    return auto.needed_confidence(auto.propose(appeal)), appeal
+
+
+@pytest.fixture
+def confident(world, active_model, at):
+    """A received 城乡建设 appeal whose category policy threshold lies just below its
+    confidence."""
+    with at(MONDAY_10):
+        conf, appeal = confidence_of(world, **BUILDING)
+    assert conf is not None
+    CategoryPolicy.objects.create(category=world.leaf, threshold=max(0.01, conf - 0.05))
+    return appeal, conf
+
+
+def test_above_threshold_dispatched_by_the_system_with_audit_event(world, confident, at):
+    appeal, conf = confident
+    with at(MONDAY_10):
+        result = triage_appeal.call(appeal.pk)
+    assert result == Triage.Outcome.AUTO
+    appeal.refresh_from_db()
+    assert appeal.status == Status.DISPATCHED
+    assert appeal.category == world.leaf
+    lead = appeal.assignments.get(role="lead", active=True)
+    assert lead.unit == world.urban
+    event = Event.objects.get(appeal=appeal, kind="dispatch")
+    assert event.actor.username == auto.SYSTEM_USERNAME
+    decision = event.payload["decision"]
+    assert decision["model"] == "category-v1"
+    assert decision["confidence"] == pytest.approx(conf, abs=1e-3)
+    assert decision["scores"][0]["category"] == world.leaf.code
+    assert Event.objects.get(appeal=appeal, kind="register").payload["decision"]["auto"] is True
+    triage = Triage.objects.get(appeal=appeal)
+    assert triage.outcome == Triage.Outcome.AUTO and triage.unit == world.urban
+
+
+def test_below_threshold_queued_with_top3_and_reasons(world, active_model, at):
+    with at(MONDAY_10):
+        conf, appeal = confidence_of(world, **BUILDING)
+        CategoryPolicy.objects.create(category=world.leaf, threshold=min(1.0, conf + 0.01))
+        triage = auto.triage(appeal.pk)
+    appeal.refresh_from_db()
+    assert appeal.status == Status.RECEIVED
+    assert triage.outcome == Triage.Outcome.QUEUED
+    assert "below the threshold" in triage.reason
+    s = triage.suggestions
+    assert len(s["category"]) == 3
+    assert s["category"][0]["code"] == world.leaf.code
+    assert s["category"][0]["reason"] == {"kind": "model", "model": "category-v1"}
+    assert [c["confidence"] for c in s["category"]] == sorted(
+        [c["confidence"] for c in s["category"]], reverse=True
+    )
+    top_unit = s["lead_unit"][0]
+    assert top_unit["id"] == world.urban.pk
+    assert top_unit["reasons"][0]["kind"] == "catalogue"
+    assert "Text classifier category-v1" in auto.describe(s["category"][0]["reason"])
+
+
+def test_history_of_the_same_leaf_and_region_is_a_reason(world, active_model, at):
+    with at(MONDAY_10):
+        for _i in range(2):
+            earlier = new_appeal(world, **BUILDING)
+            workflow.register(
+                earlier,
+                world.u("intake"),
+                appeal_type=world.complaint,
+                category=world.leaf,
+                grade=world.grade_c,
+            )
+            workflow.dispatch(earlier.pk, world.u("dispatcher"), lead_unit=world.water)
+        appeal = new_appeal(world, **BUILDING)
+        proposal = auto.propose(appeal)
+    water = next(u for u in proposal["lead_unit"] if u["id"] == world.water.pk)
+    history = [r for r in water["reasons"] if r["kind"] == "history"]
+    assert history == [{"kind": "history", "n": 2, "total": 2}]
+    assert "2 of 2" in auto.describe(history[0])
+
+
+def test_no_threshold_set_means_never_automatic(world, active_model, at):
+    with at(MONDAY_10):
+        appeal = new_appeal(world, **BUILDING)
+        triage = auto.triage(appeal.pk)
+    assert triage.outcome == Triage.Outcome.QUEUED
+    assert "No threshold" in triage.reason
+
+
+def test_district_default_threshold_from_settings(world, active_model, at, settings):
+    settings.JIESU = {**settings.JIESU, "AUTO_DISPATCH_THRESHOLD": 0.01}
+    with at(MONDAY_10):
+        appeal = new_appeal(world, **BUILDING)
+        assert auto.triage(appeal.pk).outcome == Triage.Outcome.AUTO
+
+
+@pytest.mark.parametrize("switch", ["global", "channel", "category", "major"])
+def test_switches_keep_confident_appeals_at_the_desk(world, confident, at, settings, switch):
+    appeal, _conf = confident
+    if switch == "global":
+        settings.JIESU = {**settings.JIESU, "AUTO_DISPATCH": False}
+    elif switch == "channel":
+        ChannelPolicy.objects.create(channel="hotline", auto_dispatch=False)
+    elif switch == "category":
+        CategoryPolicy.objects.filter(category=world.leaf).update(auto_dispatch=False)
+    else:  # a policy on the major category above, more general, does not override the leaf's
+        CategoryPolicy.objects.filter(category=world.leaf).update(auto_dispatch=False)
+        CategoryPolicy.objects.create(category=world.leaf.parent.parent, auto_dispatch=True)
+    with at(MONDAY_10):
+        triage = auto.triage(appeal.pk)
+    appeal.refresh_from_db()
+    assert appeal.status == Status.RECEIVED
+    assert triage.outcome == Triage.Outcome.QUEUED
+    assert "switched off" in triage.reason
+
+
+def test_triage_is_idempotent(world, confident, at):
+    appeal, _conf = confident
+    with at(MONDAY_10):
+        first = auto.triage(appeal.pk)
+        again = auto.triage(appeal.pk)
+    assert again is None or again.pk == first.pk
+    assert Triage.objects.filter(appeal=appeal).count() == 1
+    assert Event.objects.filter(appeal=appeal, kind="dispatch").count() == 1
+
+
+def test_operator_acting_first_wins(world, confident, at, monkeypatch):
+    appeal, _conf = confident
+    real_propose = auto.propose
+
+    def operator_registers_meanwhile(a):
+        proposal = real_propose(a)
+        workflow.register(
+            a.pk,
+            world.u("intake"),
+            appeal_type=world.complaint,
+            category=world.other_leaf,
+            grade=world.grade_b,
+        )
+        return proposal
+
+    monkeypatch.setattr(auto, "propose", operator_registers_meanwhile)
+    with at(MONDAY_10):
+        triage = auto.triage(appeal.pk)
+    appeal.refresh_from_db()
+    assert appeal.status == Status.REGISTERED
+    assert appeal.category == world.other_leaf
+    assert triage.outcome == Triage.Outcome.FAILED
+    assert not Event.objects.filter(appeal=appeal, kind="dispatch").exists()
+
+
+def test_appeal_no_longer_received_is_left_alone(world, active_model, at):
+    with at(MONDAY_10):
+        appeal = new_appeal(world, **BUILDING)
+        workflow.reject(appeal.pk, world.u("intake"), reason="重复")
+        assert auto.triage(appeal.pk) is None
+    assert not Triage.objects.filter(appeal=appeal).exists()
+
+
+def test_receive_enqueues_the_triage_after_commit(
+    world, active_model, at, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    with at(MONDAY_10), django_capture_on_commit_callbacks(execute=True):
+        appeal = new_appeal(world, **BUILDING)
+    task = DBTaskResult.objects.get(task_path="jiesu.dispatch.tasks.triage_appeal")
+    assert task.args_kwargs["args"] == [appeal.pk]
+
+
+def test_without_a_model_no_task_is_enqueued(world, leaves, at, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    with at(MONDAY_10), django_capture_on_commit_callbacks(execute=True):
+        new_appeal(world, **BUILDING)
+    assert not DBTaskResult.objects.exists()
+
+
+def test_without_a_model_appeals_are_queued(world, leaves, at):
+    with at(MONDAY_10):
+        appeal = new_appeal(world, **BUILDING)
+        triage = auto.triage(appeal.pk)
+    assert triage.outcome == Triage.Outcome.QUEUED
+    assert "No category model" in triage.reason
+
+
+def test_hot_reload_uses_the_newly_activated_version(world, active_model, small_model_bytes, at):
+    with at(MONDAY_10):
+        first = auto.propose(new_appeal(world, **SCHOOL))
+        data, meta = small_model_bytes
+        registry.register(ModelVersion.Kind.CATEGORY, data, meta=meta, activate=True)
+        second = auto.propose(new_appeal(world, **SCHOOL))
+        registry.activate_version(active_model)
+        third = auto.propose(new_appeal(world, **SCHOOL))
+    assert (first["model"], second["model"], third["model"]) == (
+        "category-v1",
+        "category-v2",
+        "category-v1",
+    )
+
+
+def test_real_precision_counts_redispatched_automatic_dispatches(world, confident, at):
+    appeal, _conf = confident
+    with at(MONDAY_10):
+        auto.triage(appeal.pk)
+        second = new_appeal(world, **BUILDING)
+        auto.triage(second.pk)
+        workflow.redispatch(second.pk, world.u("dispatcher"), lead_unit=world.water, reason="错派")
+        weeks = auto.real_precision_by_week(now=MONDAY_10)
+    assert weeks == [{"week": MONDAY_10.date(), "auto": 2, "undone": 1, "precision": 0.5}]
+
+
+def test_demo_thresholds_come_from_the_measured_table(world, active_model):
+    written = auto.configure_demo_thresholds(target_precision=0.5)
+    assert {p.category.code for p in written} <= set(active_model.meta["label_counts"])
+    assert written, "the model's labels are the world's leaves"
+    for policy in written:
+        rows = auto.precision_table(active_model, auto.label_of(policy.category, active_model))
+        assert policy.threshold in [r["threshold"] for r in rows] + [
+            auto.lowest_threshold_for(auto.precision_table(active_model), 0.5, 20)
+        ]
+
+
+def test_demo_thresholds_do_nothing_without_a_model(world, leaves):
+    assert auto.configure_demo_thresholds() == []
+    assert not CategoryPolicy.objects.exists()
+
+
+def test_triage_waiting_handles_appeals_received_before_the_model(
+    world, leaves, small_model_bytes, at
+):
+    with at(MONDAY_10):
+        waiting = [new_appeal(world, **BUILDING), new_appeal(world, **SCHOOL)]
+        data, meta = small_model_bytes
+        registry.register(ModelVersion.Kind.CATEGORY, data, meta=meta, activate=True)
+        CategoryPolicy.objects.create(category=world.leaf, threshold=0.01)
+        done = auto.triage_waiting()
+        again = auto.triage_waiting()
+    assert done == {"auto": 1, "queued": 1}
+    assert not again
+    statuses = [a.__class__.objects.get(pk=a.pk).status for a in waiting]
+    assert statuses == [Status.DISPATCHED, Status.RECEIVED]
