@@ -73,7 +73,7 @@ def rule_form_data(response):
 
 
 def channel(code="app_x", **kwargs):
-    values = {"name": "Test app", "kind": Channel.Kind.APP, "is_machine": True, **kwargs}
+    values = {"name": f"Test app {code}", "kind": Channel.Kind.APP, "is_machine": True, **kwargs}
     return Channel.objects.create(code=code, **values)
 
 
