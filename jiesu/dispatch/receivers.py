@@ -8,3 +8,5 @@
 # MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
 # See the Mulan PSL v2 for more details.
 """What the dispatch room does when something happens to an appeal (`appeals.hooks`)."""
+
+from jiesu.dispatch import duplicates  # noqa: E402, F401  (keeps the duplicate signatures)
