@@ -1,3 +1,12 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
 """Likely duplicates (并单) of an appeal among the open appeals, each with a score and why.
 
 Every open appeal has a signature row (`AppealSignature`: MinHash of its text, H3 cell of its
@@ -6,11 +15,14 @@ point, category, region, a digest of the phone, time received) and its LSH band 
 finished, so the tables hold open appeals only. `find_many(appeals)` looks candidates up in a fixed
 number of indexed queries, whatever the number of appeals or of open appeals:
 
-1. text: appeals sharing an LSH band key with the appeal's text (near-copies);
-2. place and phone: appeals whose H3 cell lies within the category's radius, or with the same
-   phone, received within the category's time window;
-3. the candidates' signature rows, scored in memory (MinHash similarity, distance);
+1. text: the signature rows of appeals sharing an LSH band key with the appeal's text
+   (near-copies);
+2. place and phone: the signature rows of appeals whose H3 cell lies within the category's
+   radius, or with the same phone, received within the category's time window;
+3. (in memory) every row scored: MinHash similarity, distance, category, phone;
 4. the best few appeals themselves, to recompute the text similarity exactly and to show them.
+
+(And one more when an appeal has no category yet: the category the dispatch room suggested.)
 
 A candidate is earlier than the appeal (merging folds a later appeal into an earlier one), still
 open, received within the window, and, when both have a point, within the radius. Its score
@@ -87,9 +99,10 @@ def cell_of(lat, lng) -> int | None:
 def cell_ranges(lat: float, lng: float, radius_m: float) -> list[tuple[int, int]]:
     """Integer ranges of resolution-10 cells that cover the disc of `radius_m` around the point.
 
-    The disc is taken at the finest resolution that needs at most a few rings, compacted, and
-    each compacted cell becomes the range of its resolution-10 descendants (in H3's integer
-    form the descendants of a cell are contiguous: its digits below are 0-6, the rest 7)."""
+    The disc is taken at the finest resolution that needs at most a few rings. At resolution 10
+    each cell is its own range (lo == hi: the query is one `IN` list); at a coarser one each
+    cell becomes the range of its resolution-10 descendants (in H3's integer form the
+    descendants of a cell are contiguous: its digits below are 0-6, the rest 7)."""
     res = RESOLUTION
     while res > 5:
         spacing = h3.average_hexagon_edge_length(res, "m") * math.sqrt(3)
@@ -99,20 +112,13 @@ def cell_ranges(lat: float, lng: float, radius_m: float) -> list[tuple[int, int]
         res -= 1
     disk = h3.grid_disk(h3.latlng_to_cell(lat, lng, res), rings)
     ranges = []
-    for cell in h3.compact_cells(disk):
+    for cell in disk:
         lo = h3.str_to_int(h3.cell_to_center_child(cell, RESOLUTION))
         hi = lo
-        for r in range(h3.get_resolution(cell) + 1, RESOLUTION + 1):
+        for r in range(res + 1, RESOLUTION + 1):
             hi |= 6 << (3 * (15 - r))
         ranges.append((lo, hi))
-    ranges.sort()
-    merged: list[tuple[int, int]] = []
-    for lo, hi in ranges:
-        if merged and lo <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-        else:
-            merged.append((lo, hi))
-    return merged
+    return sorted(ranges)
 
 
 def distance_m(lat1, lng1, lat2, lng2) -> float:
@@ -310,10 +316,12 @@ def _probes(appeals) -> list[_Probe]:
 def _place_query(probe: _Probe) -> Q:
     q = Q()
     if probe.ranges:
-        cells = Q()
+        singles = [lo for lo, hi in probe.ranges if lo == hi]
+        if singles:
+            q |= Q(cell__in=singles)
         for lo, hi in probe.ranges:
-            cells |= Q(cell=lo) if lo == hi else Q(cell__range=(lo, hi))
-        q |= cells
+            if lo != hi:
+                q |= Q(cell__range=(lo, hi))
     if probe.phone_key is not None:
         q |= Q(phone_key=probe.phone_key)
     if not q:
@@ -337,28 +345,29 @@ def find(appeal: Appeal, *, limit: int = MAX_RESULTS) -> list[Duplicate]:
     return find_many([appeal], limit=limit).get(appeal.pk, [])
 
 
-def find_many(appeals, *, limit: int = MAX_RESULTS) -> dict[int, list[Duplicate]]:
+def find_many(
+    appeals, *, limit: int = MAX_RESULTS, stats: dict | None = None
+) -> dict[int, list[Duplicate]]:
     """Likely duplicates of each appeal, best first, by the appeal's primary key (appeals with
-    none are left out). A fixed number of queries for any number of appeals."""
+    none are left out). A fixed number of queries for any number of appeals; `stats`, when
+    given, receives the number of signature rows scored."""
     appeals = [a for a in appeals if a.pk is not None]
     if not appeals:
         return {}
     probes = _probes(appeals)
 
-    # 1. text: appeals sharing a band key.
-    by_key: dict[int, list[int]] = {}
+    # 1. text: the signature rows of appeals sharing a band key (one query, a subquery).
+    sig_rows: dict[int, tuple] = {}
     all_keys = {k for p in probes for k in p.bands}
     if all_keys:
-        rows = SignatureBand.objects.filter(key__in=all_keys).values_list("key", "appeal_id")
-        for key, appeal_id in rows[: MAX_TEXT_ROWS * len(probes)]:
-            by_key.setdefault(key, []).append(appeal_id)
-    text_ids = {i for ids in by_key.values() for i in ids}
-
-    # 2. place and phone within the window; 3. the signature rows of all candidates.
-    sig_rows: dict[int, tuple] = {}
-    if text_ids:
-        for row in AppealSignature.objects.filter(pk__in=text_ids).values_list(*SIGNATURE_FIELDS):
+        sharing = SignatureBand.objects.filter(key__in=all_keys).values("appeal_id")
+        rows = AppealSignature.objects.filter(
+            pk__in=sharing[: MAX_TEXT_ROWS * len(probes)]
+        ).values_list(*SIGNATURE_FIELDS)
+        for row in rows:
             sig_rows[row[0]] = row
+
+    # 2. place and phone within the window.
     place = Q()
     for p in probes:
         place |= _place_query(p)
@@ -371,21 +380,30 @@ def find_many(appeals, *, limit: int = MAX_RESULTS) -> dict[int, list[Duplicate]
         for row in rows:
             sig_rows[row[0]] = row
 
-    # Score in memory.
+    # Score in memory: text similarity of every row at once, then the facts of the likely ones.
+    rows = list(sig_rows.values())
+    if stats is not None:
+        stats["rows"] = len(rows)
+    matrix = (
+        np.stack([signatures.from_bytes(r[1]) for r in rows])
+        if rows
+        else np.zeros((0, signatures.PERMUTATIONS), dtype=np.uint32)
+    )
     scored: dict[int, list[tuple[float, int, dict]]] = {}
     for p in probes:
         a = p.appeal
+        sims = (matrix == p.signature).mean(axis=1) if p.signature.any() else None
         found = []
-        for row in sig_rows.values():
-            other_id, minhash, lat, lng, region_id, category_id, pkey, received_at = row
-            if other_id == a.pk:
+        for i, row in enumerate(rows):
+            other_id, received_at = row[0], row[7]
+            if other_id == a.pk or received_at < p.since:
                 continue
-            if (received_at, other_id) >= (a.received_at, a.pk) or received_at < p.since:
-                continue
+            if (received_at, other_id) >= (a.received_at, a.pk):
+                continue  # only earlier appeals: a merge folds the later into the earlier
             facts = _facts(p, row)
             if facts is None:
                 continue
-            facts["text"] = signatures.similarity(p.signature, signatures.from_bytes(minhash))
+            facts["text"] = float(sims[i]) if sims is not None else 0.0
             score = _score(facts)
             if score >= MIN_SCORE * 0.8:  # the exact text similarity may lift it
                 found.append((score, other_id, facts))

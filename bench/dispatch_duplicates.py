@@ -1,0 +1,342 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
+"""The duplicate finder against many open appeals on PostgreSQL (issue 10):
+`duplicate_ms_per_appeal`.
+
+    python bench/dispatch_duplicates.py [--quick] --out FILE
+
+`measure(quick)` (called by bench/run.py) runs this file in a process of its own and returns its
+figures, or {} when PostgreSQL is not reachable.
+
+1. A fresh PostgreSQL database (BENCH_DUP_PG_URL, default .../jiesu_bench_dups; dropped and
+   created), migrated and seeded with the demo district.
+2. 1,000,000 open appeals (100,000 with --quick; BENCH_DUP_APPEALS overrides) written by one
+   INSERT ... SELECT per batch, with their signature rows and band keys written by COPY (not
+   through the workflow: the finder reads only the signature tables and, for the best few, the
+   appeals). Texts: the demo knowledge base's real messages, each with a street address
+   appended so that texts differ; its MinHash is the slot-wise minimum of the message's and the
+   address's (the MinHash of the union of their shingles). Points uniform over the district's
+   box, received uniformly over 90 days, 300 leaf categories, one phone number per two appeals.
+3. New appeals received through the workflow (half of them a recent stored matter told again,
+   a few metres away), and `duplicates.find(appeal)` timed on each: median and p95 in ms, with
+   the rows it scored and the duplicates it offered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from statistics import median
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/jiesu_bench_dups"
+ROADS = [f"{a}{b}路" for a in "东南西北中新龙坪金汤竹沙碧秀锦" for b in "山田湖岭园坑头湾"]
+
+
+def measure(quick: bool) -> dict:
+    """Run this benchmark in its own process; its figures, or {} without PostgreSQL."""
+    url = os.environ.get("BENCH_DUP_PG_URL", DEFAULT_PG)
+    try:
+        import psycopg
+
+        psycopg.connect(_admin_url(url), connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001 - any failure means: no PostgreSQL here
+        print(f"*** PostgreSQL is not reachable ({exc}): duplicate_ms_per_appeal is skipped ***")
+        return {}
+    out = Path(tempfile.mkdtemp(prefix="jiesu-bench-dups-")) / "dups.json"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--out", str(out)]
+    if quick:
+        cmd.append("--quick")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "JIESU_VAR_DIR")}
+    subprocess.run(cmd, check=True, env=env)
+    return json.loads(out.read_text())
+
+
+def _admin_url(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
+
+
+def fresh_database(url: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def texts_pool() -> list[str]:
+    from jiesu.dispatch import knowledge
+
+    rows = knowledge.read_entries(ROOT / "jiesu" / "demo" / "data" / "knowledge_base.csv.gz")
+    return [f"{r['title']}\n{r['question']}" for r in rows]
+
+
+def build(n: int, seed: int = 10) -> dict:
+    """n open appeals with signatures and bands, in batches; returns what was built."""
+    import numpy as np
+    from django.db import connection
+
+    from jiesu.appeals.models import Appeal
+    from jiesu.catalog.models import Category
+    from jiesu.dispatch import duplicates, signatures
+    from jiesu.org.models import Region
+
+    rng = np.random.default_rng(seed)
+    pool = texts_pool()
+    pool_sigs = np.stack([signatures.minhash(t) for t in pool])
+    addresses = [f"{road}{num}号" for road in ROADS for num in range(1, 101)]
+    addr_sigs = np.stack([signatures.minhash(a) for a in addresses])
+    categories = list(
+        Category.objects.filter(level=Category.Level.LEAF).values_list("pk", flat=True)[:300]
+    )
+    district = Region.objects.filter(level=Region.Level.DISTRICT).first()
+    lat0, lng0 = (district.center_lat, district.center_lng) if district else (22.708, 114.35)
+    box = (lat0 - 0.05, lat0 + 0.05, lng0 - 0.07, lng0 + 0.07)  # about 11 x 14 km
+
+    fields = [f for f in Appeal._meta.concrete_fields if f.name != "id"]
+    special = {
+        "number": "'BD' || lpad(g::text, 10, '0')",
+        "channel": "'hotline'",
+        "title": "left(split_part((%(texts)s::text[])[1 + g %% %(n_texts)s], E'\\n', 1), 200)",
+        "description": "(%(texts)s::text[])[1 + g %% %(n_texts)s]",
+        "reporter_name": "'张某'",
+        "reporter_phone": "'138' || lpad((g / 2)::text, 8, '0')",
+        "address": "(%(addresses)s::text[])[1 + (g * 7919) %% %(n_addresses)s]",
+        "lat": "%(lat_lo)s + (%(lat_hi)s - %(lat_lo)s) * ((g * 2654435761::bigint) %% 1000003) "
+        "/ 1000003.0",
+        "lng": "%(lng_lo)s + (%(lng_hi)s - %(lng_lo)s) * ((g * 40503::bigint) %% 999983) "
+        "/ 999983.0",
+        "category_id": "(%(categories)s::bigint[])[1 + (g * 31) %% %(n_categories)s]",
+        "status": "'dispatched'",
+        "received_at": "now() - ((g * 7927) %% (90 * 1440)) * interval '1 minute'",
+        "version": "3",
+    }
+    columns, exprs = [], []
+    for f in fields:
+        columns.append(f'"{f.column}"')
+        if f.name in special or f.column in special:
+            exprs.append(special.get(f.name) or special[f.column])
+        elif f.null:
+            exprs.append("NULL")
+        else:
+            value = f.get_default()
+            exprs.append("0" if value in (0, False) and not isinstance(value, str) else "''")
+    for i, f in enumerate(fields):
+        if f.get_internal_type() == "BooleanField" and f.name not in special:
+            exprs[i] = "false"
+    # Column names come from the model and values are parameters.
+    insert = "INSERT INTO appeals_appeal ({}) SELECT {} FROM {} RETURNING id, number".format(  # noqa: S608
+        ", ".join(columns), ", ".join(exprs), "generate_series(%(start)s, %(stop)s) AS g"
+    )
+    params = {
+        "texts": pool,
+        "n_texts": len(pool),
+        "addresses": addresses,
+        "n_addresses": len(addresses),
+        "categories": categories,
+        "n_categories": len(categories),
+        "lat_lo": box[0],
+        "lat_hi": box[1],
+        "lng_lo": box[2],
+        "lng_hi": box[3],
+    }
+    batch = 50_000
+    t0 = time.perf_counter()
+    for start in range(1, n + 1, batch):
+        stop = min(n, start + batch - 1)
+        with connection.cursor() as cur:
+            cur.execute(insert, {**params, "start": start, "stop": stop})
+            ids = [row[0] for row in cur.fetchall()]
+        rows = list(
+            Appeal.objects.filter(pk__in=ids).values_list(
+                "pk", "number", "lat", "lng", "category_id", "reporter_phone", "received_at"
+            )
+        )
+        _copy_signatures(rows, pool_sigs, addr_sigs, duplicates, signatures)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE appeals_appeal")
+        cur.execute("ANALYZE dispatch_appealsignature")
+        cur.execute("ANALYZE dispatch_signatureband")
+    del rng
+    return {"seconds": round(time.perf_counter() - t0, 1), "box": box}
+
+
+def _copy_signatures(rows, pool_sigs, addr_sigs, duplicates, signatures):
+    import numpy as np
+    from django.db import connection
+
+    g = np.array([int(number[2:]) for _pk, number, *_rest in rows])
+    sigs = np.minimum(pool_sigs[g % len(pool_sigs)], addr_sigs[(g * 7919) % len(addr_sigs)]).astype(
+        np.uint32
+    )
+    raw = connection.connection  # psycopg 3
+    with raw.cursor() as cur:
+        with cur.copy(
+            "COPY dispatch_appealsignature (appeal_id, minhash, cell, lat, lng, category_id, "
+            "phone_key, received_at) FROM STDIN"
+        ) as copy:
+            for (pk, _number, lat, lng, category_id, phone, received_at), sig in zip(
+                rows, sigs, strict=True
+            ):
+                copy.write_row(
+                    (
+                        pk,
+                        signatures.to_bytes(sig),
+                        duplicates.cell_of(lat, lng),
+                        lat,
+                        lng,
+                        category_id,
+                        duplicates.phone_key(phone),
+                        received_at,
+                    )
+                )
+        with cur.copy("COPY dispatch_signatureband (appeal_id, key) FROM STDIN") as copy:
+            for (pk, *_rest), sig in zip(rows, sigs, strict=True):
+                for key in signatures.bands(sig):
+                    copy.write_row((pk, key))
+
+
+def inside(rnd, box) -> dict:
+    """A random point of the box that lies in the district (a receipt outside is refused)."""
+    from jiesu.org import geo
+
+    lat_lo, lat_hi, lng_lo, lng_hi = box
+    for _ in range(200):
+        lat, lng = rnd.uniform(lat_lo, lat_hi), rnd.uniform(lng_lo, lng_hi)
+        if geo.resolve_point(lat, lng) is not None:
+            return {"lat": lat, "lng": lng}
+    return {"lat": (lat_lo + lat_hi) / 2, "lng": (lng_lo + lng_hi) / 2}
+
+
+def run(quick: bool) -> dict:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from jiesu.appeals import workflow
+    from jiesu.appeals.models import Appeal
+    from jiesu.dispatch import duplicates
+    from jiesu.dispatch.models import AppealSignature, SignatureBand
+
+    n = int(os.environ.get("BENCH_DUP_APPEALS", "100000" if quick else "1000000"))
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    built = build(n)
+    pool = texts_pool()
+    rnd = random.Random(7)
+    probes = []
+    recent = list(
+        Appeal.objects.filter(received_at__gte=timezone.now() - timedelta(days=20))
+        .exclude(lat=None)
+        .order_by("?")
+        .values("title", "description", "lat", "lng")[:2000]
+    )
+    from jiesu.org import geo
+
+    recent = [r for r in recent if geo.resolve_point(r["lat"], r["lng"]) is not None]
+    for i in range(60 if quick else 120):
+        if i % 2:  # a recent matter told again by somebody else, a few metres away
+            told = recent[i % len(recent)]
+            fields = {
+                "title": told["title"],
+                "description": f"{told['description']}，至今没有解决。",
+                "lat": told["lat"] + rnd.uniform(-0.0003, 0.0003),
+                "lng": told["lng"] + rnd.uniform(-0.0003, 0.0003),
+            }
+        else:  # something new
+            title, _sep, body = pool[rnd.randrange(len(pool))].partition("\n")
+            fields = {
+                "title": title[:200] or "诉求",
+                "description": f"{body[::-1]}{rnd.choice(ROADS)}" or title,
+                **inside(rnd, built["box"]),
+            }
+        probes.append(
+            workflow.receive(
+                channel="hotline", reporter_phone=f"139{rnd.randrange(10**8):08d}", **fields
+            )
+        )
+    for appeal in probes[:5]:  # warm the caches
+        duplicates.find(appeal)
+    samples, scored, offered, trivial = [], [], [], []
+    for appeal in probes:
+        start = time.perf_counter()
+        AppealSignature.objects.filter(pk=-1).exists()
+        trivial.append((time.perf_counter() - start) * 1000)
+        stats: dict = {}
+        start = time.perf_counter()
+        found = duplicates.find_many([appeal], stats=stats).get(appeal.pk, [])
+        samples.append((time.perf_counter() - start) * 1000)
+        scored.append(stats.get("rows", 0))
+        offered.append(len(found))
+    samples.sort()
+    return {
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "database": f"{connection.vendor} {connection.pg_version}",
+        },
+        "results": {
+            "duplicate_ms_per_appeal": {
+                "value": round(median(samples), 2),
+                "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
+                "baseline_trivial_query_ms": round(median(trivial), 2),
+                "load_average_1m": round(os.getloadavg()[0], 2),
+                "open_appeals": AppealSignature.objects.count(),
+                "band_rows": SignatureBand.objects.count(),
+                "appeals_in_table": Appeal.objects.count(),
+                "probes": len(probes),
+                "candidates_scored_median": median(scored),
+                "duplicates_offered_mean": round(sum(offered) / len(offered), 2),
+                "build_seconds": built["seconds"],
+            }
+        },
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DUP_PG_URL", DEFAULT_PG)
+    tmp = tempfile.mkdtemp(prefix="jiesu-bench-dups-")
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "JIESU_VAR_DIR": tmp,
+            "DJANGO_SETTINGS_MODULE": "jiesu.settings",
+        }
+    )
+    fresh_database(url)
+    result = run(args.quick)
+    result["results"]["duplicate_ms_per_appeal"]["machine"] = result["machine"]
+    Path(args.out).write_text(json.dumps(result["results"], indent=2, ensure_ascii=False))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
