@@ -36,6 +36,7 @@ from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 def timed(fn, repeat=5):
@@ -230,6 +231,12 @@ def main():
         "appeals_loaded": Appeal.objects.count(),
     }
     results["appeals_loaded"] = Appeal.objects.count()
+
+    # Duplicate finder against 1,000,000 open appeals on PostgreSQL (its own process and db).
+    if not args.no_scale:
+        import dispatch_duplicates
+
+        results.update(dispatch_duplicates.measure(args.quick))
 
     if scaled is not None:
         results.update(scaled["results"])

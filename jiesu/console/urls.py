@@ -9,7 +9,7 @@
 # See the Mulan PSL v2 for more details.
 from django.urls import include, path
 
-from jiesu.console.views import appeal, auth, bulk, desks, intake, manage, search
+from jiesu.console.views import appeal, auth, bulk, callers, desks, intake, manage, search
 
 app_name = "console"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("language/", auth.switch_language, name="switch_language"),
     path("intake/", desks.intake, name="intake"),
     path("intake/new/", intake.new_call, name="intake_new"),
+    path("intake/caller/", callers.caller_history, name="caller_history"),
     path("dispatch/", desks.dispatch, name="dispatch"),
     path("unit/", desks.unit, name="unit"),
     path("review/", desks.review, name="review"),
