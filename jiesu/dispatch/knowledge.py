@@ -18,9 +18,10 @@
   `messages_with_replies.csv` layout, Chinese column names, or `title,question,answer`), plain
   or gzipped; `manage.py load_knowledge --csv FILE`.
 
-Text similarity is the cosine of TF-IDF vectors of character 2- and 3-grams (no word
-segmentation, so it works the same on Chinese and on English). The knowledge base's vectors are
-built once per process and rebuilt when its entries change (a cheap count/max-id check).
+Text similarity is the cosine of TF-IDF vectors of characters and character pairs, the title
+counted twice (no word segmentation, so it works the same on Chinese and on English). The
+knowledge base's vectors are built once per process and rebuilt when its entries change (a
+cheap count/max-id check).
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ from jiesu.dispatch.models import KnowledgeEntry, Triage
 MAX_CASES = 5
 MAX_ANSWERS = 3
 CANDIDATE_CASES = 200  # finished cases of the category read per page (the most recent)
-MIN_CASE_SIMILARITY = 0.08
-MIN_ANSWER_SIMILARITY = 0.12
+MIN_CASE_SIMILARITY = 0.15
+MIN_ANSWER_SIMILARITY = 0.2
 CASE_STATES = (Status.CLOSED, Status.ANSWERED)
 
 # Column names accepted, first match wins.
@@ -67,15 +68,18 @@ class KnowledgeFileError(ValueError):
 
 
 def _vectorizer():
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(
-        analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=1, dtype="float32"
+        analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=1, dtype=np.float32
     )
 
 
 def _text(title: str, body: str) -> str:
-    return f"{(title or '').strip()}\n{(body or '').strip()}".strip()
+    """The text compared: the title counts twice (it names the matter; the body wanders)."""
+    title = (title or "").strip()
+    return f"{title}\n{title}\n{(body or '').strip()}".strip()
 
 
 def rank(query: str, documents: list[str]) -> list[float]:
