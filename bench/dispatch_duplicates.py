@@ -149,7 +149,7 @@ def build(n: int, seed: int = 10) -> dict:
     insert = "INSERT INTO appeals_appeal ({}) SELECT {} FROM {} RETURNING id, number".format(  # noqa: S608
         ", ".join(columns),
         ", ".join(exprs),
-        "generate_series(%(start)s, %(stop)s) AS g "
+        "generate_series(%(start)s::bigint, %(stop)s::bigint) AS g "
         "JOIN bench_texts t ON t.i = g %% %(n_texts)s "
         "JOIN bench_addresses a ON a.i = (g * 7919) %% %(n_addresses)s "
         "JOIN bench_categories c ON c.i = (g * 31) %% %(n_categories)s",

@@ -49,7 +49,9 @@ def phone_variants(raw: str) -> set[str] | None:
     if digits.startswith("86") and len(digits) == 13:
         variants |= {digits[2:]}
     elif len(digits) == 11:
-        variants |= {"86" + digits, "+86" + digits}
+        # Mobile numbers also as written 3-4-4 with dashes or spaces.
+        a, b, c = digits[:3], digits[3:7], digits[7:]
+        variants |= {"86" + digits, "+86" + digits, f"{a}-{b}-{c}", f"{a} {b} {c}"}
     # Spellings with dashes or spaces as typed (stored before the form normalised them).
     raw = (raw or "").strip()
     if raw:

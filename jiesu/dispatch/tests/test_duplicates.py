@@ -20,17 +20,18 @@ from django.core.management import call_command
 
 from jiesu.appeals import workflow
 from jiesu.appeals.models import Appeal
-from jiesu.appeals.tests.conftest import (  # noqa: F401  (shared fixtures)
+from jiesu.appeals.tests.conftest import (
     MONDAY_10,
-    at,
     new_appeal,
     registered,
-    world,
 )
 from jiesu.dispatch import duplicates
 from jiesu.dispatch.models import AppealSignature, CategoryPolicy, SignatureBand
 
-NOISE = {"title": "工地夜间施工噪音", "description": "某工地每晚十一点后还在施工，噪音很大，无法休息。"}
+NOISE = {
+    "title": "工地夜间施工噪音",
+    "description": "某工地每晚十一点后还在施工，噪音很大，无法休息。",
+}
 # About 1 km north of the default point (22.7, 114.35).
 KM_NORTH = 1000 / 111_195
 
@@ -63,7 +64,6 @@ def test_near_copy_nearby_is_a_duplicate_with_score_and_reasons(world, at):
         new_appeal(world, reporter_phone="13933334444", **NOISE)
     with at(MONDAY_10):
         appeal = new_appeal(
-            world,
             reporter_phone="13955556666",
             description="坪山街道某小区门口垃圾三天没人清理了，气味很大！",
             lat=22.7005,

@@ -20,11 +20,9 @@ from django.core.management import CommandError, call_command
 from jiesu.appeals import workflow
 from jiesu.appeals.models import Appeal
 from jiesu.appeals.states import Status
-from jiesu.appeals.tests.conftest import (  # noqa: F401  (shared fixtures)
-    at,
+from jiesu.appeals.tests.conftest import (
     dispatched,
     new_appeal,
-    world,
 )
 from jiesu.dispatch import knowledge
 from jiesu.dispatch.models import KnowledgeEntry
@@ -113,7 +111,9 @@ def test_search_ranks_the_matching_question_first_and_sees_new_entries(kb):
     assert [a.entry.title for a in found][:1] == ["咨询新生儿医保办理流程"]
     assert 0 < found[0].similarity <= 1
     assert knowledge.search("火星探测器发射时间") == []
-    KnowledgeEntry.objects.create(title="路灯报修", question="路灯不亮怎么报修", answer="拨打12345。")
+    KnowledgeEntry.objects.create(
+        title="路灯报修", question="路灯不亮怎么报修", answer="拨打12345。"
+    )
     assert knowledge.search("路灯不亮了找谁报修")[0].entry.title == "路灯报修"
 
 
