@@ -13,12 +13,12 @@ Every open appeal has a signature row (`AppealSignature`: MinHash of its text, H
 point, category, region, a digest of the phone, time received) and its LSH band keys
 (`SignatureBand`), written by the receiver below when it is received and removed when it is
 finished, so the tables hold open appeals only. `find_many(appeals)` looks candidates up in a fixed
-number of indexed queries, whatever the number of appeals or of open appeals:
+number of indexed queries (at most five), whatever the number of appeals or of open appeals:
 
-1. text: the signature rows of appeals sharing an LSH band key with the appeal's text
-   (near-copies);
-2. place and phone: the signature rows of appeals whose H3 cell lies within the category's
-   radius, or with the same phone, received within the category's time window;
+1. text and phone: the signature rows of appeals sharing an LSH band key with the appeal's
+   text (near-copies), and those with its phone within the category's time window;
+2. place: the signature rows of appeals whose H3 cell lies within the category's radius,
+   received within the window (on PostgreSQL an index-only scan of a covering index);
 3. (in memory) every row scored: MinHash similarity, distance, category, phone;
 4. the best few appeals themselves, to recompute the text similarity exactly and to show them.
 
@@ -313,20 +313,21 @@ def _probes(appeals) -> list[_Probe]:
     return probes
 
 
+def _window(probe: _Probe) -> Q:
+    return Q(received_at__gte=probe.since, received_at__lte=probe.appeal.received_at)
+
+
 def _place_query(probe: _Probe) -> Q:
+    if not probe.ranges:
+        return Q()
     q = Q()
-    if probe.ranges:
-        singles = [lo for lo, hi in probe.ranges if lo == hi]
-        if singles:
-            q |= Q(cell__in=singles)
-        for lo, hi in probe.ranges:
-            if lo != hi:
-                q |= Q(cell__range=(lo, hi))
-    if probe.phone_key is not None:
-        q |= Q(phone_key=probe.phone_key)
-    if not q:
-        return q
-    return q & Q(received_at__gte=probe.since, received_at__lte=probe.appeal.received_at)
+    singles = [lo for lo, hi in probe.ranges if lo == hi]
+    if singles:
+        q |= Q(cell__in=singles)
+    for lo, hi in probe.ranges:
+        if lo != hi:
+            q |= Q(cell__range=(lo, hi))
+    return q & _window(probe)
 
 
 SIGNATURE_FIELDS = (
@@ -356,7 +357,8 @@ def find_many(
         return {}
     probes = _probes(appeals)
 
-    # 1. text: the signature rows of appeals sharing a band key (one query, a subquery).
+    # 1. text: the signature rows of appeals sharing a band key (a subquery); phone: those of
+    # appeals from the same phone within the window. Few rows, by index.
     sig_rows: dict[int, tuple] = {}
     all_keys = {k for p in probes for k in p.bands}
     if all_keys:
@@ -366,8 +368,18 @@ def find_many(
         ).values_list(*SIGNATURE_FIELDS)
         for row in rows:
             sig_rows[row[0]] = row
+    same_phone = Q()
+    for p in probes:
+        if p.phone_key is not None:
+            same_phone |= Q(phone_key=p.phone_key) & _window(p)
+    if same_phone:
+        for row in AppealSignature.objects.filter(same_phone).values_list(*SIGNATURE_FIELDS)[
+            : MAX_TEXT_ROWS * len(probes)
+        ]:
+            sig_rows[row[0]] = row
 
-    # 2. place and phone within the window.
+    # 2. place: the cells within the radius, within the window (an index-only scan on
+    # PostgreSQL: the index carries every column read here).
     place = Q()
     for p in probes:
         place |= _place_query(p)

@@ -64,7 +64,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="appealsignature",
-            index=models.Index(fields=["cell", "received_at"], name="dispatch_sig_cell_time"),
+            index=models.Index(
+                fields=["cell", "received_at"],
+                include=["minhash", "lat", "lng", "region", "category", "phone_key"],
+                name="dispatch_sig_cell_time",
+            ),
         ),
         migrations.AddIndex(
             model_name="appealsignature",
