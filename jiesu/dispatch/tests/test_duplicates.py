@@ -64,6 +64,7 @@ def test_near_copy_nearby_is_a_duplicate_with_score_and_reasons(world, at):
         new_appeal(world, reporter_phone="13933334444", **NOISE)
     with at(MONDAY_10):
         appeal = new_appeal(
+            world,
             reporter_phone="13955556666",
             description="坪山街道某小区门口垃圾三天没人清理了，气味很大！",
             lat=22.7005,
