@@ -92,6 +92,15 @@ def texts_pool() -> list[str]:
     return [f"{r['title']}\n{r['question']}" for r in rows]
 
 
+def _box() -> tuple[float, float, float, float]:
+    """About 11 x 14 km around the district's centre."""
+    from jiesu.org.models import Region
+
+    district = Region.objects.filter(level=Region.Level.DISTRICT).first()
+    lat0, lng0 = (district.center_lat, district.center_lng) if district else (22.708, 114.35)
+    return (lat0 - 0.05, lat0 + 0.05, lng0 - 0.07, lng0 + 0.07)
+
+
 def build(n: int, seed: int = 10) -> dict:
     """n open appeals with signatures and bands, in batches; returns what was built."""
     import numpy as np
@@ -100,7 +109,6 @@ def build(n: int, seed: int = 10) -> dict:
     from jiesu.appeals.models import Appeal
     from jiesu.catalog.models import Category
     from jiesu.dispatch import duplicates, signatures
-    from jiesu.org.models import Region
 
     rng = np.random.default_rng(seed)
     pool = texts_pool()
@@ -110,9 +118,7 @@ def build(n: int, seed: int = 10) -> dict:
     categories = list(
         Category.objects.filter(level=Category.Level.LEAF).values_list("pk", flat=True)[:300]
     )
-    district = Region.objects.filter(level=Region.Level.DISTRICT).first()
-    lat0, lng0 = (district.center_lat, district.center_lng) if district else (22.708, 114.35)
-    box = (lat0 - 0.05, lat0 + 0.05, lng0 - 0.07, lng0 + 0.07)  # about 11 x 14 km
+    box = _box()
 
     fields = [f for f in Appeal._meta.concrete_fields if f.name != "id"]
     special = {
@@ -269,7 +275,7 @@ def inside(rnd, box) -> dict:
     return {"lat": (lat_lo + lat_hi) / 2, "lng": (lng_lo + lng_hi) / 2}
 
 
-def run(quick: bool) -> dict:
+def run(quick: bool, reuse: bool = False) -> dict:
     import django
 
     django.setup()
@@ -283,9 +289,12 @@ def run(quick: bool) -> dict:
     from jiesu.dispatch.models import AppealSignature, SignatureBand
 
     n = int(os.environ.get("BENCH_DUP_APPEALS", "100000" if quick else "1000000"))
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    built = build(n)
+    if reuse:  # the database of an earlier run, as it is
+        built = {"seconds": None, "box": _box()}
+    else:
+        call_command("migrate", verbosity=0)
+        call_command("seed_demo", verbosity=0)
+        built = build(n)
     pool = texts_pool()
     rnd = random.Random(7)
     probes = []
@@ -301,11 +310,15 @@ def run(quick: bool) -> dict:
     for i in range(60 if quick else 120):
         if i % 2:  # a recent matter told again by somebody else, a few metres away
             told = recent[i % len(recent)]
+            lat = told["lat"] + rnd.uniform(-0.0003, 0.0003)
+            lng = told["lng"] + rnd.uniform(-0.0003, 0.0003)
+            if geo.resolve_point(lat, lng) is None:  # jittered out of the district
+                lat, lng = told["lat"], told["lng"]
             fields = {
                 "title": told["title"],
                 "description": f"{told['description']}，至今没有解决。",
-                "lat": told["lat"] + rnd.uniform(-0.0003, 0.0003),
-                "lng": told["lng"] + rnd.uniform(-0.0003, 0.0003),
+                "lat": lat,
+                "lng": lng,
             }
         else:  # something new
             title, _sep, body = pool[rnd.randrange(len(pool))].partition("\n")
@@ -364,6 +377,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", required=True)
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure on the database of an earlier run"
+    )
     args = parser.parse_args()
     url = os.environ.get("BENCH_DUP_PG_URL", DEFAULT_PG)
     tmp = tempfile.mkdtemp(prefix="jiesu-bench-dups-")
@@ -374,8 +390,9 @@ def main():
             "DJANGO_SETTINGS_MODULE": "jiesu.settings",
         }
     )
-    fresh_database(url)
-    result = run(args.quick)
+    if not args.reuse:
+        fresh_database(url)
+    result = run(args.quick, reuse=args.reuse)
     result["results"]["duplicate_ms_per_appeal"]["machine"] = result["machine"]
     Path(args.out).write_text(json.dumps(result["results"], indent=2, ensure_ascii=False))
     print(json.dumps(result, indent=2, ensure_ascii=False))

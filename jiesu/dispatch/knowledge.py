@@ -26,14 +26,18 @@ cheap count/max-id check).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
+import pickle
 import threading
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
@@ -48,6 +52,8 @@ CANDIDATE_CASES = 200  # finished cases of the category read per page (the most 
 MIN_CASE_SIMILARITY = 0.15
 MIN_ANSWER_SIMILARITY = 0.2
 CASE_STATES = (Status.CLOSED, Status.ANSWERED)
+INDEXED_CHARS = 400  # of each knowledge-base question (the title counts twice besides)
+CACHE_SECONDS = 7 * 24 * 3600
 
 # Column names accepted, first match wins.
 COLUMNS = {
@@ -159,7 +165,11 @@ class Answer:
 
 
 class _Index:
-    """The knowledge base's TF-IDF vectors in this process, rebuilt when the entries change."""
+    """The knowledge base's TF-IDF vectors in this process, rebuilt when the entries change.
+
+    Building them takes a second or two for a few thousand entries; the result is also kept in
+    the shared cache under the entries' fingerprint, so that other processes (and this one
+    after a restart) load it instead of building it again."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -168,22 +178,32 @@ class _Index:
         self.vectorizer = None
         self.matrix = None
 
+    def _build(self, fingerprint):
+        key = "dispatch:kb-index:{}:{}".format(*fingerprint)
+        cached = cache.get(key)
+        if cached is not None:
+            with contextlib.suppress(Exception):  # a damaged entry is rebuilt
+                return pickle.loads(zlib.decompress(cached))  # noqa: S301 (our own cache entry)
+        rows = list(
+            KnowledgeEntry.objects.filter(active=True)
+            .order_by("id")
+            .values_list("id", "title", "question")
+        )
+        ids = [r[0] for r in rows]
+        vectorizer = matrix = None
+        if rows:
+            vectorizer = _vectorizer()
+            matrix = vectorizer.fit_transform([_text(t, q[:INDEXED_CHARS]) for _i, t, q in rows])
+        built = (ids, vectorizer, matrix)
+        cache.set(key, zlib.compress(pickle.dumps(built, protocol=5)), CACHE_SECONDS)
+        return built
+
     def current(self):
         stats = KnowledgeEntry.objects.filter(active=True).aggregate(n=Count("id"), top=Max("id"))
         fingerprint = (stats["n"], stats["top"])
         with self.lock:
             if fingerprint != self.fingerprint:
-                rows = list(
-                    KnowledgeEntry.objects.filter(active=True)
-                    .order_by("id")
-                    .values_list("id", "title", "question")
-                )
-                self.ids = [r[0] for r in rows]
-                if rows:
-                    self.vectorizer = _vectorizer()
-                    self.matrix = self.vectorizer.fit_transform([_text(t, q) for _i, t, q in rows])
-                else:
-                    self.vectorizer = self.matrix = None
+                self.ids, self.vectorizer, self.matrix = self._build(fingerprint)
                 self.fingerprint = fingerprint
             return self.ids, self.vectorizer, self.matrix
 
@@ -324,4 +344,5 @@ def load(path, *, source: str = "", replace: bool = True) -> int:
             ],
             batch_size=500,
         )
+    _index.current()  # build the search index now, not on the first page that needs it
     return len(entries)
