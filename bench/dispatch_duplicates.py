@@ -346,6 +346,20 @@ def run(quick: bool, reuse: bool = False) -> dict:
         cpu_ms.append((time.process_time() - cpu) * 1000)
         scored.append(stats.get("rows", 0))
         offered.append(len(found))
+    # The database's own execution time of the finder's queries (EXPLAIN ANALYZE), per appeal:
+    # what the server spends, apart from the client, the network and a loaded machine's queues.
+    from django.test.utils import CaptureQueriesContext
+
+    server = []
+    for appeal in probes[:30]:
+        with CaptureQueriesContext(connection) as queries:
+            duplicates.find(appeal)
+        spent = 0.0
+        with connection.cursor() as cur:
+            for q in queries.captured_queries:
+                cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + q["sql"])
+                spent += cur.fetchone()[0][0]["Execution Time"]
+        server.append(spent)
     samples.sort()
     return {
         "machine": {
@@ -359,6 +373,7 @@ def run(quick: bool, reuse: bool = False) -> dict:
                 "value": round(median(samples), 2),
                 "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
                 "python_cpu_ms": round(median(cpu_ms), 2),
+                "db_execution_ms": round(median(server), 2),
                 "baseline_trivial_query_ms": round(median(trivial), 2),
                 "load_average_1m": round(os.getloadavg()[0], 2),
                 "open_appeals": AppealSignature.objects.count(),

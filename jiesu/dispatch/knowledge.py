@@ -20,8 +20,9 @@
 
 Text similarity is the cosine of TF-IDF vectors of characters and character pairs, the title
 counted twice (no word segmentation, so it works the same on Chinese and on English). The
-knowledge base's vectors are built once per process and rebuilt when its entries change (a
-cheap count/max-id check).
+knowledge base's vectors are built once (kept in the shared cache for a week) and rebuilt when
+the set of active entries changes (a cheap count/max/sum-of-ids check); an entry whose
+question was edited in place is indexed again at the next change or after the week.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from pathlib import Path
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 
 from jiesu.appeals.models import Appeal
@@ -179,7 +180,7 @@ class _Index:
         self.matrix = None
 
     def _build(self, fingerprint):
-        key = "dispatch:kb-index:{}:{}".format(*fingerprint)
+        key = "dispatch:kb-index:{}:{}:{}".format(*fingerprint)
         cached = cache.get(key)
         if cached is not None:
             with contextlib.suppress(Exception):  # a damaged entry is rebuilt
@@ -199,8 +200,10 @@ class _Index:
         return built
 
     def current(self):
-        stats = KnowledgeEntry.objects.filter(active=True).aggregate(n=Count("id"), top=Max("id"))
-        fingerprint = (stats["n"], stats["top"])
+        stats = KnowledgeEntry.objects.filter(active=True).aggregate(
+            n=Count("id"), top=Max("id"), total=Sum("id")
+        )
+        fingerprint = (stats["n"], stats["top"], stats["total"])
         with self.lock:
             if fingerprint != self.fingerprint:
                 self.ids, self.vectorizer, self.matrix = self._build(fingerprint)
