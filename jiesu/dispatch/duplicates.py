@@ -401,12 +401,25 @@ def find_many(
         if rows
         else np.zeros((0, signatures.PERMUTATIONS), dtype=np.uint32)
     )
+    categories = np.array([r[5] or 0 for r in rows], dtype=np.int64)
+    phones = np.array([r[6] if r[6] is not None else -1 for r in rows], dtype=np.int64)
     scored: dict[int, list[tuple[float, int, dict]]] = {}
     for p in probes:
         a = p.appeal
-        sims = (matrix == p.signature).mean(axis=1) if p.signature.any() else None
+        if p.signature.any() and rows:
+            sims = (matrix == p.signature).mean(axis=1)
+        else:
+            sims = np.zeros(len(rows))
+        # The best score each row could reach (at the very point): most rows of a crowded
+        # disc share neither text, category nor phone and are dropped here, in one step.
+        bound = W_TEXT * np.minimum(1.0, sims / FULL_TEXT) + W_PLACE
+        if p.category_id:
+            bound = bound + W_CATEGORY * (categories == p.category_id)
+        if p.phone_key is not None:
+            bound = bound + W_PHONE * (phones == p.phone_key)
         found = []
-        for i, row in enumerate(rows):
+        for i in np.nonzero(bound >= MIN_SCORE * 0.8)[0]:
+            row = rows[i]
             other_id, received_at = row[0], row[7]
             if other_id == a.pk or received_at < p.since:
                 continue
@@ -415,7 +428,7 @@ def find_many(
             facts = _facts(p, row)
             if facts is None:
                 continue
-            facts["text"] = float(sims[i]) if sims is not None else 0.0
+            facts["text"] = float(sims[i])
             score = _score(facts)
             if score >= MIN_SCORE * 0.8:  # the exact text similarity may lift it
                 found.append((score, other_id, facts))
