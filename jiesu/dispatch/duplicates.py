@@ -145,9 +145,10 @@ def signature_rows(appeal) -> tuple[AppealSignature, list[SignatureBand]]:
     return row, bands
 
 
-def write_signature(appeal) -> None:
+def write_signature(appeal, *, new: bool = False) -> None:
     row, bands = signature_rows(appeal)
-    forget(appeal.pk)
+    if not new:
+        forget(appeal.pk)
     row.save(force_insert=True)
     SignatureBand.objects.bulk_create(bands)
 
@@ -198,7 +199,9 @@ def keep_signature(sender, appeal, event, **kwargs):
     if event.to_status in final:
         if event.from_status not in final:
             forget(appeal.pk)
-    elif event.kind == "receive" or event.from_status in final:
+    elif event.kind == "receive":
+        write_signature(appeal, new=True)
+    elif event.from_status in final:
         write_signature(appeal)
     elif event.kind == "register":
         AppealSignature.objects.filter(appeal_id=appeal.pk).update(
