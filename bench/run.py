@@ -36,6 +36,7 @@ from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 def timed(fn, repeat=5):
@@ -241,6 +242,11 @@ def main():
     from bench import dispatch_routing
 
     results.update(dispatch_routing.measure(args.quick))
+    # Duplicate finder against 1,000,000 open appeals on PostgreSQL (its own process and db).
+    if not args.no_scale:
+        import dispatch_duplicates
+
+        results.update(dispatch_duplicates.measure(args.quick))
 
     if scaled is not None:
         results.update(scaled["results"])

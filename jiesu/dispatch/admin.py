@@ -8,11 +8,19 @@
 # MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
 # See the Mulan PSL v2 for more details.
 """The dispatch room in the admin: routing rules (every edit lands in the admin's history:
-who changed what, when), auto-dispatch policies, and read-only triages and overrides."""
+who changed what, when), auto-dispatch policies, read-only triages and overrides, and the
+knowledge base (reference data: administrators only)."""
 
 from django.contrib import admin
 
-from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, Override, RoutingRule, Triage
+from jiesu.dispatch.models import (
+    CategoryPolicy,
+    ChannelPolicy,
+    KnowledgeEntry,
+    Override,
+    RoutingRule,
+    Triage,
+)
 from jiesu.org.admin_base import ReferenceDataAdmin
 
 
@@ -62,3 +70,13 @@ class OverrideAdmin(ReadOnly):
     list_display = ("appeal", "suggested_unit", "chosen_unit", "reason", "actor", "created_at")
     list_filter = ("reason",)
     raw_id_fields = ("appeal",)
+
+
+@admin.register(KnowledgeEntry)
+class KnowledgeEntryAdmin(ReferenceDataAdmin):
+    list_display = ("title", "category", "answered_at", "source", "active")
+    list_filter = ("active", "source")
+    search_fields = ("title", "question", "answer")
+    list_editable = ("active",)
+    autocomplete_fields = ()
+    raw_id_fields = ("category",)

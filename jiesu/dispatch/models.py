@@ -299,15 +299,40 @@ class RoutingProposal(models.Model):
 
 
 class AppealSignature(models.Model):
-    """The text signature and place cell of an open appeal (removed when it is finished): what
-    the duplicate finder searches."""
+    """The text signature, place and time of an open appeal (removed when it is finished): what
+    the duplicate finder searches (`jiesu.dispatch.duplicates`). Place, category and phone are
+    copied here so that scoring a candidate needs no join."""
 
     appeal = models.OneToOneField(
         Appeal, primary_key=True, on_delete=models.CASCADE, related_name="+"
     )
     minhash = models.BinaryField()
-    cell = models.CharField(max_length=16, blank=True, db_index=True)
+    # The H3 cell (resolution 10, about 76 m edges) of the appeal's point, as an integer: the
+    # cells within a radius are a few integer ranges, so the place search is an index range scan.
+    cell = models.BigIntegerField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A 63-bit digest of the reporter's phone digits (never the number itself).
+    phone_key = models.BigIntegerField(null=True, blank=True)
     received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            # Covering (PostgreSQL): the place search reads the index only, not the table,
+            # so the rows of a crowded disc cost no random reads.
+            models.Index(
+                fields=["cell", "received_at"],
+                include=["minhash", "lat", "lng", "region", "category", "phone_key"],
+                name="dispatch_sig_cell_time",
+            ),
+            models.Index(fields=["phone_key", "received_at"], name="dispatch_sig_phone_time"),
+        ]
 
     def __str__(self):
         return str(self.appeal_id)
@@ -317,7 +342,10 @@ class SignatureBand(models.Model):
     """One locality-sensitive band key of an open appeal's text signature."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="+")
-    key = models.BigIntegerField(db_index=True)
+    key = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "appeal"], name="dispatch_band_key")]
 
     def __str__(self):
         return f"{self.appeal_id}:{self.key}"

@@ -10,6 +10,9 @@
 """What the dispatch room does when something happens to an appeal (`appeals.hooks`)."""
 
 from jiesu.appeals.hooks import appeal_event
-from jiesu.dispatch import auto
+from jiesu.dispatch import (
+    auto,
+    duplicates,  # noqa: F401  (its receivers keep the duplicate signatures)
+)
 
 appeal_event.connect(auto.on_appeal_event, dispatch_uid="dispatch.auto.on_appeal_event")

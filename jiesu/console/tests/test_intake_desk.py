@@ -250,37 +250,24 @@ def test_no_suggestions_for_a_lone_appeal(world):
     assert suggestions.suggest(new_appeal(world)) == {}
 
 
-def test_same_phone_within_30_days_is_a_possible_duplicate(world, at):
+def test_duplicates_come_from_the_finder_with_score_and_reasons(world, at):
+    """The desk's suggestions are the dispatch room's finder: earlier open appeals with the
+    same matter, each with a score and the reasons; the old plain rules are gone (a different
+    matter from the same phone, or far away in the same category, is not a duplicate)."""
     with at(MONDAY_10 - timedelta(days=40)):
-        too_old = new_appeal(world, lat=None, lng=None)
+        too_old = new_appeal(world)
     with at(MONDAY_10 - timedelta(days=3)):
-        earlier = new_appeal(world, lat=None, lng=None)
+        earlier = new_appeal(world)
+        new_appeal(world, title="噪音扰民", description="楼下餐馆深夜营业，噪音很大，影响休息。")
     with at(MONDAY_10):
-        other_phone = new_appeal(world, reporter_phone="13911112222", lat=None, lng=None)
-        appeal = new_appeal(world, lat=None, lng=None)
+        appeal = new_appeal(world)
     found = suggestions.suggest(appeal)["duplicates"]
-    assert [d["appeal"] for d in found] == [earlier]
-    assert str(suggestions.SAME_PHONE) in [str(r) for r in found[0]["reasons"]]
-    assert too_old not in [d["appeal"] for d in found]
+    assert [d.appeal for d in found] == [earlier]
+    assert found[0].percent == 85  # text 0.5 + place 0.25 + phone 0.1 (no category yet)
+    assert "text 100% similar" in found[0].reasons and "same phone" in found[0].reasons
+    assert too_old not in [d.appeal for d in found]
     # Only earlier appeals are offered (a merge goes into the earlier one).
-    assert appeal not in [d["appeal"] for d in suggestions.suggest(earlier).get("duplicates", [])]
-    assert suggestions.suggest(other_phone) == {}
-
-
-def test_same_category_and_region_open_appeals(world, at):
-    with at(MONDAY_10 - timedelta(days=90)):
-        earlier = new_appeal(world, reporter_phone="13911112222", category=world.leaf)
-        closed = new_appeal(world, reporter_phone="13933334444", category=world.leaf)
-    from jiesu.appeals import workflow
-
-    workflow.reject(closed, world.u("intake"), reason="不属实")
-    with at(MONDAY_10):
-        appeal = new_appeal(world, category=world.leaf)
-        elsewhere = new_appeal(world, reporter_phone="13955556666", category=world.other_leaf)
-    found = suggestions.suggest(appeal)["duplicates"]
-    assert [d["appeal"] for d in found] == [earlier]
-    assert str(found[0]["reasons"][0]) == str(suggestions.SAME_PLACE)
-    assert suggestions.suggest(elsewhere) == {}
+    assert suggestions.suggest(earlier) == {}
 
 
 def test_suggestions_on_desk_and_appeal_page_with_one_click_merge(operator, world, at):

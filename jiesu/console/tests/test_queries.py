@@ -105,6 +105,7 @@ def _with_unmasks(world, appeal, n):
 @pytest.mark.parametrize("user", ["intake", "supervisor"])
 def test_appeal_page_queries_do_not_grow_with_events(client, world, user):
     client.force_login(world.u(user))
+    new_appeal(world)  # earlier: both pages below offer it as a possible duplicate
     one = new_appeal(world)  # one event: receive
     five = _with_unmasks(world, new_appeal(world), 4)  # receive + 4 views of the contact data
     assert five.events.count() == 5 and one.events.count() == 1

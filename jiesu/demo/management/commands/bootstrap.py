@@ -7,6 +7,8 @@
 # EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
 # MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
 # See the Mulan PSL v2 for more details.
+from pathlib import Path
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
@@ -31,6 +33,13 @@ class Command(BaseCommand):
         if demo and is_new:
             self.stdout.write("New database: loading the demo data (seed_demo).")
             call_command("seed_demo", verbosity=options["verbosity"])
+            self.stdout.write("Loading the knowledge base (load_knowledge).")
+            call_command(
+                "load_knowledge",
+                csv=str(Path(__file__).resolve().parents[2] / "data" / "knowledge_base.csv.gz"),
+                source="demo",
+                verbosity=options["verbosity"],
+            )
             self.stdout.write("Simulating 30 days of appeals for the demo history (simulate).")
             call_command(
                 "simulate",

@@ -1,0 +1,170 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
+"""The duplicate finder: signatures kept to open appeals, candidates by text, place, phone and
+category within the category's radius and window, scores and reasons, a fixed query count."""
+
+import math
+import random
+from datetime import timedelta
+
+import h3
+import pytest
+from django.core.management import call_command
+
+from jiesu.appeals import workflow
+from jiesu.appeals.models import Appeal
+from jiesu.appeals.tests.conftest import (
+    MONDAY_10,
+    new_appeal,
+    registered,
+)
+from jiesu.dispatch import duplicates
+from jiesu.dispatch.models import AppealSignature, CategoryPolicy, SignatureBand
+
+NOISE = {
+    "title": "工地夜间施工噪音",
+    "description": "某工地每晚十一点后还在施工，噪音很大，无法休息。",
+}
+# About 1 km north of the default point (22.7, 114.35).
+KM_NORTH = 1000 / 111_195
+
+
+def test_signature_written_on_receipt_and_removed_when_finished(world):
+    appeal = new_appeal(world)
+    sig = AppealSignature.objects.get(appeal=appeal)
+    assert sig.cell == duplicates.cell_of(22.7, 114.35)
+    assert sig.phone_key == duplicates.phone_key("138-0000-1234")
+    assert SignatureBand.objects.filter(appeal=appeal).count() == 8
+    workflow.register(
+        appeal,
+        world.u("intake"),
+        appeal_type=world.complaint,
+        category=world.leaf,
+        grade=world.grade_c,
+    )
+    assert AppealSignature.objects.get(appeal=appeal).category_id == world.leaf.pk
+    workflow.reject(new_appeal(world, **NOISE), world.u("intake"), reason="不属实")
+    later = new_appeal(world)
+    workflow.merge(later, world.u("intake"), into=appeal)
+    # Only the open appeal keeps its rows.
+    assert list(AppealSignature.objects.values_list("appeal_id", flat=True)) == [appeal.pk]
+    assert set(SignatureBand.objects.values_list("appeal_id", flat=True)) == {appeal.pk}
+
+
+def test_near_copy_nearby_is_a_duplicate_with_score_and_reasons(world, at):
+    with at(MONDAY_10 - timedelta(days=2)):
+        earlier = new_appeal(world, reporter_phone="13911112222")
+        new_appeal(world, reporter_phone="13933334444", **NOISE)
+    with at(MONDAY_10):
+        appeal = new_appeal(
+            world,
+            reporter_phone="13955556666",
+            description="坪山街道某小区门口垃圾三天没人清理了，气味很大！",
+            lat=22.7005,
+        )
+    found = duplicates.find(appeal)
+    assert [d.appeal for d in found] == [earlier]
+    d = found[0]
+    assert d.text_similarity > 0.7 and 50 < d.distance_m < 60
+    assert not d.same_phone and not d.same_category
+    assert d.reasons[0].startswith("text ") and d.reasons[1] == f"{d.distance_m} m away"
+    assert 0.4 <= d.score <= 0.75
+    # Only earlier appeals: the earlier one is offered nothing.
+    assert duplicates.find(earlier) == []
+
+
+def test_radius_and_window_come_from_the_most_specific_category_policy(world, at):
+    far = {"lat": 22.7 + KM_NORTH, "lng": 114.35}
+    with at(MONDAY_10 - timedelta(days=20)):
+        old = new_appeal(world, category=world.leaf)
+    with at(MONDAY_10 - timedelta(days=1)):
+        distant = new_appeal(world, category=world.leaf, **far)
+    with at(MONDAY_10):
+        appeal = new_appeal(world, category=world.leaf)
+    # District defaults: 500 m, 30 days.
+    assert [d.appeal for d in duplicates.find(appeal)] == [old]
+    # The middle level sets a 2 km radius and the leaf a 10-day window.
+    CategoryPolicy.objects.create(category=world.leaf.parent, duplicate_radius_m=2000)
+    CategoryPolicy.objects.create(category=world.leaf, duplicate_window_days=10)
+    found = duplicates.find(appeal)
+    assert [d.appeal for d in found] == [distant]
+    assert 990 < found[0].distance_m < 1010 and found[0].same_category
+    assert "same category" in found[0].reasons and "same phone" in found[0].reasons
+
+
+def test_without_points_text_and_phone_and_area_decide(world, at):
+    with at(MONDAY_10 - timedelta(days=1)):
+        earlier = new_appeal(world, lat=None, lng=None)
+        other = new_appeal(world, lat=None, lng=None, reporter_phone="13911112222", **NOISE)
+    with at(MONDAY_10):
+        appeal = new_appeal(world, lat=None, lng=None)
+        noise_again = new_appeal(world, lat=None, lng=None, reporter_phone="13900000000", **NOISE)
+    found = duplicates.find(appeal)
+    assert [d.appeal for d in found] == [earlier]
+    assert found[0].distance_m is None and found[0].same_phone
+    assert [d.appeal for d in duplicates.find(noise_again)] == [other]
+
+
+def test_finished_appeals_are_never_offered(world, at):
+    with at(MONDAY_10 - timedelta(days=1)):
+        rejected = new_appeal(world)
+    workflow.reject(rejected, world.u("intake"), reason="重复")
+    with at(MONDAY_10):
+        appeal = new_appeal(world)
+    assert duplicates.find(appeal) == []
+
+
+def test_many_appeals_in_a_fixed_number_of_queries(world, at, django_assert_max_num_queries):
+    with at(MONDAY_10 - timedelta(days=1)):
+        for i in range(3):
+            new_appeal(world, lat=22.7 + i * 0.01)
+    with at(MONDAY_10):
+        page = [new_appeal(world, lat=22.7 + i * 0.01) for i in range(6)]
+    with django_assert_max_num_queries(5):
+        one = duplicates.find_many(page[:1])
+    with django_assert_max_num_queries(5):
+        many = duplicates.find_many(page)
+    assert set(one) == {page[0].pk}
+    # The first three each find the earlier appeal at their point; the others are 1-3 km from
+    # any earlier copy of their text, beyond the 500 m radius.
+    assert set(many) == {p.pk for p in page[:3]}
+
+
+def test_rebuild_restores_the_signatures_of_open_appeals(world):
+    keep = registered(world)
+    gone = new_appeal(world)
+    workflow.reject(gone, world.u("intake"), reason="不属实")
+    AppealSignature.objects.all().delete()
+    SignatureBand.objects.all().delete()
+    call_command("rebuild_signatures", verbosity=0)
+    assert list(AppealSignature.objects.values_list("appeal_id", flat=True)) == [keep.pk]
+    assert SignatureBand.objects.filter(appeal=keep).count() == 8
+    assert Appeal.objects.count() == 2
+
+
+@pytest.mark.parametrize("radius", [150, 500, 2000, 8000])
+def test_cell_ranges_cover_every_point_within_the_radius(radius):
+    rnd = random.Random(radius)
+    lat0, lng0 = 22.7, 114.35
+    ranges = duplicates.cell_ranges(lat0, lng0, radius)
+    assert len(ranges) <= 200
+    for _ in range(300):
+        bearing, dist = rnd.uniform(0, 2 * math.pi), radius * math.sqrt(rnd.random())
+        lat = lat0 + dist * math.cos(bearing) / 111_195
+        lng = lng0 + dist * math.sin(bearing) / (111_195 * math.cos(math.radians(lat0)))
+        cell = duplicates.cell_of(lat, lng)
+        assert any(lo <= cell <= hi for lo, hi in ranges), (lat, lng, dist)
+        assert h3.get_resolution(h3.int_to_str(cell)) == duplicates.RESOLUTION
+
+
+def test_phone_key_ignores_formatting_and_refuses_non_numbers():
+    assert duplicates.phone_key("138 0000 1234") == duplicates.phone_key("13800001234")
+    assert duplicates.phone_key("") is None and duplicates.phone_key("12") is None
+    assert 0 <= duplicates.phone_key("13800001234") < 2**63
