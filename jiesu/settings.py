@@ -80,9 +80,15 @@ INSTALLED_APPS = [
     "jiesu.console",
     # The demo loader sits below every room: it may use them all.
     "jiesu.demo",
+    # Operations (metrics, structured logs, backups): reads every room's state.
+    "jiesu.ops",
 ]
 
 MIDDLEWARE = [
+    # Counts and times every request by route (jiesu.ops.metrics; /metrics).
+    "jiesu.ops.metrics.RequestMetrics",
+    # A request id for the logs and the X-Request-ID header (jiesu.ops.logs).
+    "jiesu.ops.logs.RequestContext",
     "django.middleware.security.SecurityMiddleware",
     # Nothing inline, nothing from elsewhere (jiesu.middleware.content_security_policy).
     "jiesu.middleware.ContentSecurityPolicy",
@@ -300,18 +306,33 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # HTTPS only: redirect plain HTTP and tell browsers to never use it again (HSTS).
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's health check over HTTP
+    # The load balancer's health check and the Prometheus scraper over plain HTTP inside.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# JIESU_LOG_FORMAT=json: one JSON object per line with the request id and user id
+# (jiesu.ops.logs); `text` (the default) is Python's plain format.
+LOG_FORMAT = env.str("JIESU_LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"JIESU_LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Secrets in request lines (Open311's ?api_key=) never reach a log (jiesu.logsafety).
+    # Secrets in request lines (Open311's ?api_key=) and mobile numbers never reach a log
+    # (jiesu.logsafety).
     "filters": {"mask_secrets": {"()": "jiesu.logsafety.MaskSecrets"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "jiesu.ops.logs.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_secrets"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_secrets"],
+            "formatter": LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
@@ -354,6 +375,13 @@ JIESU = {
     # At most this many seconds before a calendar edit saved by another process is seen here
     # (each process holds the working calendar in memory; docs/adr/0009-provisional-calendar.md).
     "CALENDAR_CHECK_SECONDS": env.float("JIESU_CALENDAR_CHECK_SECONDS", default=5.0),
+    # A task claimed by a worker this many seconds ago and not finished is put back in the
+    # queue by the scheduler (its worker died; jiesu.taskclaims).
+    "TASK_LEASE": env.int("JIESU_TASK_LEASE", default=900),
+    # Who may read /metrics (jiesu.ops.metrics): a scraper sending this bearer token, or one
+    # from these addresses or networks. Neither set: nobody.
+    "METRICS_TOKEN": env.str("JIESU_METRICS_TOKEN", default=""),
+    "METRICS_ALLOWED_IPS": env.list("JIESU_METRICS_ALLOWED_IPS", default=[]),
 }
 
 # Notifications (jiesu/notify, docs/guide/notifications.md). Embedded default: SMS, WeChat and

@@ -7,6 +7,7 @@
 # EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
 # MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
 # See the Mulan PSL v2 for more details.
+import logging
 import signal
 import time
 from datetime import timedelta
@@ -17,6 +18,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 
+from jiesu import taskclaims
 from jiesu.appeals import tasks
 from jiesu.conf import setting
 from jiesu.notify import tasks as notify_tasks
@@ -39,11 +41,22 @@ def _room_periodic_tasks() -> list:
     return found
 
 
+logger = logging.getLogger("jiesu.scheduler")
+
 # The periodic tasks: the SLA sweep, removal of orphan uploads, the outbox delivery, and those
 # of the rooms below (the KPI refresh).
 PERIODIC = [*tasks.PERIODIC, *notify_tasks.PERIODIC, *_room_periodic_tasks()]
-# A worker killed in the middle of a task leaves its result RUNNING for ever.
-STUCK_AFTER = timedelta(minutes=15)
+# A worker killed in the middle of a task leaves its result RUNNING for ever: on the database
+# backend the scheduler puts it back in the queue after the lease (jiesu.taskclaims); on RQ a
+# periodic task stuck that long is enqueued afresh.
+STUCK_AFTER = timedelta(seconds=taskclaims.DEFAULT_LEASE)
+
+
+def _database_backend() -> bool:
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+
+    return isinstance(task_backends["default"], DatabaseBackend)
 
 
 class Command(BaseCommand):
@@ -73,7 +86,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         periodic = list(PERIODIC)
         pending = dict.fromkeys(periodic)
+        database_backend = _database_backend()
         while True:
+            if database_backend:
+                try:
+                    taskclaims.recover_abandoned()
+                except Exception:  # the database is away: the next tick tries again
+                    logger.exception("Could not look for abandoned tasks")
             for task in periodic:
                 result = pending[task]
                 if result is not None:
@@ -85,7 +104,7 @@ class Command(BaseCommand):
                     result is not None
                     and result.status == TaskResultStatus.RUNNING
                     and result.started_at is not None
-                    and timezone.now() - result.started_at > STUCK_AFTER
+                    and timezone.now() - result.started_at > max(STUCK_AFTER, taskclaims.lease())
                 )
                 if result is None or result.is_finished or stuck:
                     pending[task] = task.enqueue()

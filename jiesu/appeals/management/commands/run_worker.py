@@ -13,8 +13,9 @@ django-tasks-db's `db_worker` exits when its database connection breaks (a Postg
 a failover, a network cut): the exception ends its loop. This command runs the same worker
 (same options) and, when the database goes away, logs it, drops the broken connections and
 starts the loop again after a pause that doubles up to 30 seconds. Tasks it had claimed when the
-connection broke are not lost: periodic work is enqueued again by the scheduler, and
-notifications are outbox rows that another worker takes over when their lease runs out.
+connection broke are not lost: the scheduler puts a task claimed longer than its lease back in
+the queue (jiesu.taskclaims), and notifications are outbox rows that another worker takes over
+when their lease runs out.
 """
 
 import logging
@@ -25,6 +26,8 @@ from django.db import InterfaceError, OperationalError, connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
+
+from jiesu import telemetry
 
 logger = logging.getLogger("jiesu.worker")
 
@@ -47,6 +50,7 @@ class ResilientWorker(Worker):
                     str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
                     pause,
                 )
+                telemetry.WORKER_DATABASE_LOST.inc()
                 connections.close_all()
                 time.sleep(pause)
                 pause = min(pause * 2, MAX_PAUSE)
