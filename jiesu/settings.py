@@ -335,6 +335,12 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # Django's own handlers (plain text, unmasked, printing while DEBUG) are replaced: its
+    # lines go through the handler above like every other.
+    "loggers": {
+        "django": {"handlers": [], "level": env.str("LOG_LEVEL", default="WARNING")},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Background work (ADR 0003): the Django Tasks API. Embedded default: the database backend and

@@ -25,6 +25,8 @@ import uuid
 from collections.abc import Mapping
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
+
 from jiesu.logsafety import mask
 
 _request: ContextVar = ContextVar("jiesu_log_request", default=None)
@@ -45,26 +47,44 @@ class RequestContext:
 
     def __call__(self, request):
         request.request_id = request_id_of(request)
-        token = _request.set(request)
-        try:
-            response = self.get_response(request)
-        finally:
-            _request.reset(token)
+        # Kept until the response is closed (`request_finished`): Django logs 4xx and 5xx
+        # answers after the middleware has returned.
+        _request.set(request)
+        response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
 
 
+def _forget_request(**kwargs) -> None:
+    _request.set(None)
+
+
+request_finished.connect(_forget_request, dispatch_uid="jiesu.ops.logs.forget_request")
+
+
+_resolving: ContextVar[bool] = ContextVar("jiesu_log_resolving_user", default=False)
+
+
 def current_ids() -> tuple[str | None, int | None]:
     """The request id and the signed-in user's id of the request being answered, if any.
-    Never loads the user: only one already known to the request (no query from a log call)."""
+
+    A user not yet loaded by the request is loaded here (one query, in JSON mode only and
+    only for a request that logs something); a failure to load it (the database away, an
+    aborted transaction) leaves `user_id` null rather than losing the line."""
     request = _request.get()
     if request is None:
         return None, None
-    user = request.__dict__.get("user")
-    wrapped = getattr(user, "_wrapped", user)
     user_id = None
-    if wrapped is not None and getattr(wrapped, "is_authenticated", False) is True:
-        user_id = getattr(wrapped, "pk", None)
+    user = request.__dict__.get("user")
+    if user is not None and not _resolving.get():
+        token = _resolving.set(True)
+        try:
+            if getattr(user, "is_authenticated", False) is True:
+                user_id = user.pk
+        except Exception:  # noqa: BLE001, S110 - a log line must never fail for this
+            pass
+        finally:
+            _resolving.reset(token)
     return getattr(request, "request_id", None), user_id
 
 
