@@ -31,7 +31,9 @@ _SECRET = re.compile(
 
 # Mainland mobile numbers (11 digits from 13… to 19…, optionally after +86), not inside a
 # longer run of digits (appeal numbers such as PS20261126000123 stay as they are).
-_PHONE = re.compile(r"(?<![\d])(?P<prefix>(?:\+?86[- ]?)?1[3-9]\d)(?P<middle>\d{4})(?P<last>\d{4})(?![\d])")
+_PHONE = re.compile(
+    r"(?<![\d])(?P<prefix>(?:\+?86[- ]?)?1[3-9]\d)(?P<middle>\d{4})(?P<last>\d{4})(?![\d])"
+)
 
 
 def mask(text: str) -> str:

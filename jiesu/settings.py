@@ -384,6 +384,8 @@ JIESU = {
     # A task claimed by a worker this many seconds ago and not finished is put back in the
     # queue by the scheduler (its worker died; jiesu.taskclaims).
     "TASK_LEASE": env.int("JIESU_TASK_LEASE", default=900),
+    # The scheduler logs a warning while a task or a notification has waited longer than this.
+    "BACKLOG_WARN_SECONDS": env.int("JIESU_BACKLOG_WARN_SECONDS", default=600),
     # Who may read /metrics (jiesu.ops.metrics): a scraper sending this bearer token, or one
     # from these addresses or networks. Neither set: nobody.
     "METRICS_TOKEN": env.str("JIESU_METRICS_TOKEN", default=""),

@@ -76,16 +76,22 @@ def test_request_counts_and_latency_by_route(client, db, token):
     client.get("/no/such/page/13812345678")
     after = scrape(client)
     key = {"route": "/healthz", "method": "GET", "status": "200"}
-    assert value(after, "jiesu_http_requests_total", **key) - (
-        value(before, "jiesu_http_requests_total", **key) or 0
-    ) == 3
+    assert (
+        value(after, "jiesu_http_requests_total", **key)
+        - (value(before, "jiesu_http_requests_total", **key) or 0)
+        == 3
+    )
     count = {"route": "/healthz", "method": "GET"}
-    assert value(after, "jiesu_http_request_duration_seconds_count", **count) - (
-        value(before, "jiesu_http_request_duration_seconds_count", **count) or 0
-    ) == 3
+    assert (
+        value(after, "jiesu_http_request_duration_seconds_count", **count)
+        - (value(before, "jiesu_http_request_duration_seconds_count", **count) or 0)
+        == 3
+    )
     # Unknown paths are one series, never one per path.
     assert not any("13812345678" in str(labels) for _, labels in after)
-    assert value(after, "jiesu_http_requests_total", route="<unmatched>", method="GET", status="404")
+    assert value(
+        after, "jiesu_http_requests_total", route="<unmatched>", method="GET", status="404"
+    )
 
 
 def test_queue_and_sla_figures_are_the_database_state(client, world, token):  # noqa: F811
@@ -134,7 +140,9 @@ def test_queue_and_sla_figures_are_the_database_state(client, world, token):  # 
     for light in ("green", "yellow", "red"):
         assert value(found, "jiesu_appeals_open_by_light", light=light) == expected[light]
     overdue = Counter(
-        c.kind for c in Clock.objects.filter(stopped_at__isnull=True, cancelled=False) if c.due_at < now
+        c.kind
+        for c in Clock.objects.filter(stopped_at__isnull=True, cancelled=False)
+        if c.due_at < now
     )
     for kind in Clock.Kind.values:
         assert value(found, "jiesu_clocks_overdue", clock=kind) == overdue[kind]
@@ -163,7 +171,10 @@ def test_the_shared_cache_is_reported_down(client, db, token, settings, monkeypa
     # The outage is logged at most every 10 s: leave the next test its own log line.
     monkeypatch.setattr(cache, "_last_logged", 0.0)
     settings.CACHES = {
-        "default": {"BACKEND": "jiesu.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+        "default": {
+            "BACKEND": "jiesu.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+        }
     }
     found = scrape(client)
     assert value(found, "jiesu_cache_up") == 0
