@@ -18,3 +18,8 @@ def probe(marker_dir: str, hold: float) -> int:
         time.sleep(hold)
     (directory / "done").write_text(str(os.getpid()))
     return os.getpid()
+
+
+@task()
+def noop(n: int) -> int:
+    return n
