@@ -38,7 +38,11 @@ def scrape(client) -> dict:
 
 
 def test_intake_goes_on_while_the_queues_fill_and_the_backlog_drains_after(
-    client, world, settings, tmp_path, caplog  # noqa: F811
+    client,
+    world,
+    settings,
+    tmp_path,
+    caplog,  # noqa: F811
 ):
     settings.JIESU = {**settings.JIESU, "METRICS_TOKEN": TOKEN, "BACKLOG_WARN_SECONDS": 600}
     settings.JIESU_NOTIFY = {**settings.JIESU_NOTIFY, "OUTBOX_DIR": str(tmp_path / "outbox")}

@@ -35,10 +35,38 @@ MAX_PAUSE = 30.0
 
 
 class ResilientWorker(Worker):
+    # The task this worker was running when the database went away: it stays RUNNING in the
+    # database (its result could not be written); put back in the queue once reconnected.
+    interrupted = None
+
+    def run_task(self, db_task_result) -> None:
+        self.interrupted = db_task_result
+        super().run_task(db_task_result)
+        self.interrupted = None
+
+    def _requeue_interrupted(self) -> None:
+        from django_tasks import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+
+        row = self.interrupted
+        if row is None:
+            return
+        put_back = DBTaskResult.objects.filter(
+            pk=row.pk, status=TaskResultStatus.RUNNING, started_at=row.started_at
+        ).update(status=TaskResultStatus.READY)
+        self.interrupted = None
+        if put_back:
+            logger.warning(
+                "Task %s (%s) was interrupted when the database went away: put back in the queue.",
+                row.pk,
+                row.task_path,
+            )
+
     def run(self) -> None:
         pause = 1.0
         while self.running:
             try:
+                self._requeue_interrupted()
                 super().run()
                 return
             except (OperationalError, InterfaceError) as exc:
