@@ -390,6 +390,19 @@ JIESU = {
     # from these addresses or networks. Neither set: nobody.
     "METRICS_TOKEN": env.str("JIESU_METRICS_TOKEN", default=""),
     "METRICS_ALLOWED_IPS": env.list("JIESU_METRICS_ALLOWED_IPS", default=[]),
+    # (These were in JIESU_NOTIFY, where nothing read them: the environment was ignored.)
+    # Audit checkpoints (ADR 0005): the Ed25519 signing key, never in the database.
+    "AUDIT_SIGNING_KEY": env.str("JIESU_AUDIT_SIGNING_KEY", default=""),
+    "AUDIT_SIGNING_KEY_FILE": env.str("JIESU_AUDIT_SIGNING_KEY_FILE", default=""),
+    "AUDIT_CHECKPOINT_MINUTES": env.int("JIESU_AUDIT_CHECKPOINT_MINUTES", default=60),
+    # A map tile server (e.g. https://{s}.tile.example/{z}/{x}/{y}.png); none by default: maps
+    # draw the district's outlines only. Its host is allowed in the CSP's img-src.
+    "MAP_TILE_URL": env.str("JIESU_MAP_TILE_URL", default=""),
+    # The coordinate system of those tiles: wgs84 (OpenStreetMap and most servers), gcj02
+    # (AMap, Tencent) or bd09 (Baidu). A pin tapped on the map is converted from it.
+    "MAP_TILE_COORD_SYSTEM": env.str("JIESU_MAP_TILE_COORD_SYSTEM", default="wgs84"),
+    # Reverse proxies in front of Jiesu that append to X-Forwarded-For (jiesu.clients).
+    "TRUSTED_PROXY_HOPS": env.int("JIESU_TRUSTED_PROXY_HOPS", default=0),
 }
 
 # Notifications (jiesu/notify, docs/guide/notifications.md). Embedded default: SMS, WeChat and
@@ -408,18 +421,6 @@ JIESU_NOTIFY = {
     "TIMEOUT": env.float("JIESU_NOTIFY_TIMEOUT", default=10.0),
     "SITE_NAME": env.str("JIESU_SITE_NAME", default="接诉"),
     "TRACKING_URL": env.str("JIESU_TRACKING_URL", default=""),
-    # Audit checkpoints (ADR 0005): the Ed25519 signing key, never in the database.
-    "AUDIT_SIGNING_KEY": env.str("JIESU_AUDIT_SIGNING_KEY", default=""),
-    "AUDIT_SIGNING_KEY_FILE": env.str("JIESU_AUDIT_SIGNING_KEY_FILE", default=""),
-    "AUDIT_CHECKPOINT_MINUTES": env.int("JIESU_AUDIT_CHECKPOINT_MINUTES", default=60),
-    # A map tile server (e.g. https://{s}.tile.example/{z}/{x}/{y}.png); none by default: maps
-    # draw the district's outlines only. Its host is allowed in the CSP's img-src.
-    "MAP_TILE_URL": env.str("JIESU_MAP_TILE_URL", default=""),
-    # The coordinate system of those tiles: wgs84 (OpenStreetMap and most servers), gcj02
-    # (AMap, Tencent) or bd09 (Baidu). A pin tapped on the map is converted from it.
-    "MAP_TILE_COORD_SYSTEM": env.str("JIESU_MAP_TILE_COORD_SYSTEM", default="wgs84"),
-    # Reverse proxies in front of Jiesu that append to X-Forwarded-For (jiesu.clients).
-    "TRUSTED_PROXY_HOPS": env.int("JIESU_TRUSTED_PROXY_HOPS", default=0),
     "SMS": {
         "URL": env.str("JIESU_SMS_URL", default=""),
         "ACCESS_KEY_ID": env.str("JIESU_SMS_ACCESS_KEY_ID", default=""),

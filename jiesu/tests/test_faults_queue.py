@@ -12,8 +12,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
-from jiesu.appeals.management.commands.run_scheduler import Backlog
 from jiesu.appeals import workflow
+from jiesu.appeals.management.commands.run_scheduler import Backlog
 from jiesu.appeals.models import Appeal
 from jiesu.appeals.tests.conftest import world  # noqa: F401
 from jiesu.intake import channels
@@ -39,7 +39,7 @@ def scrape(client) -> dict:
 
 def test_intake_goes_on_while_the_queues_fill_and_the_backlog_drains_after(
     client,
-    world,
+    world,  # noqa: F811
     settings,
     tmp_path,
     caplog,  # noqa: F811
