@@ -20,7 +20,14 @@ here: the endpoint reads them when it is scraped.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import os
+
+# The shared folder may not exist yet when a worker starts before the web (gunicorn.conf.py
+# makes it too); the client opens its files there as the first metric is made.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+from prometheus_client import Counter, Histogram  # noqa: E402
 
 # Request latency buckets, in seconds: intake answers in tens of milliseconds, reports in
 # seconds.
