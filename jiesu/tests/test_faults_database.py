@@ -9,7 +9,8 @@
 # See the Mulan PSL v2 for more details.
 """PostgreSQL "restarts" mid-load (every connection of the servers, workers and scheduler is
 terminated, again and again, as a restart or a failover does): clients retry with their
-idempotency keys, notifications written meanwhile are all delivered exactly once, and the
+idempotency keys, notifications written meanwhile are all delivered (a repeat carries the same
+idempotency key), and the
 processes' logs and metrics tell of the outage. PostgreSQL only (the shared server cannot be
 restarted: its backends are terminated instead)."""
 
@@ -173,8 +174,11 @@ def test_connections_cut_mid_load_lose_no_appeal_and_no_notification(
     keys = []
     for log in (tmp_path / "outbox").glob("*.log"):
         keys += [json.loads(line)["key"] for line in log.read_text().splitlines() if line]
-    assert sorted(keys) == sorted(outgoing.values_list("idempotency_key", flat=True))
-    assert len(keys) >= APPEALS
+    # None lost. A send cut after the gateway took it but before the database recorded it is
+    # repeated after the lease with the same idempotency key, by which a gateway drops the
+    # repeat (the file adapter standing in for the gateway here writes both lines).
+    assert set(keys) == set(outgoing.values_list("idempotency_key", flat=True))
+    assert len(set(keys)) >= APPEALS
     # What the operators see: the workers' and scheduler's logs, the metrics.
     assert status == 200
     found = {
