@@ -27,6 +27,8 @@ import time
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 
+from jiesu import telemetry
+
 logger = logging.getLogger("jiesu.cache")
 
 _last_logged = 0.0
@@ -34,6 +36,7 @@ _last_logged = 0.0
 
 def _unreachable(exc: Exception, operation: str) -> None:
     global _last_logged
+    telemetry.CACHE_ERRORS.inc()
     now = time.monotonic()
     if now - _last_logged >= 10:
         _last_logged = now
@@ -132,5 +135,6 @@ class ResilientRedisCache(RedisCache):
     def reachable(self) -> bool:
         try:
             return bool(self._cache.get_client().ping())
-        except _redis_errors():
+        except _redis_errors() as exc:
+            _unreachable(exc, "ping")
             return False

@@ -7,7 +7,7 @@
 # EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
 # MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
 # See the Mulan PSL v2 for more details.
-"""Keep secrets out of the logs.
+"""Keep secrets and phone numbers out of the logs.
 
 Open311 clients may send their key in the query string (``?api_key=…``, as the GeoReport v2
 spec allows), and request lines end up in the logs of runserver (``django.server``), gunicorn
@@ -29,8 +29,18 @@ _SECRET = re.compile(
 )
 
 
+# Mainland mobile numbers (11 digits from 13… to 19…, optionally after +86), not inside a
+# longer run of digits (appeal numbers such as PS20261126000123 stay as they are).
+_PHONE = re.compile(
+    r"(?<![\d])(?P<prefix>(?:\+?86[- ]?)?1[3-9]\d)(?P<middle>\d{4})(?P<last>\d{4})(?![\d])"
+)
+
+
 def mask(text: str) -> str:
-    return _SECRET.sub(lambda m: m.group("name") + "***", text)
+    """Secret query parameters become ``***``; mobile numbers keep their first three and last
+    four digits (``138****5678``, as `appeals.privacy.mask_phone` shows them)."""
+    text = _SECRET.sub(lambda m: m.group("name") + "***", text)
+    return _PHONE.sub(lambda m: m.group("prefix") + "****" + m.group("last"), text)
 
 
 class MaskSecrets(logging.Filter):

@@ -80,9 +80,15 @@ INSTALLED_APPS = [
     "jiesu.console",
     # The demo loader sits below every room: it may use them all.
     "jiesu.demo",
+    # Operations (metrics, structured logs, backups): reads every room's state.
+    "jiesu.ops",
 ]
 
 MIDDLEWARE = [
+    # Counts and times every request by route (jiesu.ops.metrics; /metrics).
+    "jiesu.ops.metrics.RequestMetrics",
+    # A request id for the logs and the X-Request-ID header (jiesu.ops.logs).
+    "jiesu.ops.logs.RequestContext",
     "django.middleware.security.SecurityMiddleware",
     # Nothing inline, nothing from elsewhere (jiesu.middleware.content_security_policy).
     "jiesu.middleware.ContentSecurityPolicy",
@@ -303,20 +309,41 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # HTTPS only: redirect plain HTTP and tell browsers to never use it again (HSTS).
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's health check over HTTP
+    # The load balancer's health check and the Prometheus scraper over plain HTTP inside.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# JIESU_LOG_FORMAT=json: one JSON object per line with the request id and user id
+# (jiesu.ops.logs); `text` (the default) is Python's plain format.
+LOG_FORMAT = env.str("JIESU_LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"JIESU_LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Secrets in request lines (Open311's ?api_key=) never reach a log (jiesu.logsafety).
+    # Secrets in request lines (Open311's ?api_key=) and mobile numbers never reach a log
+    # (jiesu.logsafety).
     "filters": {"mask_secrets": {"()": "jiesu.logsafety.MaskSecrets"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "jiesu.ops.logs.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_secrets"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_secrets"],
+            "formatter": LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # Django's own handlers (plain text, unmasked, printing while DEBUG) are replaced: its
+    # lines go through the handler above like every other.
+    "loggers": {
+        "django": {"handlers": [], "level": env.str("LOG_LEVEL", default="WARNING")},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Background work (ADR 0003): the Django Tasks API. Embedded default: the database backend and
@@ -361,6 +388,28 @@ JIESU = {
     # switch, and the threshold for categories without their own (empty: none, never automatic).
     "AUTO_DISPATCH": env.bool("JIESU_AUTO_DISPATCH", default=True),
     "AUTO_DISPATCH_THRESHOLD": env.float("JIESU_AUTO_DISPATCH_THRESHOLD", default=None),
+    # A task claimed by a worker this many seconds ago and not finished is put back in the
+    # queue by the scheduler (its worker died; jiesu.taskclaims).
+    "TASK_LEASE": env.int("JIESU_TASK_LEASE", default=900),
+    # The scheduler logs a warning while a task or a notification has waited longer than this.
+    "BACKLOG_WARN_SECONDS": env.int("JIESU_BACKLOG_WARN_SECONDS", default=600),
+    # Who may read /metrics (jiesu.ops.metrics): a scraper sending this bearer token, or one
+    # from these addresses or networks. Neither set: nobody.
+    "METRICS_TOKEN": env.str("JIESU_METRICS_TOKEN", default=""),
+    "METRICS_ALLOWED_IPS": env.list("JIESU_METRICS_ALLOWED_IPS", default=[]),
+    # (These were in JIESU_NOTIFY, where nothing read them: the environment was ignored.)
+    # Audit checkpoints (ADR 0005): the Ed25519 signing key, never in the database.
+    "AUDIT_SIGNING_KEY": env.str("JIESU_AUDIT_SIGNING_KEY", default=""),
+    "AUDIT_SIGNING_KEY_FILE": env.str("JIESU_AUDIT_SIGNING_KEY_FILE", default=""),
+    "AUDIT_CHECKPOINT_MINUTES": env.int("JIESU_AUDIT_CHECKPOINT_MINUTES", default=60),
+    # A map tile server (e.g. https://{s}.tile.example/{z}/{x}/{y}.png); none by default: maps
+    # draw the district's outlines only. Its host is allowed in the CSP's img-src.
+    "MAP_TILE_URL": env.str("JIESU_MAP_TILE_URL", default=""),
+    # The coordinate system of those tiles: wgs84 (OpenStreetMap and most servers), gcj02
+    # (AMap, Tencent) or bd09 (Baidu). A pin tapped on the map is converted from it.
+    "MAP_TILE_COORD_SYSTEM": env.str("JIESU_MAP_TILE_COORD_SYSTEM", default="wgs84"),
+    # Reverse proxies in front of Jiesu that append to X-Forwarded-For (jiesu.clients).
+    "TRUSTED_PROXY_HOPS": env.int("JIESU_TRUSTED_PROXY_HOPS", default=0),
 }
 
 # Notifications (jiesu/notify, docs/guide/notifications.md). Embedded default: SMS, WeChat and
@@ -379,18 +428,6 @@ JIESU_NOTIFY = {
     "TIMEOUT": env.float("JIESU_NOTIFY_TIMEOUT", default=10.0),
     "SITE_NAME": env.str("JIESU_SITE_NAME", default="接诉"),
     "TRACKING_URL": env.str("JIESU_TRACKING_URL", default=""),
-    # Audit checkpoints (ADR 0005): the Ed25519 signing key, never in the database.
-    "AUDIT_SIGNING_KEY": env.str("JIESU_AUDIT_SIGNING_KEY", default=""),
-    "AUDIT_SIGNING_KEY_FILE": env.str("JIESU_AUDIT_SIGNING_KEY_FILE", default=""),
-    "AUDIT_CHECKPOINT_MINUTES": env.int("JIESU_AUDIT_CHECKPOINT_MINUTES", default=60),
-    # A map tile server (e.g. https://{s}.tile.example/{z}/{x}/{y}.png); none by default: maps
-    # draw the district's outlines only. Its host is allowed in the CSP's img-src.
-    "MAP_TILE_URL": env.str("JIESU_MAP_TILE_URL", default=""),
-    # The coordinate system of those tiles: wgs84 (OpenStreetMap and most servers), gcj02
-    # (AMap, Tencent) or bd09 (Baidu). A pin tapped on the map is converted from it.
-    "MAP_TILE_COORD_SYSTEM": env.str("JIESU_MAP_TILE_COORD_SYSTEM", default="wgs84"),
-    # Reverse proxies in front of Jiesu that append to X-Forwarded-For (jiesu.clients).
-    "TRUSTED_PROXY_HOPS": env.int("JIESU_TRUSTED_PROXY_HOPS", default=0),
     "SMS": {
         "URL": env.str("JIESU_SMS_URL", default=""),
         "ACCESS_KEY_ID": env.str("JIESU_SMS_ACCESS_KEY_ID", default=""),

@@ -13,8 +13,9 @@ django-tasks-db's `db_worker` exits when its database connection breaks (a Postg
 a failover, a network cut): the exception ends its loop. This command runs the same worker
 (same options) and, when the database goes away, logs it, drops the broken connections and
 starts the loop again after a pause that doubles up to 30 seconds. Tasks it had claimed when the
-connection broke are not lost: periodic work is enqueued again by the scheduler, and
-notifications are outbox rows that another worker takes over when their lease runs out.
+connection broke are not lost: the scheduler puts a task claimed longer than its lease back in
+the queue (jiesu.taskclaims), and notifications are outbox rows that another worker takes over
+when their lease runs out.
 """
 
 import logging
@@ -26,16 +27,46 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
+from jiesu import telemetry
+
 logger = logging.getLogger("jiesu.worker")
 
 MAX_PAUSE = 30.0
 
 
 class ResilientWorker(Worker):
+    # The task this worker was running when the database went away: it stays RUNNING in the
+    # database (its result could not be written); put back in the queue once reconnected.
+    interrupted = None
+
+    def run_task(self, db_task_result) -> None:
+        self.interrupted = db_task_result
+        super().run_task(db_task_result)
+        self.interrupted = None
+
+    def _requeue_interrupted(self) -> None:
+        from django_tasks import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+
+        row = self.interrupted
+        if row is None:
+            return
+        put_back = DBTaskResult.objects.filter(
+            pk=row.pk, status=TaskResultStatus.RUNNING, started_at=row.started_at
+        ).update(status=TaskResultStatus.READY)
+        self.interrupted = None
+        if put_back:
+            logger.warning(
+                "Task %s (%s) was interrupted when the database went away: put back in the queue.",
+                row.pk,
+                row.task_path,
+            )
+
     def run(self) -> None:
         pause = 1.0
         while self.running:
             try:
+                self._requeue_interrupted()
                 super().run()
                 return
             except (OperationalError, InterfaceError) as exc:
@@ -47,6 +78,7 @@ class ResilientWorker(Worker):
                     str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
                     pause,
                 )
+                telemetry.WORKER_DATABASE_LOST.inc()
                 connections.close_all()
                 time.sleep(pause)
                 pause = min(pause * 2, MAX_PAUSE)
