@@ -80,7 +80,7 @@ def catalog_rows() -> list[list[str]]:
     types = list(AppealType.objects.all())
     grades = list(Grade.objects.all())
     type_code = {t.pk: t.code for t in types}
-    grade_code = {g.pk: g.code for g in grades}
+    grade_code: dict[int | None, str] = {g.pk: g.code for g in grades}
     type_order = {t.pk: i for i, t in enumerate(types)}
     grade_order = {g.pk: i for i, g in enumerate(grades)}
     rules = {

@@ -94,7 +94,10 @@ LEAD_MODE_WORDS = {
     "area": HandlingRule.LeadMode.AREA,
     "属地": HandlingRule.LeadMode.AREA,
 }
-LEAD_MODE_LABELS = {HandlingRule.LeadMode.FIXED: "固定", HandlingRule.LeadMode.AREA: "属地"}
+LEAD_MODE_LABELS: dict[str, str] = {
+    HandlingRule.LeadMode.FIXED: "固定",
+    HandlingRule.LeadMode.AREA: "属地",
+}
 
 COUNT_FROM_WORDS = {
     "receipt": HandlingRule.CountFrom.RECEIPT,
@@ -102,7 +105,7 @@ COUNT_FROM_WORDS = {
     "next_day": HandlingRule.CountFrom.NEXT_DAY,
     "次日起": HandlingRule.CountFrom.NEXT_DAY,
 }
-COUNT_FROM_LABELS = {
+COUNT_FROM_LABELS: dict[str, str] = {
     HandlingRule.CountFrom.RECEIPT: "收到之日起",
     HandlingRule.CountFrom.NEXT_DAY: "次日起",
 }

@@ -58,7 +58,9 @@ __all__ = ["CatalogImportError", "ImportResult", "Problem", "import_catalog"]
 #: Digits appended to the parent's code when a code is generated, per level.
 CODE_WIDTH = {1: 2, 2: 2, 3: 3}
 CODE_RE = re.compile(r"^\S{1,32}$")
-NAME_MAX = Category._meta.get_field("name").max_length
+NAME_MAX: int = Category._meta.get_field("name").max_length or 0
+if not NAME_MAX:
+    raise TypeError("Category.name has no max_length")
 
 
 @dataclass
@@ -116,9 +118,30 @@ class _Node:
     leaf_row: _LeafRow | None = None
 
     @property
+    def leaf(self) -> _LeafRow:
+        """The row of a leaf (every node in `_Importer.leaves` has one)."""
+        if self.leaf_row is None:
+            raise ValueError(f"{self.path} is not a leaf")
+        return self.leaf_row
+
+    @property
+    def resolved_code(self) -> str:
+        """The code the category will have (set for every node that has not failed)."""
+        if self.final_code is None:
+            raise ValueError(f"{self.path} has no code")
+        return self.final_code
+
+    @property
+    def saved(self) -> Category:
+        """The stored category (every node has one once `apply_category` has run)."""
+        if self.existing is None:
+            raise ValueError(f"{self.path} is not saved")
+        return self.existing
+
+    @property
     def path(self) -> str:
         names = []
-        node = self
+        node: _Node | None = self
         while node is not None:
             names.append(node.name)
             node = node.parent
@@ -178,7 +201,7 @@ class _Importer:
 
     def cat_path(self, category: Category) -> str:
         names = []
-        node = category
+        node: Category | None = category
         while node is not None:
             names.append(node.name)
             node = self.cat_by_id.get(node.parent_id) if node.parent_id else None
@@ -264,7 +287,7 @@ class _Importer:
         leaf_row = self.read_leaf_cells(number, cells)
         if not all(name for name, _code, _key in names):
             return
-        parent = None
+        parent: _Node | None = None
         for level, (name, code, code_key) in enumerate(names, start=1):
             siblings = self.children.setdefault(parent, {})
             node = siblings.get(name)
@@ -283,8 +306,9 @@ class _Importer:
             if code:
                 self.note_code(node, code, code_key, number)
             parent = node
-        parent.leaf_row = leaf_row
-        self.leaves.append(parent)
+        if parent is not None:  # always: there are three levels
+            parent.leaf_row = leaf_row
+            self.leaves.append(parent)
 
     def note_code(self, node, code, code_key, number):
         if node.code is not None and node.code != code:
@@ -560,7 +584,7 @@ class _Importer:
                         % {"path": node.path, "other": same.code},
                     )
                     return
-            if parent is not None and not node.code.startswith(parent.final_code):
+            if parent is not None and not node.code.startswith(parent.resolved_code):
                 node.failed = True
                 self.problem(
                     node.code_row,
@@ -586,7 +610,7 @@ class _Importer:
                 node.existing = same
                 node.final_code = same.code
                 return
-        code = self.next_code(parent.final_code if parent is not None else "", node.level)
+        code = self.next_code(parent.resolved_code if parent is not None else "", node.level)
         if code is None:
             node.failed = True
             self.problem(
@@ -623,7 +647,7 @@ class _Importer:
             ).prefetch_related("assisting_units", "time_limits")
         }
         for node in self.leaves:
-            leaf = node.leaf_row
+            leaf = node.leaf
             data = leaf.rule
             if not self.has_rules or node.failed:
                 continue
@@ -667,7 +691,7 @@ class _Importer:
         cat = node.existing
         if cat is None:
             cat = Category(
-                code=node.final_code,
+                code=node.resolved_code,
                 name=node.name,
                 level=node.level,
                 parent=node.parent.existing if node.parent else None,
@@ -699,14 +723,14 @@ class _Importer:
             result.unchanged += 1
 
     def apply_rule(self, node: _Node, result: ImportResult):
-        leaf = node.leaf_row
+        leaf = node.leaf
         data = leaf.rule
-        rule = self.rules.get(node.existing.pk)
+        rule = self.rules.get(node.saved.pk)
         if rule is None and leaf.rule_cells_empty:
             return
         created = rule is None
-        if created:
-            rule = HandlingRule(category=node.existing)
+        if rule is None:
+            rule = HandlingRule(category=node.saved)
         changed = False
         for key in (
             "lead_mode",
@@ -729,11 +753,11 @@ class _Importer:
                 rule.assisting_units.set(wanted)
                 changed = True
         for clock, limits in data.get("limits", {}).items():
-            wanted = {
+            wanted_limits = {
                 (t.pk if t else None, g.pk if g else None, amount, unit)
                 for (t, g), (amount, unit) in limits.items()
             }
-            have = (
+            have_limits = (
                 set()
                 if created
                 else {
@@ -742,7 +766,7 @@ class _Importer:
                     if lim.clock == clock
                 }
             )
-            if wanted != have:
+            if wanted_limits != have_limits:
                 rule.time_limits.filter(clock=clock).delete()
                 TimeLimit.objects.bulk_create(
                     TimeLimit(
@@ -753,7 +777,9 @@ class _Importer:
                         amount=amount,
                         unit=unit,
                     )
-                    for t, g, amount, unit in sorted(wanted, key=lambda e: (e[0] or 0, e[1] or 0))
+                    for t, g, amount, unit in sorted(
+                        wanted_limits, key=lambda e: (e[0] or 0, e[1] or 0)
+                    )
                 )
                 changed = True
         # The prefetched limits and units are stale now; the snapshot must read the database.

@@ -52,8 +52,8 @@ def limit_entry(limit: TimeLimit) -> dict[str, Any]:
     """One time limit as a JSON-able dict (codes, not database ids)."""
     return {
         "clock": limit.clock,
-        "appeal_type": limit.appeal_type.code if limit.appeal_type_id else None,
-        "grade": limit.grade.code if limit.grade_id else None,
+        "appeal_type": limit.appeal_type.code if limit.appeal_type is not None else None,
+        "grade": limit.grade.code if limit.grade is not None else None,
         "amount": limit.amount,
         "unit": limit.unit,
     }
@@ -81,9 +81,9 @@ def rule_snapshot(rule: HandlingRule) -> dict[str, Any]:
     return {
         "format": SNAPSHOT_FORMAT,
         "lead_mode": rule.lead_mode,
-        "lead_unit": rule.lead_unit.code if rule.lead_unit_id else None,
+        "lead_unit": rule.lead_unit.code if rule.lead_unit is not None else None,
         "assisting_units": sorted(rule.assisting_units.values_list("code", flat=True)),
-        "default_grade": rule.default_grade.code if rule.default_grade_id else None,
+        "default_grade": rule.default_grade.code if rule.default_grade is not None else None,
         "count_from": rule.count_from,
         "filing_condition": rule.filing_condition,
         "closing_condition": rule.closing_condition,

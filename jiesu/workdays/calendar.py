@@ -60,7 +60,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from numbers import Real
+from numbers import Rational
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -209,18 +209,19 @@ def _as_duration(amount, unit: dt.timedelta, what: str) -> dt.timedelta:
         return amount
     if type(amount) is int:  # the common case, exact without fractions
         return unit * amount
-    if isinstance(amount, bool) or not isinstance(amount, Real | Decimal):
+    if isinstance(amount, bool) or not isinstance(amount, Rational | float | Decimal):
         raise TypeError(f"{what} must be a number or a timedelta, not {type(amount).__name__}")
     micros = Fraction(amount) * Fraction(unit // dt.timedelta(microseconds=1))
     return dt.timedelta(microseconds=round(micros))
 
 
 def _as_count(n, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, Real | Decimal):
+    if isinstance(n, bool) or not isinstance(n, Rational | float | Decimal):
         raise TypeError(f"{what} must be a whole number, not {type(n).__name__}")
-    if n != int(n):
+    exact = Fraction(n)
+    if exact.denominator != 1:
         raise ValueError(f"{what} must be a whole number, got {n}")
-    return int(n)
+    return exact.numerator
 
 
 # -- the calendar ------------------------------------------------------------------------------
