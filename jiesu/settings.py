@@ -354,6 +354,18 @@ JIESU = {
     # At most this many seconds before a calendar edit saved by another process is seen here
     # (each process holds the working calendar in memory; docs/adr/0009-provisional-calendar.md).
     "CALENDAR_CHECK_SECONDS": env.float("JIESU_CALENDAR_CHECK_SECONDS", default=5.0),
+    # Audit checkpoints (ADR 0005): the Ed25519 signing key, never in the database.
+    "AUDIT_SIGNING_KEY": env.str("JIESU_AUDIT_SIGNING_KEY", default=""),
+    "AUDIT_SIGNING_KEY_FILE": env.str("JIESU_AUDIT_SIGNING_KEY_FILE", default=""),
+    "AUDIT_CHECKPOINT_MINUTES": env.int("JIESU_AUDIT_CHECKPOINT_MINUTES", default=60),
+    # A map tile server (e.g. https://{s}.tile.example/{z}/{x}/{y}.png); none by default: maps
+    # draw the district's outlines only. Its host is allowed in the CSP's img-src.
+    "MAP_TILE_URL": env.str("JIESU_MAP_TILE_URL", default=""),
+    # The coordinate system of those tiles: wgs84 (OpenStreetMap and most servers), gcj02
+    # (AMap, Tencent) or bd09 (Baidu). A pin tapped on the map is converted from it.
+    "MAP_TILE_COORD_SYSTEM": env.str("JIESU_MAP_TILE_COORD_SYSTEM", default="wgs84"),
+    # Reverse proxies in front of Jiesu that append to X-Forwarded-For (jiesu.clients).
+    "TRUSTED_PROXY_HOPS": env.int("JIESU_TRUSTED_PROXY_HOPS", default=0),
 }
 
 # Notifications (jiesu/notify, docs/guide/notifications.md). Embedded default: SMS, WeChat and
@@ -372,18 +384,6 @@ JIESU_NOTIFY = {
     "TIMEOUT": env.float("JIESU_NOTIFY_TIMEOUT", default=10.0),
     "SITE_NAME": env.str("JIESU_SITE_NAME", default="接诉"),
     "TRACKING_URL": env.str("JIESU_TRACKING_URL", default=""),
-    # Audit checkpoints (ADR 0005): the Ed25519 signing key, never in the database.
-    "AUDIT_SIGNING_KEY": env.str("JIESU_AUDIT_SIGNING_KEY", default=""),
-    "AUDIT_SIGNING_KEY_FILE": env.str("JIESU_AUDIT_SIGNING_KEY_FILE", default=""),
-    "AUDIT_CHECKPOINT_MINUTES": env.int("JIESU_AUDIT_CHECKPOINT_MINUTES", default=60),
-    # A map tile server (e.g. https://{s}.tile.example/{z}/{x}/{y}.png); none by default: maps
-    # draw the district's outlines only. Its host is allowed in the CSP's img-src.
-    "MAP_TILE_URL": env.str("JIESU_MAP_TILE_URL", default=""),
-    # The coordinate system of those tiles: wgs84 (OpenStreetMap and most servers), gcj02
-    # (AMap, Tencent) or bd09 (Baidu). A pin tapped on the map is converted from it.
-    "MAP_TILE_COORD_SYSTEM": env.str("JIESU_MAP_TILE_COORD_SYSTEM", default="wgs84"),
-    # Reverse proxies in front of Jiesu that append to X-Forwarded-For (jiesu.clients).
-    "TRUSTED_PROXY_HOPS": env.int("JIESU_TRUSTED_PROXY_HOPS", default=0),
     "SMS": {
         "URL": env.str("JIESU_SMS_URL", default=""),
         "ACCESS_KEY_ID": env.str("JIESU_SMS_ACCESS_KEY_ID", default=""),
