@@ -17,7 +17,9 @@ GUIDE = "docs/operations.md, Production checklist: audit checkpoint key and expo
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def check_audit_signing_key(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def check_audit_signing_key(
+    app_configs: object = None, **kwargs: object
+) -> list[checks.CheckMessage]:
     from jiesu.appeals import checkpoints
 
     if settings.DEBUG:

@@ -164,12 +164,12 @@ class Table(NamedTuple):
     rows: list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
 
 
-def file_kind(path) -> str | None:
+def file_kind(path: str | Path) -> str | None:
     suffix = Path(path).suffix.casefold()
     return {".csv": "csv", ".xlsx": "xlsx"}.get(suffix)
 
 
-def read_table(path) -> Table:
+def read_table(path: str | Path) -> Table:
     """Read a CSV or .xlsx file into headers and non-blank data rows.
 
     Raises CatalogImportError for a file that cannot be read as a catalogue table.
@@ -255,7 +255,7 @@ def _read_csv(data: bytes) -> list[list[str]]:
     return rows
 
 
-def _xlsx_cell(value) -> str:
+def _xlsx_cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):

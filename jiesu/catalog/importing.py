@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -51,7 +52,7 @@ from jiesu.catalog.models import (
     TimeLimit,
 )
 from jiesu.catalog.services import _record_version
-from jiesu.org.models import Unit
+from jiesu.org.models import Unit, User
 
 __all__ = ["CatalogImportError", "ImportResult", "Problem", "import_catalog"]
 
@@ -245,7 +246,7 @@ class _Importer:
 
     # --- rows -----------------------------------------------------------------------
 
-    def cell(self, cells, key) -> str | None:
+    def cell(self, cells: list[str], key: str) -> str | None:
         index = self.columns.get(key)
         if index is None:
             return None
@@ -333,7 +334,7 @@ class _Importer:
             node.code_row = number
             self.given_codes[code] = node
 
-    def read_leaf_cells(self, number, cells) -> _LeafRow:
+    def read_leaf_cells(self, number: int, cells: list[str]) -> _LeafRow:
         leaf = _LeafRow(row=number)
         active = self.cell(cells, "active")
         if active is not None:
@@ -402,7 +403,7 @@ class _Importer:
     def grade_codes(self) -> str:
         return ", ".join(sorted(g.code for g in self.grades.values()))
 
-    def find_unit(self, number, key, text) -> Unit | None:
+    def find_unit(self, number: int, key: str, text: str) -> Unit | None:
         unit = self.units_by_code.get(text)
         if unit is not None:
             return unit
@@ -420,10 +421,10 @@ class _Importer:
         self.problem(number, key, _("Unknown unit %(name)s.") % {"name": text})
         return None
 
-    def find_type(self, text) -> AppealType | None:
+    def find_type(self, text: str) -> AppealType | None:
         return self.types_by_code.get(text.casefold()) or self.types_by_name.get(text)
 
-    def parse_limits(self, number, key, text) -> dict[tuple, tuple[int, str]]:
+    def parse_limits(self, number: int, key: str, text: str) -> dict[tuple, tuple[int, str]]:
         """Parse `selector=amount; ...` into {(type, grade): (amount, unit)}."""
         limits: dict[tuple, tuple[int, str]] = {}
         for entry in LIMIT_SEPARATORS.split(text):
@@ -463,7 +464,7 @@ class _Importer:
             limits[target] = amount
         return limits
 
-    def parse_selector(self, number, key, selector) -> tuple | None:
+    def parse_selector(self, number: int, key: str, selector: str) -> tuple | None:
         if selector == "*":
             return (None, None)
         if "/" in selector:
@@ -519,13 +520,13 @@ class _Importer:
             for node in self.nodes_by_level[level]:
                 self.resolve_node(node)
 
-    def code_column(self, node) -> str:
+    def code_column(self, node: _Node) -> str:
         return LEVEL_COLUMNS[node.level - 1][0]
 
-    def name_column(self, node) -> str:
+    def name_column(self, node: _Node) -> str:
         return LEVEL_COLUMNS[node.level - 1][1]
 
-    def resolve_node(self, node: _Node):
+    def resolve_node(self, node: _Node) -> None:
         parent = node.parent
         if parent is not None and parent.failed:
             node.failed = True
@@ -678,7 +679,7 @@ class _Importer:
 
     # --- applying -------------------------------------------------------------------
 
-    def apply(self, result: ImportResult):
+    def apply(self, result: ImportResult) -> None:
         for level in (1, 2, 3):
             for node in self.nodes_by_level[level]:
                 self.apply_category(node, result)
@@ -686,7 +687,7 @@ class _Importer:
             for node in self.leaves:
                 self.apply_rule(node, result)
 
-    def apply_category(self, node: _Node, result: ImportResult):
+    def apply_category(self, node: _Node, result: ImportResult) -> None:
         leaf = node.leaf_row if node.level == 3 else None
         cat = node.existing
         if cat is None:
@@ -722,7 +723,7 @@ class _Importer:
         else:
             result.unchanged += 1
 
-    def apply_rule(self, node: _Node, result: ImportResult):
+    def apply_rule(self, node: _Node, result: ImportResult) -> None:
         leaf = node.leaf
         data = leaf.rule
         rule = self.rules.get(node.saved.pk)
@@ -814,7 +815,9 @@ class _Importer:
         return result
 
 
-def import_catalog(path, user=None, dry_run=False) -> ImportResult:
+def import_catalog(
+    path: str | Path, user: User | None = None, dry_run: bool = False
+) -> ImportResult:
     """Import a catalogue file (.csv or .xlsx); see docs/guide/catalogue.md.
 
     Raises `CatalogImportError` listing every problem found; then nothing is changed.

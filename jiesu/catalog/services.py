@@ -35,7 +35,7 @@ from jiesu.catalog.models import (
     HandlingRuleVersion,
     TimeLimit,
 )
-from jiesu.org.models import Region, Unit
+from jiesu.org.models import Region, Unit, User
 
 #: Order of the clocks in snapshots and exports.
 CLOCK_ORDER = {Clock.SIGN: 0, Clock.CONTACT: 1, Clock.HANDLE: 2}
@@ -92,7 +92,9 @@ def rule_snapshot(rule: HandlingRule) -> dict[str, Any]:
     }
 
 
-def _record_version(rule: HandlingRule, user=None) -> tuple[HandlingRuleVersion, bool]:
+def _record_version(
+    rule: HandlingRule, user: User | None = None
+) -> tuple[HandlingRuleVersion, bool]:
     """Like `record_version`, also saying whether a new version was made."""
     with transaction.atomic():
         # Lock the rule so that two saves at once cannot both take the same number.
@@ -110,7 +112,7 @@ def _record_version(rule: HandlingRule, user=None) -> tuple[HandlingRuleVersion,
         return version, True
 
 
-def record_version(rule: HandlingRule, user=None) -> HandlingRuleVersion:
+def record_version(rule: HandlingRule, user: User | None = None) -> HandlingRuleVersion:
     """Freeze the rule's current content into a new version if it changed.
 
     Call it after the rule's time limits and assisting units are saved. Returns the new
@@ -129,7 +131,7 @@ def current_version(category: Category) -> HandlingRuleVersion | None:
     )
 
 
-def _snapshot_of(version) -> Mapping[str, Any] | None:
+def _snapshot_of(version: HandlingRuleVersion | Mapping | None) -> Mapping[str, Any] | None:
     if version is None:
         return None
     if isinstance(version, HandlingRuleVersion):

@@ -8,6 +8,7 @@
 # MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
 # See the Mulan PSL v2 for more details.
 from collections import Counter
+from datetime import date
 from typing import Any
 
 from django.contrib import admin
@@ -23,7 +24,7 @@ from jiesu.workdays.models import CalendarOverride, CoveredYear, WorkingPeriod
 _WHAT_THE_LIBRARY_SAYS = _("The chinesecalendar library")
 
 
-def _library_verdict(day) -> str:
+def _library_verdict(day: date) -> str:
     """What the library alone says about `day` (without overrides), for comparison."""
     if not calendar.library_covers(day.year):
         return str(_("not known"))
