@@ -182,3 +182,23 @@ def test_11_a_form_body_that_is_not_utf8_is_refused(o311):
 
 def test_11_an_unknown_request_id_is_404(o311):
     check_errors(o311.api.get("requests/PS20269999999999", "json"), "json", 404)
+
+
+def test_11_cors_here_is_public_reads_without_credentials(o311, settings):
+    """By design (jiesu/intake/open311/render.py): GeoReport documents are public and the
+    api_key travels in the form body, never in a cookie, so any origin may read them, no origin
+    gets credentials, and no preflight is answered (no custom header such as Idempotency-Key is
+    allowed cross-origin). The configured origins govern /api/v1/ (test_api_door.py).
+    approve_completion and staff roles do not exist at this door."""
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.gov.cn"]
+    read = o311.api.client.get("/open311/v2/services.json", HTTP_ORIGIN="https://evil.example")
+    assert read["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in read
+    preflight = o311.api.client.options(
+        "/open311/v2/requests.json",
+        HTTP_ORIGIN="https://app.example.gov.cn",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="idempotency-key",
+    )
+    assert preflight.status_code == 405
+    assert "Access-Control-Allow-Headers" not in preflight
