@@ -9,7 +9,12 @@
 # See the Mulan PSL v2 for more details.
 """Records that are written once and never changed or deleted (history events, rule versions)."""
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class PermanentRecord:
@@ -17,8 +22,8 @@ class PermanentRecord:
 
     Subclasses name what they refuse in `change_refused` and `delete_refused`."""
 
-    change_refused = "This record is permanent and cannot be changed."
-    delete_refused = "This record is permanent and cannot be deleted."
+    change_refused: "str | StrPromise" = "This record is permanent and cannot be changed."
+    delete_refused: "str | StrPromise" = "This record is permanent and cannot be deleted."
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -397,7 +397,6 @@ JIESU = {
     # from these addresses or networks. Neither set: nobody.
     "METRICS_TOKEN": env.str("JIESU_METRICS_TOKEN", default=""),
     "METRICS_ALLOWED_IPS": env.list("JIESU_METRICS_ALLOWED_IPS", default=[]),
-    # (These were in JIESU_NOTIFY, where nothing read them: the environment was ignored.)
     # Audit checkpoints (ADR 0005): the Ed25519 signing key, never in the database.
     "AUDIT_SIGNING_KEY": env.str("JIESU_AUDIT_SIGNING_KEY", default=""),
     "AUDIT_SIGNING_KEY_FILE": env.str("JIESU_AUDIT_SIGNING_KEY_FILE", default=""),

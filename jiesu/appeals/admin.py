@@ -29,22 +29,41 @@ class ReadOnlyMixin:
 class AssignmentInline(ReadOnlyMixin, ReferenceDataInline, admin.TabularInline):
     model = Assignment
     extra = 0
-    fields = ["unit", "role", "state", "active", "dispatched_at", "signed_at", "completed_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "unit",
+        "role",
+        "state",
+        "active",
+        "dispatched_at",
+        "signed_at",
+        "completed_at",
+    )
 
 
 class ClockInline(ReadOnlyMixin, ReferenceDataInline, admin.TabularInline):
     model = Clock
     extra = 0
-    fields = ["kind", "started_at", "warn_at", "due_at", "original_due_at", "stopped_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "kind",
+        "started_at",
+        "warn_at",
+        "due_at",
+        "original_due_at",
+        "stopped_at",
+    )
 
 
 class EventInline(ReadOnlyMixin, ReferenceDataInline, admin.TabularInline):
     model = Event
     extra = 0
-    fields = ["seq", "created_at", "kind", "actor_label", "from_status", "to_status"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "seq",
+        "created_at",
+        "kind",
+        "actor_label",
+        "from_status",
+        "to_status",
+    )
 
 
 @admin.register(Appeal)

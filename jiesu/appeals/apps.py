@@ -17,7 +17,7 @@ class AppealsConfig(AppConfig):
     verbose_name = _("Appeals")
 
     def ready(self):
-        from jiesu.appeals import clocks
+        from jiesu.appeals import checks, clocks  # noqa: F401 (checks registers itself)
         from jiesu.workdays.signals import calendar_changed
 
         # Deadlines computed on the provisional calendar are recomputed when it changes.

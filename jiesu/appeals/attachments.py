@@ -183,7 +183,7 @@ def discard(attachment: Attachment) -> bool:
         )
         if locked is None:
             return False
-        names = [f.name for f in (locked.file, locked.thumbnail) if f]
+        names = [f.name for f in (locked.file, locked.thumbnail) if f and f.name]
         storage = locked.file.storage
         locked.delete()
     for name in names:
@@ -587,7 +587,7 @@ def _iso6709(text: str) -> tuple[float, float] | None:
     if not match:
         return None
     lat, lng = _valid_position(float(match.group(1)), float(match.group(2)))
-    return (lat, lng) if lat is not None else None
+    return (lat, lng) if lat is not None and lng is not None else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -614,10 +614,12 @@ def _save(processed: _Processed, *, purpose: str, user, original_name: str) -> A
     written: list[str] = []
     try:
         attachment.file.save(processed.extension, ContentFile(processed.data), save=False)
-        written.append(attachment.file.name)
+        if attachment.file.name:  # set by save()
+            written.append(attachment.file.name)
         if processed.thumbnail is not None:
             attachment.thumbnail.save("_thumb.jpg", ContentFile(processed.thumbnail), save=False)
-            written.append(attachment.thumbnail.name)
+            if attachment.thumbnail.name:
+                written.append(attachment.thumbnail.name)
         attachment.save()
     except BaseException:
         for name in written:

@@ -104,13 +104,13 @@ def _read_templates(limit: int) -> list[Template]:
         return []
     children: dict[int, dict[type, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for model in CHILDREN:
-        for row in model.objects.filter(appeal_id__in=appeals).order_by("id").values():
-            children[row["appeal_id"]][model].append(row)
+        for child in model._default_manager.filter(appeal_id__in=appeals).order_by("id").values():
+            children[child["appeal_id"]][model].append(child)
     events: dict[int, list[dict]] = defaultdict(list)
     for row in Event.objects.filter(appeal_id__in=appeals).order_by("appeal_id", "seq").values():
-        events[row["appeal_id"]].append(row)
+        events[row["appeal_id"]].append(dict(row))
     return [
-        Template(row, children[pk], events[pk], row["status"] in FINISHED)
+        Template(dict(row), children[pk], events[pk], row["status"] in FINISHED)
         for pk, row in appeals.items()
     ]
 

@@ -81,7 +81,7 @@ def clock_start(appeal: Appeal, now, cal=None):
 
 
 def _clock_start(appeal: Appeal, now, cal) -> calendar.Deadline:
-    snapshot = appeal.rule_version.snapshot if appeal.rule_version_id else {}
+    snapshot = appeal.rule_version.snapshot if appeal.rule_version is not None else {}
     if snapshot.get("count_from") != "next_day":
         return calendar.Deadline(now)
     try:
@@ -122,8 +122,8 @@ def start_clock(
     if limit is None:
         limit = catalog.resolve_time_limit(
             kind,
-            appeal.appeal_type.code if appeal.appeal_type_id else None,
-            appeal.grade.code if appeal.grade_id else None,
+            appeal.appeal_type.code if appeal.appeal_type is not None else None,
+            appeal.grade.code if appeal.grade is not None else None,
             version=appeal.rule_version,
         )
     amount, unit = limit

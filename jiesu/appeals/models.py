@@ -111,6 +111,8 @@ class Appeal(models.Model):
     closing_reason = models.CharField(_("closing note"), max_length=300, blank=True)
     # Public tracking: the citizen gets a query code once; only its keyed hash is stored.
     query_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Not a column: the plain code, set by `workflow.receive` on the appeal it returns only.
+    query_code: str
     # The citizen's own rating after completion (it feeds the return visit).
     citizen_rating = models.CharField(
         _("citizen's rating"), max_length=12, choices=Satisfaction.choices[:3], blank=True

@@ -297,14 +297,16 @@ class Simulation:
         """A random point inside the region's boundary (rejection sampling in its box)."""
         from shapely.geometry import Point, shape
 
-        if region.min_lat is None:
+        min_lat, max_lat = region.min_lat, region.max_lat
+        min_lng, max_lng = region.min_lng, region.max_lng
+        if min_lat is None or max_lat is None or min_lng is None or max_lng is None:
             return None, None
         polygon = self._shapes.get(region.pk)
         if polygon is None:
             polygon = self._shapes[region.pk] = shape(region.boundary)
         for _ in range(50):
-            lat = round(self.rng.uniform(region.min_lat, region.max_lat), 6)
-            lng = round(self.rng.uniform(region.min_lng, region.max_lng), 6)
+            lat = round(self.rng.uniform(min_lat, max_lat), 6)
+            lng = round(self.rng.uniform(min_lng, max_lng), 6)
             if polygon.contains(Point(lng, lat)):
                 return lat, lng
         point = polygon.representative_point()
@@ -475,7 +477,7 @@ class Simulation:
         appeal = workflow.complete(
             appeal,
             handler,
-            result=f"经现场核查，{appeal.category.name if appeal.category_id else ''}问题已处理完毕。",
+            result=f"经现场核查，{appeal.category.name if appeal.category is not None else ''}问题已处理完毕。",
             evidence="现场处置前后照片、处置记录。",
         )
         if appeal.status == Status.IN_PROGRESS:  # waits for the unit leader

@@ -23,6 +23,7 @@ else acted in between, the call fails with `Conflict` instead of acting on a cha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -309,7 +310,7 @@ class _Step:
     appeal: Appeal
     transition: Transition
     actor: User | None
-    now: object
+    now: datetime
     from_status: str
     notes: list = field(default_factory=list)
 
@@ -399,6 +400,14 @@ def _lead(appeal: Appeal) -> Assignment | None:
         .select_related("unit")
         .first()
     )
+
+
+def _require_lead(appeal: Appeal) -> Assignment:
+    """The active lead assignment of an appeal that must have one (dispatched and not closed)."""
+    lead = _lead(appeal)
+    if lead is None:
+        raise InvalidTransition(_("The appeal has no active lead unit."))
+    return lead
 
 
 def _actor_assignment(appeal: Appeal, actor, action, *, lead_only=False) -> Assignment:
@@ -665,7 +674,7 @@ def register(
             "type": appeal_type.code,
             "category": category.code,
             "grade": grade.code,
-            "region": a.region.code if a.region_id else None,
+            "region": a.region.code if a.region is not None else None,
             **({"decision": decision} if decision else {}),
         },
     )
@@ -768,7 +777,8 @@ def _resolve_lead(appeal: Appeal, lead_unit: Unit | None) -> tuple[Unit, bool]:
     """The lead unit asked for, else the catalogue's, else the backstop (first-ask)."""
     if lead_unit is not None:
         return lead_unit, False
-    unit = catalog.lead_unit_for(appeal.category, appeal.region) if appeal.category_id else None
+    category = appeal.category
+    unit = catalog.lead_unit_for(category, appeal.region) if category is not None else None
     backstop = Unit.backstop()
     if unit is None:
         unit = backstop
@@ -780,9 +790,10 @@ def _resolve_lead(appeal: Appeal, lead_unit: Unit | None) -> tuple[Unit, bool]:
 
 
 def _assisting_from_rule(appeal: Appeal) -> list[Unit]:
-    if not appeal.rule_version_id:
+    version = appeal.rule_version
+    if version is None:
         return []
-    codes = appeal.rule_version.snapshot.get("assisting_units") or []
+    codes = version.snapshot.get("assisting_units") or []
     return list(Unit.objects.filter(code__in=codes, active=True))
 
 
@@ -801,10 +812,11 @@ def dispatch(
     records, in the event, why an automatic actor chose this unit (rule, model, scores)."""
     step = _begin(appeal, "dispatch", actor, expected_version)
     a = step.appeal
-    if a.category_id:
-        version = catalog.current_version(a.category)
-        if version is None and hasattr(a.category, "rule"):
-            version = catalog.record_version(a.category.rule)
+    category = a.category
+    if category is not None:
+        version = catalog.current_version(category)
+        if version is None and hasattr(category, "rule"):
+            version = catalog.record_version(category.rule)
         a.rule_version = version
     lead, first_asked = _resolve_lead(a, lead_unit)
     if assisting_units is None:
@@ -822,7 +834,7 @@ def dispatch(
             "lead": lead.code,
             "assisting": [u.code for u in assisting],
             "first_ask": first_asked,
-            "rule_version": a.rule_version.number if a.rule_version_id else None,
+            "rule_version": a.rule_version.number if a.rule_version is not None else None,
             **({"decision": decision} if decision else {}),
         },
     )
@@ -1041,6 +1053,8 @@ def approve_extension(appeal, actor, *, note: str = "", expected_version=None) -
     handle = _handle_clock(step.appeal, req.assignment)
     if handle is None:
         raise InvalidTransition(_("There is no running handling deadline to extend."))
+    if req.extension_days is None:
+        raise InvalidTransition(_("The extension request names no number of working days."))
     _decide(req, step, UnitRequest.Decision.APPROVED, note)
     before = handle.due_at
     clocks.extend(handle, req.extension_days)
@@ -1241,7 +1255,7 @@ def send_back(appeal, actor, *, reason: str, expected_version=None) -> Appeal:
     reason = _require_text(reason, "reason", _("Give the reason for sending it back."))
     step = _begin(appeal, "send_back", actor, expected_version)
     a = step.appeal
-    lead = _lead(a)
+    lead = _require_lead(a)
     lead.state = Assignment.State.SIGNED
     lead.save(update_fields=["state"])
     # The handling clock runs on from its original start and deadline.
@@ -1278,7 +1292,7 @@ def _close(step: _Step, reason: str = "", *, visited: bool = True):
 
 def _reopen(step: _Step) -> Assignment:
     a = step.appeal
-    lead = _lead(a)
+    lead = _require_lead(a)
     a.reopen_count += 1
     a.completed_at = None
     a.closed_at = None
@@ -1467,7 +1481,7 @@ def citizen_rate(appeal, *, rating: str, comment: str = "") -> Appeal:
     now = timesource.now()
     from_status = a.status
     a.citizen_rating, a.citizen_comment, a.citizen_rated_at = rating, comment, now
-    payload = {"rating": rating, "comment": comment}
+    payload: dict[str, object] = {"rating": rating, "comment": comment}
     lead = _lead(a) if rating == "unsatisfied" else None
     step = _Step(a, TRANSITIONS["reopen"], None, now, from_status)
     reopened = lead is not None and from_status == Status.CLOSED and citizen_unsatisfied_reopens()
@@ -1496,7 +1510,7 @@ def citizen_rate(appeal, *, rating: str, comment: str = "") -> Appeal:
         payload=payload,
         label="citizen",
     )
-    if reopened:
+    if reopened and lead is not None:
         _tell_unit(step, lead.unit, "reopened", {"reason": comment or _("Citizen not satisfied")})
     hooks.appeal_event.send(sender=Appeal, appeal=a, event=event)
     return a
@@ -1605,7 +1619,7 @@ def _sweep_batch(clock_ids: list[int], field_name: str, now) -> dict:
     entries = []
     for clock in swept:
         appeal = appeals[clock.appeal_id]
-        unit = clock.assignment.unit if clock.assignment_id else None
+        unit = clock.assignment.unit if clock.assignment is not None else None
         entries.append(
             (
                 appeal,
@@ -1627,7 +1641,7 @@ def _sweep_batch(clock_ids: list[int], field_name: str, now) -> dict:
     messages, escalations = [], []
     for clock, count in zip(swept, after, strict=True):
         appeal = appeals[clock.appeal_id]
-        unit = clock.assignment.unit if clock.assignment_id else None
+        unit = clock.assignment.unit if clock.assignment is not None else None
         due = clock.due_at.strftime("%Y-%m-%d %H:%M")
         context = {
             "number": appeal.number,

@@ -85,8 +85,7 @@ class TimeLimitInline(ReferenceDataInline, admin.TabularInline):
 
 class VersionInline(ReferenceDataInline, admin.TabularInline):
     model = HandlingRuleVersion
-    fields = ["number", "created_at", "created_by"]
-    readonly_fields = fields
+    fields = readonly_fields = ("number", "created_at", "created_by")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -118,7 +117,8 @@ class HandlingRuleForm(forms.ModelForm):
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         lead = cleaned.get("lead_unit")
         assisting = cleaned.get("assisting_units")
         if lead is not None and assisting is not None and lead in assisting:
@@ -188,8 +188,7 @@ class HandlingRuleVersionAdmin(ReferenceDataAdmin):
     list_select_related = ["rule__category", "created_by"]
     search_fields = ["rule__category__name", "rule__category__code"]
     date_hierarchy = "created_at"
-    fields = ["rule", "number", "created_at", "created_by", "snapshot_pretty"]
-    readonly_fields = fields
+    fields = readonly_fields = ("rule", "number", "created_at", "created_by", "snapshot_pretty")
 
     @admin.display(description=_("snapshot"))
     def snapshot_pretty(self, obj):

@@ -50,7 +50,13 @@ class _UnitLabels:
         return self.labels[unit_id]
 
 
-def _limit_cell(limits, type_order, grade_order, type_code, grade_code) -> str:
+def _limit_cell(
+    limits: list[TimeLimit],
+    type_order: dict[int, int],
+    grade_order: dict[int, int],
+    type_code: dict[int | None, str],
+    grade_code: dict[int | None, str],
+) -> str:
     def key(limit):
         # any, then grade, then type, then type/grade
         rank = (limit.appeal_type_id is not None) * 2 + (limit.grade_id is not None)
@@ -79,8 +85,8 @@ def catalog_rows() -> list[list[str]]:
     unit_label = _UnitLabels()
     types = list(AppealType.objects.all())
     grades = list(Grade.objects.all())
-    type_code = {t.pk: t.code for t in types}
-    grade_code = {g.pk: g.code for g in grades}
+    type_code: dict[int | None, str] = {t.pk: t.code for t in types}
+    grade_code: dict[int | None, str] = {g.pk: g.code for g in grades}
     type_order = {t.pk: i for i, t in enumerate(types)}
     grade_order = {g.pk: i for i, g in enumerate(grades)}
     rules = {
@@ -136,7 +142,7 @@ def catalog_rows() -> list[list[str]]:
     return rows
 
 
-def export_catalog(path) -> int:
+def export_catalog(path: str | Path) -> int:
     """Write the catalogue to `path` (.csv or .xlsx); returns the number of leaf rows."""
     kind = file_kind(path)
     if kind is None:

@@ -94,7 +94,10 @@ LEAD_MODE_WORDS = {
     "area": HandlingRule.LeadMode.AREA,
     "属地": HandlingRule.LeadMode.AREA,
 }
-LEAD_MODE_LABELS = {HandlingRule.LeadMode.FIXED: "固定", HandlingRule.LeadMode.AREA: "属地"}
+LEAD_MODE_LABELS: dict[str, str] = {
+    HandlingRule.LeadMode.FIXED: "固定",
+    HandlingRule.LeadMode.AREA: "属地",
+}
 
 COUNT_FROM_WORDS = {
     "receipt": HandlingRule.CountFrom.RECEIPT,
@@ -102,7 +105,7 @@ COUNT_FROM_WORDS = {
     "next_day": HandlingRule.CountFrom.NEXT_DAY,
     "次日起": HandlingRule.CountFrom.NEXT_DAY,
 }
-COUNT_FROM_LABELS = {
+COUNT_FROM_LABELS: dict[str, str] = {
     HandlingRule.CountFrom.RECEIPT: "收到之日起",
     HandlingRule.CountFrom.NEXT_DAY: "次日起",
 }
@@ -161,12 +164,12 @@ class Table(NamedTuple):
     rows: list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
 
 
-def file_kind(path) -> str | None:
+def file_kind(path: str | Path) -> str | None:
     suffix = Path(path).suffix.casefold()
     return {".csv": "csv", ".xlsx": "xlsx"}.get(suffix)
 
 
-def read_table(path) -> Table:
+def read_table(path: str | Path) -> Table:
     """Read a CSV or .xlsx file into headers and non-blank data rows.
 
     Raises CatalogImportError for a file that cannot be read as a catalogue table.
@@ -252,7 +255,7 @@ def _read_csv(data: bytes) -> list[list[str]]:
     return rows
 
 
-def _xlsx_cell(value) -> str:
+def _xlsx_cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):

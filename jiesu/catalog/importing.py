@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -51,14 +52,16 @@ from jiesu.catalog.models import (
     TimeLimit,
 )
 from jiesu.catalog.services import _record_version
-from jiesu.org.models import Unit
+from jiesu.org.models import Unit, User
 
 __all__ = ["CatalogImportError", "ImportResult", "Problem", "import_catalog"]
 
 #: Digits appended to the parent's code when a code is generated, per level.
 CODE_WIDTH = {1: 2, 2: 2, 3: 3}
 CODE_RE = re.compile(r"^\S{1,32}$")
-NAME_MAX = Category._meta.get_field("name").max_length
+NAME_MAX: int = Category._meta.get_field("name").max_length or 0
+if not NAME_MAX:
+    raise TypeError("Category.name has no max_length")
 
 
 @dataclass
@@ -116,9 +119,30 @@ class _Node:
     leaf_row: _LeafRow | None = None
 
     @property
+    def leaf(self) -> _LeafRow:
+        """The row of a leaf (every node in `_Importer.leaves` has one)."""
+        if self.leaf_row is None:
+            raise ValueError(f"{self.path} is not a leaf")
+        return self.leaf_row
+
+    @property
+    def resolved_code(self) -> str:
+        """The code the category will have (set for every node that has not failed)."""
+        if self.final_code is None:
+            raise ValueError(f"{self.path} has no code")
+        return self.final_code
+
+    @property
+    def saved(self) -> Category:
+        """The stored category (every node has one once `apply_category` has run)."""
+        if self.existing is None:
+            raise ValueError(f"{self.path} is not saved")
+        return self.existing
+
+    @property
     def path(self) -> str:
         names = []
-        node = self
+        node: _Node | None = self
         while node is not None:
             names.append(node.name)
             node = node.parent
@@ -178,7 +202,7 @@ class _Importer:
 
     def cat_path(self, category: Category) -> str:
         names = []
-        node = category
+        node: Category | None = category
         while node is not None:
             names.append(node.name)
             node = self.cat_by_id.get(node.parent_id) if node.parent_id else None
@@ -222,7 +246,7 @@ class _Importer:
 
     # --- rows -----------------------------------------------------------------------
 
-    def cell(self, cells, key) -> str | None:
+    def cell(self, cells: list[str], key: str) -> str | None:
         index = self.columns.get(key)
         if index is None:
             return None
@@ -264,7 +288,7 @@ class _Importer:
         leaf_row = self.read_leaf_cells(number, cells)
         if not all(name for name, _code, _key in names):
             return
-        parent = None
+        parent: _Node | None = None
         for level, (name, code, code_key) in enumerate(names, start=1):
             siblings = self.children.setdefault(parent, {})
             node = siblings.get(name)
@@ -283,8 +307,9 @@ class _Importer:
             if code:
                 self.note_code(node, code, code_key, number)
             parent = node
-        parent.leaf_row = leaf_row
-        self.leaves.append(parent)
+        if parent is not None:  # always: there are three levels
+            parent.leaf_row = leaf_row
+            self.leaves.append(parent)
 
     def note_code(self, node, code, code_key, number):
         if node.code is not None and node.code != code:
@@ -309,7 +334,7 @@ class _Importer:
             node.code_row = number
             self.given_codes[code] = node
 
-    def read_leaf_cells(self, number, cells) -> _LeafRow:
+    def read_leaf_cells(self, number: int, cells: list[str]) -> _LeafRow:
         leaf = _LeafRow(row=number)
         active = self.cell(cells, "active")
         if active is not None:
@@ -378,7 +403,7 @@ class _Importer:
     def grade_codes(self) -> str:
         return ", ".join(sorted(g.code for g in self.grades.values()))
 
-    def find_unit(self, number, key, text) -> Unit | None:
+    def find_unit(self, number: int, key: str, text: str) -> Unit | None:
         unit = self.units_by_code.get(text)
         if unit is not None:
             return unit
@@ -396,10 +421,10 @@ class _Importer:
         self.problem(number, key, _("Unknown unit %(name)s.") % {"name": text})
         return None
 
-    def find_type(self, text) -> AppealType | None:
+    def find_type(self, text: str) -> AppealType | None:
         return self.types_by_code.get(text.casefold()) or self.types_by_name.get(text)
 
-    def parse_limits(self, number, key, text) -> dict[tuple, tuple[int, str]]:
+    def parse_limits(self, number: int, key: str, text: str) -> dict[tuple, tuple[int, str]]:
         """Parse `selector=amount; ...` into {(type, grade): (amount, unit)}."""
         limits: dict[tuple, tuple[int, str]] = {}
         for entry in LIMIT_SEPARATORS.split(text):
@@ -439,7 +464,7 @@ class _Importer:
             limits[target] = amount
         return limits
 
-    def parse_selector(self, number, key, selector) -> tuple | None:
+    def parse_selector(self, number: int, key: str, selector: str) -> tuple | None:
         if selector == "*":
             return (None, None)
         if "/" in selector:
@@ -495,13 +520,13 @@ class _Importer:
             for node in self.nodes_by_level[level]:
                 self.resolve_node(node)
 
-    def code_column(self, node) -> str:
+    def code_column(self, node: _Node) -> str:
         return LEVEL_COLUMNS[node.level - 1][0]
 
-    def name_column(self, node) -> str:
+    def name_column(self, node: _Node) -> str:
         return LEVEL_COLUMNS[node.level - 1][1]
 
-    def resolve_node(self, node: _Node):
+    def resolve_node(self, node: _Node) -> None:
         parent = node.parent
         if parent is not None and parent.failed:
             node.failed = True
@@ -560,7 +585,7 @@ class _Importer:
                         % {"path": node.path, "other": same.code},
                     )
                     return
-            if parent is not None and not node.code.startswith(parent.final_code):
+            if parent is not None and not node.code.startswith(parent.resolved_code):
                 node.failed = True
                 self.problem(
                     node.code_row,
@@ -586,7 +611,7 @@ class _Importer:
                 node.existing = same
                 node.final_code = same.code
                 return
-        code = self.next_code(parent.final_code if parent is not None else "", node.level)
+        code = self.next_code(parent.resolved_code if parent is not None else "", node.level)
         if code is None:
             node.failed = True
             self.problem(
@@ -623,7 +648,7 @@ class _Importer:
             ).prefetch_related("assisting_units", "time_limits")
         }
         for node in self.leaves:
-            leaf = node.leaf_row
+            leaf = node.leaf
             data = leaf.rule
             if not self.has_rules or node.failed:
                 continue
@@ -654,7 +679,7 @@ class _Importer:
 
     # --- applying -------------------------------------------------------------------
 
-    def apply(self, result: ImportResult):
+    def apply(self, result: ImportResult) -> None:
         for level in (1, 2, 3):
             for node in self.nodes_by_level[level]:
                 self.apply_category(node, result)
@@ -662,12 +687,12 @@ class _Importer:
             for node in self.leaves:
                 self.apply_rule(node, result)
 
-    def apply_category(self, node: _Node, result: ImportResult):
+    def apply_category(self, node: _Node, result: ImportResult) -> None:
         leaf = node.leaf_row if node.level == 3 else None
         cat = node.existing
         if cat is None:
             cat = Category(
-                code=node.final_code,
+                code=node.resolved_code,
                 name=node.name,
                 level=node.level,
                 parent=node.parent.existing if node.parent else None,
@@ -698,15 +723,15 @@ class _Importer:
         else:
             result.unchanged += 1
 
-    def apply_rule(self, node: _Node, result: ImportResult):
-        leaf = node.leaf_row
+    def apply_rule(self, node: _Node, result: ImportResult) -> None:
+        leaf = node.leaf
         data = leaf.rule
-        rule = self.rules.get(node.existing.pk)
+        rule = self.rules.get(node.saved.pk)
         if rule is None and leaf.rule_cells_empty:
             return
         created = rule is None
-        if created:
-            rule = HandlingRule(category=node.existing)
+        if rule is None:
+            rule = HandlingRule(category=node.saved)
         changed = False
         for key in (
             "lead_mode",
@@ -729,11 +754,11 @@ class _Importer:
                 rule.assisting_units.set(wanted)
                 changed = True
         for clock, limits in data.get("limits", {}).items():
-            wanted = {
+            wanted_limits = {
                 (t.pk if t else None, g.pk if g else None, amount, unit)
                 for (t, g), (amount, unit) in limits.items()
             }
-            have = (
+            have_limits = (
                 set()
                 if created
                 else {
@@ -742,7 +767,7 @@ class _Importer:
                     if lim.clock == clock
                 }
             )
-            if wanted != have:
+            if wanted_limits != have_limits:
                 rule.time_limits.filter(clock=clock).delete()
                 TimeLimit.objects.bulk_create(
                     TimeLimit(
@@ -753,7 +778,9 @@ class _Importer:
                         amount=amount,
                         unit=unit,
                     )
-                    for t, g, amount, unit in sorted(wanted, key=lambda e: (e[0] or 0, e[1] or 0))
+                    for t, g, amount, unit in sorted(
+                        wanted_limits, key=lambda e: (e[0] or 0, e[1] or 0)
+                    )
                 )
                 changed = True
         # The prefetched limits and units are stale now; the snapshot must read the database.
@@ -788,7 +815,9 @@ class _Importer:
         return result
 
 
-def import_catalog(path, user=None, dry_run=False) -> ImportResult:
+def import_catalog(
+    path: str | Path, user: User | None = None, dry_run: bool = False
+) -> ImportResult:
     """Import a catalogue file (.csv or .xlsx); see docs/guide/catalogue.md.
 
     Raises `CatalogImportError` listing every problem found; then nothing is changed.

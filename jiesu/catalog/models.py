@@ -14,6 +14,8 @@ immutable `HandlingRuleVersion` snapshot. Appeals keep a reference to the versio
 dispatched under, so editing a rule never changes the deadlines of appeals already dispatched.
 """
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -265,7 +267,7 @@ class TimeLimit(models.Model):
         }
 
 
-class DistrictDefaultLimitManager(models.Manager):
+class DistrictDefaultLimitManager(models.Manager["DistrictDefaultLimit"]):
     def get_queryset(self):
         return super().get_queryset().filter(rule__isnull=True)
 
@@ -273,7 +275,7 @@ class DistrictDefaultLimitManager(models.Manager):
 class DistrictDefaultLimit(TimeLimit):
     """The district-wide default time limits (`TimeLimit` rows without a rule)."""
 
-    objects = DistrictDefaultLimitManager()
+    objects: ClassVar[DistrictDefaultLimitManager] = DistrictDefaultLimitManager()
 
     class Meta:
         proxy = True

@@ -35,7 +35,7 @@ from jiesu.catalog.models import (
     HandlingRuleVersion,
     TimeLimit,
 )
-from jiesu.org.models import Region, Unit
+from jiesu.org.models import Region, Unit, User
 
 #: Order of the clocks in snapshots and exports.
 CLOCK_ORDER = {Clock.SIGN: 0, Clock.CONTACT: 1, Clock.HANDLE: 2}
@@ -52,8 +52,8 @@ def limit_entry(limit: TimeLimit) -> dict[str, Any]:
     """One time limit as a JSON-able dict (codes, not database ids)."""
     return {
         "clock": limit.clock,
-        "appeal_type": limit.appeal_type.code if limit.appeal_type_id else None,
-        "grade": limit.grade.code if limit.grade_id else None,
+        "appeal_type": limit.appeal_type.code if limit.appeal_type is not None else None,
+        "grade": limit.grade.code if limit.grade is not None else None,
         "amount": limit.amount,
         "unit": limit.unit,
     }
@@ -81,9 +81,9 @@ def rule_snapshot(rule: HandlingRule) -> dict[str, Any]:
     return {
         "format": SNAPSHOT_FORMAT,
         "lead_mode": rule.lead_mode,
-        "lead_unit": rule.lead_unit.code if rule.lead_unit_id else None,
+        "lead_unit": rule.lead_unit.code if rule.lead_unit is not None else None,
         "assisting_units": sorted(rule.assisting_units.values_list("code", flat=True)),
-        "default_grade": rule.default_grade.code if rule.default_grade_id else None,
+        "default_grade": rule.default_grade.code if rule.default_grade is not None else None,
         "count_from": rule.count_from,
         "filing_condition": rule.filing_condition,
         "closing_condition": rule.closing_condition,
@@ -92,7 +92,9 @@ def rule_snapshot(rule: HandlingRule) -> dict[str, Any]:
     }
 
 
-def _record_version(rule: HandlingRule, user=None) -> tuple[HandlingRuleVersion, bool]:
+def _record_version(
+    rule: HandlingRule, user: User | None = None
+) -> tuple[HandlingRuleVersion, bool]:
     """Like `record_version`, also saying whether a new version was made."""
     with transaction.atomic():
         # Lock the rule so that two saves at once cannot both take the same number.
@@ -110,7 +112,7 @@ def _record_version(rule: HandlingRule, user=None) -> tuple[HandlingRuleVersion,
         return version, True
 
 
-def record_version(rule: HandlingRule, user=None) -> HandlingRuleVersion:
+def record_version(rule: HandlingRule, user: User | None = None) -> HandlingRuleVersion:
     """Freeze the rule's current content into a new version if it changed.
 
     Call it after the rule's time limits and assisting units are saved. Returns the new
@@ -129,7 +131,7 @@ def current_version(category: Category) -> HandlingRuleVersion | None:
     )
 
 
-def _snapshot_of(version) -> Mapping[str, Any] | None:
+def _snapshot_of(version: HandlingRuleVersion | Mapping | None) -> Mapping[str, Any] | None:
     if version is None:
         return None
     if isinstance(version, HandlingRuleVersion):

@@ -15,7 +15,7 @@ indexed prefix query, and ordering by path lists the tree depth-first on SQLite 
 PostgreSQL whatever the database collation (digits of equal width sort the same everywhere).
 """
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Concat, Substr
@@ -43,6 +43,9 @@ class TreeNode(models.Model):
     path = models.CharField(_("tree path"), max_length=255, db_index=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
 
+    # Each concrete subclass declares a `parent` foreign key to itself.
+    parent_id: int | None
+
     class Meta:
         abstract = True
 
@@ -61,7 +64,10 @@ class TreeNode(models.Model):
                 stored_path = None
             else:
                 stored_path = (
-                    type(self).objects.filter(pk=self.pk).values_list("path", flat=True).first()
+                    type(self)
+                    ._default_manager.filter(pk=self.pk)
+                    .values_list("path", flat=True)
+                    .first()
                 )
             parent_path = self._parent_path()
             self._check_not_own_descendant(parent_path, stored_path)
@@ -75,7 +81,9 @@ class TreeNode(models.Model):
             if stored_path and stored_path != self.path:
                 # The node moved: rewrite the paths of everything under it in one statement.
                 delta = self.depth - (stored_path.count("/") - 2)
-                type(self).objects.filter(path__startswith=stored_path).exclude(pk=self.pk).update(
+                type(self)._default_manager.filter(path__startswith=stored_path).exclude(
+                    pk=self.pk
+                ).update(
                     path=Concat(
                         models.Value(self.path),
                         Substr("path", len(stored_path) + 1),
@@ -91,7 +99,10 @@ class TreeNode(models.Model):
         if not self.parent_id:
             return "/"
         parent_path = (
-            type(self).objects.filter(pk=self.parent_id).values_list("path", flat=True).first()
+            type(self)
+            ._default_manager.filter(pk=self.parent_id)
+            .values_list("path", flat=True)
+            .first()
         )
         if parent_path is None:
             raise ValidationError({"parent": _("The parent does not exist.")})
@@ -110,10 +121,16 @@ class TreeNode(models.Model):
         super().clean()
         if self.pk is not None and self.parent_id:
             stored_path = (
-                type(self).objects.filter(pk=self.pk).values_list("path", flat=True).first()
+                type(self)
+                ._default_manager.filter(pk=self.pk)
+                .values_list("path", flat=True)
+                .first()
             )
             parent_path = (
-                type(self).objects.filter(pk=self.parent_id).values_list("path", flat=True).first()
+                type(self)
+                ._default_manager.filter(pk=self.parent_id)
+                .values_list("path", flat=True)
+                .first()
             ) or ""
             self._check_not_own_descendant(parent_path, stored_path)
 
@@ -122,8 +139,8 @@ class TreeNode(models.Model):
     def subtree(self):
         """This node and all its descendants."""
         if not self.path:
-            return type(self).objects.filter(pk=self.pk)
-        return type(self).objects.filter(path__startswith=self.path)
+            return type(self)._default_manager.filter(pk=self.pk)
+        return type(self)._default_manager.filter(path__startswith=self.path)
 
     def descendants(self):
         """All nodes under this one, excluding itself."""
@@ -136,7 +153,7 @@ class TreeNode(models.Model):
     def ancestors(self):
         """Ancestors from the root down, excluding this node."""
         ids = self.ancestor_ids()
-        nodes = {n.pk: n for n in type(self).objects.filter(pk__in=ids)}
+        nodes = {n.pk: n for n in type(self)._default_manager.filter(pk__in=ids)}
         return [nodes[i] for i in ids if i in nodes]
 
     def is_within(self, other) -> bool:
@@ -409,8 +426,6 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="staff",
     )
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("staff member")

@@ -272,8 +272,9 @@ def units_in_scope(user, action):
     scope = scope_of(user, action)
     if scope == Scope.DISTRICT:
         return Unit.objects.all()
-    if scope == Scope.UNIT:
-        return Unit.objects.filter(path__startswith=_user_unit_path(user))
+    path = _user_unit_path(user) if scope == Scope.UNIT else None
+    if path is not None:
+        return Unit.objects.filter(path__startswith=path)
     return Unit.objects.none()
 
 

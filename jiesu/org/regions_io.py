@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from jiesu.org import geo
 from jiesu.org.models import Region
@@ -96,6 +96,14 @@ def read_file(path) -> dict:
         raise ImportProblems([f"{path} is not valid JSON: {exc}"]) from exc
 
 
+def _max_length(field_name: str) -> int:
+    field = Region._meta.get_field(field_name)
+    length = field.max_length if isinstance(field, models.CharField) else None
+    if length is None:
+        raise TypeError(f"Region.{field_name} has no max_length")
+    return length
+
+
 def _parse_features(data, problems: list[str]) -> list[_Item]:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         problems.append("the file must be a GeoJSON FeatureCollection")
@@ -104,9 +112,9 @@ def _parse_features(data, problems: list[str]) -> list[_Item]:
     if not isinstance(features, list):
         problems.append("the FeatureCollection has no 'features' list")
         return []
-    max_code = Region._meta.get_field("code").max_length
-    max_name = Region._meta.get_field("name").max_length
-    max_note = Region._meta.get_field("geometry_note").max_length
+    max_code = _max_length("code")
+    max_name = _max_length("name")
+    max_note = _max_length("geometry_note")
     items = []
     for index, feature in enumerate(features):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -269,11 +277,11 @@ def import_regions(
     if problems:
         raise ImportProblems(problems)
     if dry_run:
-        existing = set(
+        known = set(
             Region.objects.filter(code__in=[i.code for i in items]).values_list("code", flat=True)
         )
         for item in items:
-            (report.updated if item.code in existing else report.created).append(item.code)
+            (report.updated if item.code in known else report.created).append(item.code)
         return report
 
     items.sort(key=lambda i: (Region.level_rank(i.level), i.index))
@@ -283,7 +291,7 @@ def import_regions(
         for item in items:
             region = existing.get(item.code)
             created = region is None
-            if created:
+            if region is None:
                 region = Region(code=item.code)
             if item.parent_code is None:
                 region.parent = None

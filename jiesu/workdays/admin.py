@@ -8,6 +8,8 @@
 # MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
 # See the Mulan PSL v2 for more details.
 from collections import Counter
+from datetime import date
+from typing import Any
 
 from django.contrib import admin
 from django.utils import timezone
@@ -22,10 +24,10 @@ from jiesu.workdays.models import CalendarOverride, CoveredYear, WorkingPeriod
 _WHAT_THE_LIBRARY_SAYS = _("The chinesecalendar library")
 
 
-def _library_verdict(day) -> str:
+def _library_verdict(day: date) -> str:
     """What the library alone says about `day` (without overrides), for comparison."""
     if not calendar.library_covers(day.year):
-        return _("not known")
+        return str(_("not known"))
     info = calendar.WorkingCalendar().day_info(day)
     kind = _("working day") if info.is_working_day else _("rest day")
     return f"{kind} ({info.name})" if info.name else str(kind)
@@ -104,7 +106,7 @@ class CoveredYearAdmin(ReferenceDataAdmin):
         today = timezone.localdate()
         years = [today.year, today.year + 1]
         declared = set(CoveredYear.objects.filter(year__in=years).values_list("year", flat=True))
-        status = []
+        status: list[dict[str, Any]] = []
         for year in years:
             if calendar.library_covers(year):
                 source = _WHAT_THE_LIBRARY_SAYS

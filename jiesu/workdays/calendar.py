@@ -60,7 +60,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from numbers import Real
+from numbers import Rational
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -203,24 +203,31 @@ class Deadline:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _as_duration(amount, unit: dt.timedelta, what: str) -> dt.timedelta:
+#: A number of units (checked at run time: bool and other types are refused), or a timedelta.
+Amount = int | float | Decimal | Fraction | Rational | dt.timedelta
+#: A whole number of units, possibly written 2.0 or Decimal('2') (checked at run time).
+Count = int | Rational | float | Decimal
+
+
+def _as_duration(amount: Amount, unit: dt.timedelta, what: str) -> dt.timedelta:
     """`amount` units (int, float, Decimal, Fraction) or a timedelta, exact to the microsecond."""
     if isinstance(amount, dt.timedelta):
         return amount
     if type(amount) is int:  # the common case, exact without fractions
         return unit * amount
-    if isinstance(amount, bool) or not isinstance(amount, Real | Decimal):
+    if isinstance(amount, bool) or not isinstance(amount, Rational | float | Decimal):
         raise TypeError(f"{what} must be a number or a timedelta, not {type(amount).__name__}")
     micros = Fraction(amount) * Fraction(unit // dt.timedelta(microseconds=1))
     return dt.timedelta(microseconds=round(micros))
 
 
-def _as_count(n, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, Real | Decimal):
+def _as_count(n: Count, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, Rational | float | Decimal):
         raise TypeError(f"{what} must be a whole number, not {type(n).__name__}")
-    if n != int(n):
+    exact = Fraction(n)
+    if exact.denominator != 1:
         raise ValueError(f"{what} must be a whole number, got {n}")
-    return int(n)
+    return exact.numerator
 
 
 # -- the calendar ------------------------------------------------------------------------------
@@ -278,7 +285,9 @@ class WorkingCalendar:
         )
 
     @staticmethod
-    def _validated_periods(periods) -> tuple[tuple[dt.time, dt.time], ...]:
+    def _validated_periods(
+        periods: Iterable[tuple[dt.time, dt.time]],
+    ) -> tuple[tuple[dt.time, dt.time], ...]:
         ordered = sorted((start, end) for start, end in periods)
         for start, end in ordered:
             if start.tzinfo is not None or end.tzinfo is not None:
@@ -472,14 +481,16 @@ class WorkingCalendar:
             day += _ONE_DAY
             cursor = dt.datetime.combine(day, dt.time(0), self.tz)
 
-    def add_working_hours(self, start: dt.datetime, hours=0, minutes=0) -> dt.datetime:
+    def add_working_hours(
+        self, start: dt.datetime, hours: Amount = 0, minutes: Amount = 0
+    ) -> dt.datetime:
         """`start` plus working hours (and minutes). Numbers may be int, float, Decimal."""
         duration = _as_duration(hours, dt.timedelta(hours=1), "hours") + _as_duration(
             minutes, dt.timedelta(minutes=1), "minutes"
         )
         return self.add_working_time(start, duration)
 
-    def add_working_days(self, start: dt.datetime, n: int) -> dt.datetime:
+    def add_working_days(self, start: dt.datetime, n: Count) -> dt.datetime:
         """Same clock time on the n-th working day after `start`'s (local) day.
 
         `start`'s own day counts for nothing, working or not: 3 working days from a Friday
@@ -519,13 +530,15 @@ class WorkingCalendar:
         first, last = sorted((self.localize(start).date(), self.localize(end).date()))
         return first.year <= self.provisional_year <= last.year
 
-    def deadline(self, start: dt.datetime, amount, unit: DurationUnit | str) -> Deadline:
+    def deadline(self, start: dt.datetime, amount: Amount, unit: DurationUnit | str) -> Deadline:
         """`add_duration`, and whether the result is provisional."""
         at = self.add_duration(start, amount, unit)
         working = DurationUnit(unit) in _WORKING_UNITS
         return Deadline(at, working and self.spans_provisional(start, at))
 
-    def add_duration(self, start: dt.datetime, amount, unit: DurationUnit | str) -> dt.datetime:
+    def add_duration(
+        self, start: dt.datetime, amount: Amount, unit: DurationUnit | str
+    ) -> dt.datetime:
         """`start` plus `amount` counted in `unit` (a `DurationUnit` code: min, h, d, wh, wd)."""
         try:
             unit = DurationUnit(unit)
@@ -590,7 +603,7 @@ def check_seconds() -> float:
     return float(settings.JIESU.get("CALENDAR_CHECK_SECONDS", DEFAULT_CHECK_SECONDS))
 
 
-def _read_token(using: str):
+def _read_token(using: str) -> uuid.UUID | None:
     from jiesu.workdays.models import CalendarVersion
 
     return CalendarVersion.objects.using(using).filter(pk=1).values_list("token", flat=True).first()
@@ -649,7 +662,7 @@ def get_calendar(using: str = DEFAULT_DB_ALIAS, *, fresh: bool = False) -> Worki
     return loaded.calendar
 
 
-def _forget_loaded_calendar(**kwargs) -> None:
+def _forget_loaded_calendar(**kwargs: object) -> None:
     """Drop the calendar this process holds (every alias)."""
     global _generation
     with _cache_lock:
@@ -703,7 +716,7 @@ def invalidate_cache(using: str = DEFAULT_DB_ALIAS) -> None:
     _changed(using)
 
 
-def _calendar_data_changed(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+def _calendar_data_changed(sender: object, using: str = DEFAULT_DB_ALIAS, **kwargs: object) -> None:
     invalidate_cache(using)
 
 
@@ -763,11 +776,11 @@ def add_working_time(start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
     return get_calendar().add_working_time(start, duration)
 
 
-def add_working_hours(start: dt.datetime, hours=0, minutes=0) -> dt.datetime:
+def add_working_hours(start: dt.datetime, hours: Amount = 0, minutes: Amount = 0) -> dt.datetime:
     return get_calendar().add_working_hours(start, hours, minutes)
 
 
-def add_working_days(start: dt.datetime, n: int) -> dt.datetime:
+def add_working_days(start: dt.datetime, n: Count) -> dt.datetime:
     return get_calendar().add_working_days(start, n)
 
 
@@ -775,14 +788,14 @@ def working_time_between(a: dt.datetime, b: dt.datetime) -> dt.timedelta:
     return get_calendar().working_time_between(a, b)
 
 
-def deadline(start: dt.datetime, amount, unit: DurationUnit | str) -> Deadline:
+def deadline(start: dt.datetime, amount: Amount, unit: DurationUnit | str) -> Deadline:
     """`start` plus `amount` counted in `unit`, and whether the result is provisional."""
     if unit in _NATURAL_UNITS:
         return Deadline(WorkingCalendar().add_duration(start, amount, unit))
     return get_calendar().deadline(start, amount, unit)
 
 
-def add_duration(start: dt.datetime, amount, unit: DurationUnit | str) -> dt.datetime:
+def add_duration(start: dt.datetime, amount: Amount, unit: DurationUnit | str) -> dt.datetime:
     if unit in _NATURAL_UNITS:
         # Natural time needs no calendar data: no database query.
         return WorkingCalendar().add_duration(start, amount, unit)

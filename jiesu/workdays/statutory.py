@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import Any
 
 from chinese_calendar import Holiday
 
@@ -46,7 +47,7 @@ FIRST_YEAR = 2025
 _ONE_DAY = dt.timedelta(days=1)
 
 
-def _gregorian(solar) -> dt.date:
+def _gregorian(solar: Any) -> dt.date:  # a lunar_python Solar
     return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
 
 

@@ -440,7 +440,12 @@ class Form:
 
 
 def authenticate(request):
-    raw = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
+    given = request.POST.getlist("api_key") + request.GET.getlist("api_key")
+    if len(given) > 1:
+        # Two keys (valid and bad, or one in the query and one in the form) are refused, not
+        # resolved by an order of precedence (issue 8, item 8; the native API does the same).
+        raise BadRequest(_("Send one api_key only, in the query string or in the form."))
+    raw = (given[0] if given else "").strip()
     if not raw:
         raise Forbidden(_("api_key is missing: a key is required to create a request."))
     channel = channels.authenticate_key(raw)

@@ -28,7 +28,7 @@ from jiesu.notify import tasks as notify_tasks
 def _room_periodic_tasks() -> list:
     """`PERIODIC` of the rooms below appeals (e.g. insights), found by name so that appeals
     never imports them."""
-    found = []
+    found: list = []
     for config in apps.get_app_configs():
         if config.name in ("jiesu.appeals", "jiesu.notify") or not config.name.startswith("jiesu."):
             continue
@@ -153,9 +153,9 @@ class Command(BaseCommand):
             and timezone.now() - result.started_at > max(STUCK_AFTER, taskclaims.lease())
         )
         if result is None or result.is_finished or stuck:
-            pending[task] = task.enqueue()
+            enqueued = pending[task] = task.enqueue()
             if verbosity > 1:
-                self.stdout.write(f"Enqueued {task.name} {pending[task].id}")
+                self.stdout.write(f"Enqueued {task.name} {enqueued.id}")
 
     def handle(self, *args, interval, once, **options):
         running = True
