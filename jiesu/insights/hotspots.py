@@ -131,9 +131,10 @@ def _middle_of():
     return {pk: lift(pk) for pk in cats}
 
 
-def emerging(user, day: dt.date) -> dict:
-    """The category x subdistrict pairs rising significantly this week (see module doc)."""
-    scope = kpis.scope_for(user)
+def emerging(user, day: dt.date, *, scope: kpis.Scope_ | None = None) -> dict:
+    """The category x subdistrict pairs rising significantly this week (see module doc); the
+    whole district when `scope` is given as `kpis.Scope_(True)` (the alerting task)."""
+    scope = scope or kpis.scope_for(user)
     kpis.refresh.catch_up()
     week = day - dt.timedelta(days=day.weekday())
     since = week - dt.timedelta(weeks=BASELINE_WEEKS)

@@ -32,6 +32,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 THRESHOLD = 0.3
 BODY_CHARS = 150
 _SPACE = re.compile(r"\s+")
@@ -241,35 +243,46 @@ def read_votes_csv(path) -> list[Message]:
 TOPIC_DAYS = 28
 TOPIC_MIN = 4
 TOPIC_SHOWN = 20
+# At most this many appeals (the latest) are clustered: a bound on the work of one run (at the
+# seed centre's volume, 28 days are about 2,000 appeals; a city's busiest month stays in reach).
+TOPIC_LIMIT = 5000
 
 
-def appeal_topics(user, day: dt.date, *, days: int = TOPIC_DAYS, minimum: int = TOPIC_MIN):
+def appeal_topics(
+    user, day: dt.date, *, days: int = TOPIC_DAYS, minimum: int = TOPIC_MIN, scope=None
+) -> list[Topic]:
     """Topic clusters among the appeals received in the `days` days up to `day` that the user
-    may see: the topics with at least `minimum` appeals from at least two reporters, hottest
-    first (at most TOPIC_SHOWN). Appeals carry no votes; a reporter is their phone."""
+    may see (or in `scope`): the topics with at least `minimum` appeals from at least two
+    reporters, hottest first (at most TOPIC_SHOWN). Appeals carry no votes; a reporter is their
+    phone (or the appeal itself when it has none). Merged appeals are left out (their target
+    stands for them)."""
     from jiesu.appeals.models import Appeal
     from jiesu.insights import hotspots, kpis
 
-    scope = kpis.scope_for(user) if user is not None else None
+    scope = scope or kpis.scope_for(user)
     start = day - dt.timedelta(days=days - 1)
     qs = Appeal.objects.filter(
         received_at__date__gte=start, received_at__date__lte=day, merged_into__isnull=True
     )
-    if scope is not None and not scope.district:
-        qs = qs.filter(scope.unit_q(prefix="assignments__unit__")).distinct()
+    if not scope.district:
+        qs = qs.filter(
+            pk__in=Appeal.objects.filter(scope.unit_q(prefix="assignments__unit__")).values("pk")
+        )
     sub_of = hotspots._subdistrict_of()
     messages = [
         Message(
             ref=number,
             title=title,
             body=description,
-            when=received,
+            when=timezone.localtime(received),
             writer=phone or number,
             places=(sub_of[region]["name"],) if region and sub_of.get(region) else (),
         )
-        for number, title, description, received, phone, region in qs.order_by(
-            "received_at"
-        ).values_list("number", "title", "description", "received_at", "reporter_phone", "region")
+        for number, title, description, received, phone, region in list(
+            qs.order_by("-received_at").values_list(
+                "number", "title", "description", "received_at", "reporter_phone", "region"
+            )[:TOPIC_LIMIT]
+        )[::-1]
     ]
     found = [t for t in rank(messages, minimum=minimum) if t.writers >= 2]
     return found[:TOPIC_SHOWN]
