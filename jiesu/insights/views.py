@@ -34,7 +34,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiesu.insights import hotspots, kpis, overview
+from jiesu.insights import hotspots, kpis, overview, topics
+from jiesu.insights.models import EmergingFlag
 from jiesu.org import geo, permissions
 from jiesu.org.models import Region, Unit
 from jiesu.org.permissions import Action
@@ -294,6 +295,9 @@ def hotspots_page(request):
     spots = hotspots.spatial(request.user, start, end)
     emerging = hotspots.emerging(request.user, overview.today())
     repeats = hotspots.repeats(request.user, start, end)
+    flags = None
+    if permissions.can(request.user, Action.SUPERVISE):
+        flags = list(EmergingFlag.objects.all()[:20])
     return render(
         request,
         "insights/hotspots.html",
@@ -306,6 +310,9 @@ def hotspots_page(request):
             spots=spots,
             emerging=emerging,
             repeats=repeats,
+            flags=flags,
+            topic_clusters=topics.appeal_topics(request.user, overview.today()),
+            topic_days=topics.TOPIC_DAYS,
             hotspots_url=reverse("insights-api:hotspots")
             + "?"
             + urlencode({"from": start, "to": end}),

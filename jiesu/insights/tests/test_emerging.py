@@ -158,3 +158,17 @@ def test_the_message_reads_in_chinese(rising):
     title, text = inbox.display(row)
     assert title.startswith("新发问题")
     assert "热点追踪" in text
+
+
+def test_the_hotspots_page_shows_topics_and_flags(rising, client):
+    with timesource.frozen_at(WEDNESDAY):
+        alerts.flag_emerging(DAY)
+        client.force_login(rising.u("supervisor"))
+        page = client.get("/console/insights/hotspots/").content.decode()
+    assert 'data-testid="topic"' in page and "和平路" in page
+    assert page.count('data-testid="flag"') == 2
+    with timesource.frozen_at(WEDNESDAY):
+        client.force_login(rising.u("analyst"))
+        page = client.get("/console/insights/hotspots/").content.decode()
+    assert 'data-testid="topic"' in page
+    assert 'data-testid="flag"' not in page  # the flags are the supervisors' business
