@@ -119,7 +119,9 @@ def _topic_flags(day, now) -> list[EmergingFlag]:
             "last": topic.last.isoformat() if topic.last else None,
             "places": [name for name, _n in topic.places],
         }
-        flag = _flag(EmergingFlag.Kind.TOPIC, f"topic:{topics.signature(topic)}", title, evidence, now)
+        flag = _flag(
+            EmergingFlag.Kind.TOPIC, f"topic:{topics.signature(topic)}", title, evidence, now
+        )
         if flag is not None:
             flags.append(flag)
             known.append(refs)

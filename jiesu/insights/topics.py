@@ -291,4 +291,3 @@ def appeal_topics(
 def signature(topic: Topic) -> str:
     """A stable key of a topic for flagging it once: its earliest appeal number."""
     return min(topic.refs)
-

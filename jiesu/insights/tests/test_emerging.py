@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from jiesu.appeals.tests.conftest import SHANGHAI, SQUARE, new_appeal, world  # noqa: F401
 from jiesu.appeals import timesource, workflow
+from jiesu.appeals.tests.conftest import SHANGHAI, SQUARE, new_appeal, world  # noqa: F401
 from jiesu.catalog.models import Category
 from jiesu.insights import alerts, hotspots, kpis, topics
 from jiesu.insights.models import EmergingFlag

@@ -60,8 +60,12 @@ def test_most_supported_issue_ranks_first_with_its_evidence():
     top = ranked[0]
     # Nearly all of its messages, and nothing unrelated pulled in.
     assert len(expected & set(top.refs)) >= len(expected) - 2
-    assert all("伊景园" in messages[[m.ref for m in messages].index(r)].title + messages[
-        [m.ref for m in messages].index(r)].body for r in top.refs)
+    assert all(
+        "伊景园"
+        in messages[[m.ref for m in messages].index(r)].title
+        + messages[[m.ref for m in messages].index(r)].body
+        for r in top.refs
+    )
     assert top.writers >= 30
     assert str(top.first) >= "2019-07-01" and str(top.last) <= "2019-09-30"
 
@@ -100,7 +104,9 @@ def test_command_json_lists_evidence():
 
 
 def test_command_csv_and_html():
-    rows = list(csv.DictReader(io.StringIO(run("--csv", str(SUBSET), "--top", "2", "--format", "csv"))))
+    rows = list(
+        csv.DictReader(io.StringIO(run("--csv", str(SUBSET), "--top", "2", "--format", "csv")))
+    )
     assert len(rows) == 2 and rows[0]["rank"] == "1" and int(rows[0]["votes"]) >= 0
     html = run("--csv", str(SUBSET), "--top", "2", "--format", "html")
     assert "<table>" in html and "伊景园" in html and "热点问题" in html

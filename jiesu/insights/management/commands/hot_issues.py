@@ -23,8 +23,20 @@ from django.utils import translation
 
 from jiesu.insights import topics
 
-FIELDS = ("rank", "heat", "title", "messages", "writers", "votes", "likes", "first", "last",
-          "days", "places", "refs")
+FIELDS = (
+    "rank",
+    "heat",
+    "title",
+    "messages",
+    "writers",
+    "votes",
+    "likes",
+    "first",
+    "last",
+    "days",
+    "places",
+    "refs",
+)
 
 
 class Command(BaseCommand):
@@ -84,6 +96,4 @@ class Command(BaseCommand):
         writer.writerow(FIELDS)
         for row in rows:
             places = "; ".join(f"{p['name']}:{p['messages']}" for p in row["places"])
-            writer.writerow(
-                [row[f] for f in FIELDS[:-2]] + [places, " ".join(row["refs"])]
-            )
+            writer.writerow([row[f] for f in FIELDS[:-2]] + [places, " ".join(row["refs"])])
