@@ -22,6 +22,7 @@ urlpatterns = [
     path("hotspots/", views.hotspots_page, name="hotspots"),
     path("regions.geojson", views.regions_geojson, name="regions"),
     path("export.<str:fmt>", views.kpi_export, name="export"),
+    path("hotspots/<str:table>.<str:fmt>", views.hotspot_export, name="hotspot_export"),
     path("reports/", reports.report_list, name="reports"),
     path("reports/<str:kind>/", reports.report_page, name="report"),
     path("reports/<str:kind>/pdf/", reports.report_pdf, name="report_pdf"),
