@@ -172,3 +172,19 @@ def test_the_hotspots_page_shows_topics_and_flags(rising, client):
         page = client.get("/console/insights/hotspots/").content.decode()
     assert 'data-testid="topic"' in page
     assert 'data-testid="flag"' not in page  # the flags are the supervisors' business
+
+
+def test_the_api_lists_emerging_issues_and_topics(rising, client):
+    client.force_login(rising.u("analyst"))
+    with timesource.frozen_at(WEDNESDAY):
+        emerging = client.get("/api/v1/insights/emerging/").json()
+        found = client.get("/api/v1/insights/topics/").json()
+        bad = client.get("/api/v1/insights/topics/?day=yesterday")
+    assert [i["category"]["code"] for i in emerging["issues"]] == ["0101"]
+    assert found["day"] == "2026-11-25" and found["days"] == 28
+    [topic] = found["topics"]
+    assert topic["messages"] == 6 and topic["writers"] == 6
+    assert topic["places"] == [{"name": "坪山街道", "messages": 6}]
+    assert bad.status_code == 400
+    client.force_login(rising.u("handler"))
+    assert client.get("/api/v1/insights/topics/").status_code == 403
