@@ -270,9 +270,7 @@ def appeal_topics(
 
     scope = scope or kpis.scope_for(user)
     start = day - dt.timedelta(days=days - 1)
-    qs = Appeal.objects.filter(
-        received_at__date__gte=start, received_at__date__lte=day, merged_into__isnull=True
-    )
+    qs = Appeal.objects.filter(hotspots.received_between(start, day), merged_into__isnull=True)
     if not scope.district:
         qs = qs.filter(
             pk__in=Appeal.objects.filter(scope.unit_q(prefix="assignments__unit__")).values("pk")
