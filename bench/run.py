@@ -213,6 +213,7 @@ def main():
     for key, url in (
         ("overview_ms", "/console/insights/"),
         ("ranking_ms", "/console/insights/ranking/?period=year"),
+        ("hotspots_ms", "/console/insights/hotspots/"),
     ):
         assert analyst.get(url).status_code == 200, url
         results[key] = {
