@@ -20,6 +20,7 @@ urlpatterns = [
     path("ranking/", views.ranking_page, name="ranking"),
     path("trends/", views.trends_page, name="trends"),
     path("hotspots/", views.hotspots_page, name="hotspots"),
+    path("trends/<str:by>.<str:fmt>", views.trend_export, name="trend_export"),
     path("regions.geojson", views.regions_geojson, name="regions"),
     path("export.<str:fmt>", views.kpi_export, name="export"),
     path("hotspots/<str:table>.<str:fmt>", views.hotspot_export, name="hotspot_export"),

@@ -282,8 +282,41 @@ def trends_page(request):
             + urlencode({"from": start, "to": end, "by": "channel", "bucket": "month"}),
             channels=overview.trends(request.user, start, end, by="channel", bucket="month"),
             categories=overview.trends(request.user, start, end, by="category", bucket="month"),
+            query=request.GET.urlencode(),
         ),
     )
+
+
+@statistics_page
+def trend_export(request, by, fmt):
+    """The trends page's tables (channels, categories) as .xlsx or .csv."""
+    if by not in ("channel", "category"):
+        raise Http404
+    form, (start, end) = _period(request)
+    if not request.GET.get("period"):
+        end = overview.today()
+        start = end.replace(month=1, day=1)
+    found = overview.trends(request.user, start, end, by=by, bucket="month")
+    header = [
+        _("Name"),
+        _("Appeals"),
+        _("Share"),
+        _("Share a year before"),
+        _("Year on year"),
+        _("Last period on the one before"),
+    ]
+    rows = [
+        [
+            g["name"],
+            g["total"],
+            g["share"],
+            g["share_year_before"],
+            g["year_on_year"],
+            (g["period_on_period"] or [None])[-1],
+        ]
+        for g in found["groups"]
+    ]
+    return rows_response(request, fmt, f"trends-{by}", header, rows, start, end, _("Trends"))
 
 
 # -- hotspots ---------------------------------------------------------------------------------

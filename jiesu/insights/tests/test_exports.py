@@ -72,3 +72,22 @@ def test_roles_without_exports_and_unknown_tables(client, rising):  # noqa: F811
     assert client.get("/console/insights/hotspots/topics.pdf").status_code == 404
     client.force_login(rising.u("handler"))
     assert client.get("/console/insights/hotspots/topics.csv").status_code == 403
+
+
+def test_trend_tables_export(client, rising):  # noqa: F811
+    client.force_login(rising.u("analyst"))
+    query = "period=custom&start=2026-11-01&end=2026-11-30"
+    with timesource.frozen_at(WEDNESDAY):
+        page = client.get(f"/console/insights/trends/?{query}").content.decode()
+        response = client.get(f"/console/insights/trends/category.csv?{query}")
+        sheet = _sheet(client.get(f"/console/insights/trends/channel.xlsx?{query}"))
+        unknown = client.get(f"/console/insights/trends/unit.csv?{query}")
+    assert 'data-testid="export-trend-category"' in page
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # November by hand: 市容环卫 3 background appeals (3, 10, 17 Nov) + 6 this week = 9;
+    # 市政设施 6 background (4, 5, 11, 12, 18, 19 Nov) + 1 this week = 7; nothing a year before.
+    assert rows[0] == ["名称", "诉求", "占比", "去年同期占比", "同比", "末期环比"]
+    assert rows[1][:3] == ["市容环卫", "9", "0.5625"] and rows[2][:3] == ["市政设施", "7", "0.4375"]
+    assert rows[1][3:] == ["", "", ""]
+    assert sheet[3][:3] == ["hotline", 16, 1]
+    assert unknown.status_code == 404
