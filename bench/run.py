@@ -202,36 +202,14 @@ def main():
             "baseline_healthz_ms": round(health * 1000, 2),
         }
 
-    # Insights (issue 11): the overview and the assessment page as the analyst opens them, and a
-    # year of KPIs by unit. With BENCH_DATABASE_URL on a bulk-loaded PostgreSQL database
-    # (`manage.py load_appeals`, then `manage.py refresh_kpis --rebuild`) these are the figures
-    # of the 10-million-appeal target.
-    from jiesu.insights import kpis, refresh
+    # Insights (issue 11): the overview, the assessment page, the hotspots as the analyst opens
+    # them, and a year of KPIs by unit (bench/insights_reads.py). bench/scale.py measures the
+    # same after its bulk load; its figures replace these below when it ran.
+    import insights_reads
 
-    refresh.catch_up()
-    analyst = Client(HTTP_HOST="localhost")
-    analyst.force_login(User.objects.get(username="analyst"))
-    for key, url in (
-        ("overview_ms", "/console/insights/"),
-        ("ranking_ms", "/console/insights/ranking/?period=year"),
-    ):
-        assert analyst.get(url).status_code == 200, url
-        results[key] = {
-            "value": round(timed(lambda u=url: analyst.get(u), 5) * 1000, 2),
-            "baseline_healthz_ms": round(health * 1000, 2),
-            "appeals_loaded": Appeal.objects.count(),
-        }
-    year_end = timezone.localdate()
-    year_start = year_end - timedelta(days=364)
-    scope = kpis.Scope_(True)
-    results["kpi_year_ms"] = {
-        "value": round(
-            timed(lambda: kpis.compute(year_start, year_end, scope=scope, by="unit"), 5) * 1000, 2
-        ),
-        "appeals_loaded": Appeal.objects.count(),
-    }
+    results.update(insights_reads.measure(5, baseline_ms=round(health * 1000, 2)))
+
     # Selective auto-dispatch (issue 10): the triage task per new appeal.
-    sys.path.insert(0, str(ROOT / "bench"))
     import triage
 
     results["auto_triage_ms_per_appeal"] = triage.measure()
@@ -239,7 +217,7 @@ def main():
     results["appeals_loaded"] = Appeal.objects.count()
 
     # Dispatch (issue 10): routing learned from history, on rows held out from the shared file.
-    from bench import dispatch_routing
+    import dispatch_routing
 
     results.update(dispatch_routing.measure(args.quick))
     # Duplicate finder against 1,000,000 open appeals on PostgreSQL (its own process and db).

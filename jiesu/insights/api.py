@@ -31,7 +31,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiesu import textcheck
-from jiesu.insights import hotspots, kpis, overview
+from jiesu.insights import hotspots, kpis, overview, topics
 from jiesu.org import permissions
 from jiesu.org.models import Region
 from jiesu.org.permissions import Action
@@ -421,3 +421,49 @@ class EmergingView(InsightsView):
     def get(self, request):
         q = self.query(OverviewQuery)
         return Response(hotspots.emerging(request.user, q.get("day") or overview.today()))
+
+
+class TopicPlaceSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    messages = serializers.IntegerField(help_text="Appeals of the topic in this place.")
+
+
+class TopicSerializer(serializers.Serializer):
+    title = serializers.CharField(help_text="The title most of its appeals share.")
+    heat = serializers.FloatField(help_text="Reporters + ln(1 + votes); appeals have no votes.")
+    messages = serializers.IntegerField(help_text="Appeals in the topic.")
+    writers = serializers.IntegerField(help_text="Distinct reporters (phones).")
+    first = serializers.DateField(allow_null=True)
+    last = serializers.DateField(allow_null=True)
+    places = TopicPlaceSerializer(many=True)
+    refs = serializers.ListField(child=serializers.CharField(), help_text="Appeal numbers.")
+
+
+class TopicResultSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    days = serializers.IntegerField()
+    topics = TopicSerializer(many=True)
+
+
+@extend_schema(
+    tags=["insights"],
+    summary="Topic clusters of similar appeals",
+    description="Appeals of the last 28 days whose texts are alike (character 2-3-gram TF-IDF, "
+    "cosine >= 0.3, single linkage), at least 4 from at least 2 reporters, hottest first; "
+    "within what the caller may see.",
+    parameters=[OverviewQuery],
+    responses={200: TopicResultSerializer, **ERRORS},
+)
+class TopicView(InsightsView):
+    def get(self, request):
+        q = self.query(OverviewQuery)
+        day = q.get("day") or overview.today()
+        found = topics.appeal_topics(request.user, day)
+        fields = ("title", "heat", "messages", "writers", "first", "last", "places", "refs")
+        return Response(
+            {
+                "day": day.isoformat(),
+                "days": topics.TOPIC_DAYS,
+                "topics": [{k: t.as_dict()[k] for k in fields} for t in found],
+            }
+        )

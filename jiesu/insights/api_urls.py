@@ -21,4 +21,5 @@ urlpatterns = [
     path("trends/", api.TrendView.as_view(), name="trends"),
     path("hotspots/", api.HotspotView.as_view(), name="hotspots"),
     path("emerging/", api.EmergingView.as_view(), name="emerging"),
+    path("topics/", api.TopicView.as_view(), name="topics"),
 ]

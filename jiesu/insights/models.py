@@ -185,3 +185,39 @@ class Recommendation(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class EmergingFlag(models.Model):
+    """An emerging issue 新发问题 told to the supervisors, once: a category x subdistrict
+    rising above its baseline in a week, or a topic cluster of similar appeals. Written by
+    `jiesu.insights.alerts.flag_emerging`; the unique key keeps a second run from telling
+    the supervisors again."""
+
+    class Kind(models.TextChoices):
+        VOLUME = "volume", _("Volume above its baseline")
+        TOPIC = "topic", _("Cluster of similar appeals")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    key = models.CharField(_("key"), max_length=120, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    flagged_at = models.DateTimeField(_("flagged at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("emerging issue")
+        verbose_name_plural = _("emerging issues")
+        ordering = ["-flagged_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class AlertRun(models.Model):
+    """One row: when the emerging issues were last looked for (the periodic task runs the
+    search at most every `alerts.EVERY`, whichever worker takes it)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    ran_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"emerging issues looked for at {self.ran_at}"

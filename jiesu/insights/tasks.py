@@ -11,7 +11,7 @@
 
 from django_tasks import task
 
-from jiesu.insights import refresh
+from jiesu.insights import alerts, refresh
 
 
 @task()
@@ -20,4 +20,10 @@ def refresh_facts() -> int:
     return refresh.catch_up()
 
 
-PERIODIC = [refresh_facts]
+@task()
+def flag_emerging_issues() -> dict:
+    """Tell the supervisors about emerging issues as they form (at most every half hour)."""
+    return alerts.flag_emerging()
+
+
+PERIODIC = [refresh_facts, flag_emerging_issues]

@@ -27,14 +27,15 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiesu.insights import hotspots, kpis, overview
+from jiesu.insights import hotspots, kpis, overview, topics
+from jiesu.insights.models import EmergingFlag
 from jiesu.org import geo, permissions
 from jiesu.org.models import Region, Unit
 from jiesu.org.permissions import Action
@@ -281,8 +282,41 @@ def trends_page(request):
             + urlencode({"from": start, "to": end, "by": "channel", "bucket": "month"}),
             channels=overview.trends(request.user, start, end, by="channel", bucket="month"),
             categories=overview.trends(request.user, start, end, by="category", bucket="month"),
+            query=request.GET.urlencode(),
         ),
     )
+
+
+@statistics_page
+def trend_export(request, by, fmt):
+    """The trends page's tables (channels, categories) as .xlsx or .csv."""
+    if by not in ("channel", "category"):
+        raise Http404
+    form, (start, end) = _period(request)
+    if not request.GET.get("period"):
+        end = overview.today()
+        start = end.replace(month=1, day=1)
+    found = overview.trends(request.user, start, end, by=by, bucket="month")
+    header = [
+        _("Name"),
+        _("Appeals"),
+        _("Share"),
+        _("Share a year before"),
+        _("Year on year"),
+        _("Last period on the one before"),
+    ]
+    rows = [
+        [
+            g["name"],
+            g["total"],
+            g["share"],
+            g["share_year_before"],
+            g["year_on_year"],
+            (g["period_on_period"] or [None])[-1],
+        ]
+        for g in found["groups"]
+    ]
+    return rows_response(request, fmt, f"trends-{by}", header, rows, start, end, _("Trends"))
 
 
 # -- hotspots ---------------------------------------------------------------------------------
@@ -294,6 +328,9 @@ def hotspots_page(request):
     spots = hotspots.spatial(request.user, start, end)
     emerging = hotspots.emerging(request.user, overview.today())
     repeats = hotspots.repeats(request.user, start, end)
+    flags = None
+    if permissions.can(request.user, Action.SUPERVISE):
+        flags = list(EmergingFlag.objects.all()[:20])
     return render(
         request,
         "insights/hotspots.html",
@@ -306,6 +343,10 @@ def hotspots_page(request):
             spots=spots,
             emerging=emerging,
             repeats=repeats,
+            flags=flags,
+            query=request.GET.urlencode(),
+            topic_clusters=topics.appeal_topics(request.user, overview.today()),
+            topic_days=topics.TOPIC_DAYS,
             hotspots_url=reverse("insights-api:hotspots")
             + "?"
             + urlencode({"from": start, "to": end}),
@@ -349,9 +390,17 @@ def regions_geojson(request):
 
 
 def _table_response(request, result, fmt: str, name: str):
+    header, rows = kpis.table(result, labels=True)
+    period = result["period"]
+    return rows_response(request, fmt, name, header, rows, period["from"], period["to"], _("KPIs"))
+
+
+def rows_response(request, fmt, name, header, rows, start, end, sheet, *, masked=False):
+    """Any table as .csv (UTF-8 with a BOM, for Excel) or .xlsx (openpyxl), for the roles that
+    may export statistics. The rows are already masked for the user's role; `masked` says they
+    hold masked personal data (the sheet says so)."""
     if permissions.scope_of(request.user, Action.EXPORT_STATISTICS) is None:
         raise PermissionDenied(_("Your role does not allow exporting statistics."))
-    header, rows = kpis.table(result, labels=True)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -361,20 +410,21 @@ def _table_response(request, result, fmt: str, name: str):
         writer.writerow(header)
         writer.writerows(rows)
         return response
+    if fmt != "xlsx":
+        raise Http404
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("KPIs"))
-    period = result["period"]
-    ws.append(
-        [
-            _("Appeals received from %(start)s to %(end)s")
-            % {"start": period["from"], "end": period["to"]}
-        ]
+    ws = wb.create_sheet(str(sheet)[:31])
+    ws.append([_("Appeals received from %(start)s to %(end)s") % {"start": start, "end": end}])
+    note = (
+        _("Exported by %(user)s at %(time)s; personal data masked.")
+        if masked
+        else _("Exported by %(user)s at %(time)s; no personal data.")
     )
     ws.append(
         [
-            _("Exported by %(user)s at %(time)s; no personal data.")
+            note
             % {
                 "user": request.user.get_username(),
                 "time": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
@@ -389,6 +439,103 @@ def _table_response(request, result, fmt: str, name: str):
     buffer.seek(0)
     return FileResponse(
         buffer, as_attachment=True, filename=f"{name}-{stamp}.xlsx", content_type=XLSX
+    )
+
+
+HOTSPOT_TABLES = ("hotspots", "emerging", "topics", "callers", "places")
+
+
+@statistics_page
+def hotspot_export(request, table, fmt):
+    """The tables of the hotspots page as .xlsx or .csv: hotspot cells, emerging issues, topic
+    clusters, and (supervisors only) repeat callers (phones masked) and repeat places."""
+    if table not in HOTSPOT_TABLES:
+        raise Http404
+    form, (start, end) = _period(request)
+    user = request.user
+    day = overview.today()
+    masked = False
+    if table == "hotspots":
+        header = [
+            _("Cell"),
+            _("Latitude"),
+            _("Longitude"),
+            _("Appeals"),
+            _("Categories"),
+            "p",
+            _("Appeal numbers"),
+        ]
+        rows = [
+            [
+                h["cell"],
+                h["lat"],
+                h["lng"],
+                h["count"],
+                "; ".join(f"{c['name']} ({c['volume']})" for c in h["categories"]),
+                h["p_value"],
+                " ".join(h["numbers"]),
+            ]
+            for h in hotspots.spatial(user, start, end)["hotspots"]
+        ]
+    elif table == "emerging":
+        found = hotspots.emerging(user, day)
+        start = end = found["week"]
+        header = [
+            _("Category"),
+            _("Subdistrict"),
+            _("This week"),
+            _("Expected"),
+            "p",
+            _("Appeal numbers"),
+        ]
+        rows = [
+            [
+                i["category"]["name"],
+                i["region"]["name"],
+                i["count"],
+                i["baseline"],
+                i["p_value"],
+                " ".join(i["numbers"]),
+            ]
+            for i in found["issues"]
+        ]
+    elif table == "topics":
+        header = [
+            _("Topic"),
+            _("Appeals"),
+            _("Reporters"),
+            _("First"),
+            _("Last"),
+            _("Places"),
+            _("Appeal numbers"),
+        ]
+        rows = [
+            [
+                t.title,
+                t.messages,
+                t.writers,
+                t.first,
+                t.last,
+                "; ".join(name for name, _n in t.places),
+                " ".join(t.refs),
+            ]
+            for t in topics.appeal_topics(user, day)
+        ]
+        start = day - dt.timedelta(days=topics.TOPIC_DAYS - 1)
+        end = day
+    else:
+        repeats = hotspots.repeats(user, start, end)
+        if repeats is None:
+            raise PermissionDenied(_("Repeat callers and places are for supervisors."))
+        if table == "callers":
+            masked = True
+            header = [_("Phone"), _("Appeals"), _("Appeal numbers")]
+            rows = [[c["phone"], c["count"], " ".join(c["numbers"])] for c in repeats["callers"]]
+        else:
+            header = [_("Address"), _("Appeals"), _("Appeal numbers")]
+            rows = [[p["address"], p["count"], " ".join(p["numbers"])] for p in repeats["places"]]
+    return rows_response(
+        request, fmt, f"hotspots-{table}", header, rows, start, end, _("Hotspots"), masked=masked
     )
 
 

@@ -39,3 +39,19 @@ def drop_param(query: str, name: str) -> str:
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag
+def map_settings() -> dict:
+    """What every map needs from the settings: the tile URL (empty: outlines only), its
+    attribution and its coordinate system (wgs84, gcj02 or bd09; JIESU_MAP_TILE_COORD_SYSTEM)."""
+    from django.conf import settings
+
+    from jiesu.org import coords
+
+    jiesu = getattr(settings, "JIESU", {})
+    return {
+        "tiles": jiesu.get("MAP_TILE_URL", ""),
+        "attribution": jiesu.get("MAP_TILE_ATTRIBUTION", ""),
+        "crs": coords.normalise(jiesu.get("MAP_TILE_COORD_SYSTEM", "")) or coords.WGS84,
+    }

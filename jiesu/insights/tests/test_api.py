@@ -114,5 +114,5 @@ def test_trends_year_on_year(api, refreshed):
 
 def test_schema_lists_the_insights_endpoints(client, db):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
-    for path in ("kpis", "overview", "trends", "hotspots", "emerging"):
+    for path in ("kpis", "overview", "trends", "hotspots", "emerging", "topics"):
         assert f"/api/v1/insights/{path}/" in schema

@@ -9,14 +9,23 @@
  * MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
  * See the Mulan PSL v2 for more details.
  */
-// The appeal page's map (Leaflet, vendored): a marker at the appeal's place, if it has one.
+// The appeal page's map (Leaflet, vendored): a marker at the appeal's place, if it has one, over
+// the region outlines (insights/maps.js) and the tiles when configured, shifted to the tiles'
+// coordinate system.
 (function () {
   function start() {
     var el = document.getElementById("map");
     if (!el || !window.L) return;
-    var at = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
-    var map = L.map(el, {attributionControl: false}).setView(at, 15);
+    var M = window.JiesuMap;
+    var shift = M ? M.shiftFor(el.dataset.tilesCrs) : function (a, b) { return [a, b]; };
+    var at = shift(parseFloat(el.dataset.lat), parseFloat(el.dataset.lng));
+    var map = L.map(el, {attributionControl: !!el.dataset.attribution}).setView(at, 15);
+    if (M) {
+      M.tiles(map, el);
+      if (el.dataset.regions) M.outlines(map, el.dataset.regions, shift, false);
+    }
     L.marker(at).addTo(map);
+    el.jiesuMap = map; // for the browser tests
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

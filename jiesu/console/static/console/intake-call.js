@@ -34,25 +34,35 @@
   var lat = form.querySelector("[name=lat]");
   var lng = form.querySelector("[name=lng]");
   var map = null, marker = null;
+  // The fields hold WGS84; the map draws in the tiles' system (insights/maps.js shifts both ways).
+  var M = window.JiesuMap, crs = mapEl ? mapEl.dataset.tilesCrs : "";
+  var same = function (a, b) { return [a, b]; };
+  var shift = M ? M.shiftFor(crs) : same, unshift = M ? M.unshiftFor(crs) : same;
+  function shown(wLat, wLng) { var p = shift(wLat, wLng); return L.latLng(p[0], p[1]); }
   function place(latlng) {
     if (!map) return;
     if (!marker) { marker = L.marker(latlng, {keyboard: false}).addTo(map); } else { marker.setLatLng(latlng); }
   }
   if (mapEl && window.L) {
     map = L.map(mapEl, {attributionControl: !!mapEl.dataset.attribution, keyboard: false})
-      .setView([parseFloat(mapEl.dataset.lat), parseFloat(mapEl.dataset.lng)], 13);
-    if (mapEl.dataset.tiles) {
+      .setView(shown(parseFloat(mapEl.dataset.lat), parseFloat(mapEl.dataset.lng)), 13);
+    if (M) {
+      M.tiles(map, mapEl);
+      if (mapEl.dataset.regions) M.outlines(map, mapEl.dataset.regions, shift, !(lat.value && lng.value));
+    } else if (mapEl.dataset.tiles) {
       L.tileLayer(mapEl.dataset.tiles, {maxZoom: 19, attribution: mapEl.dataset.attribution}).addTo(map);
     }
+    mapEl.jiesuMap = map; // for the browser tests
     map.on("click", function (e) {
-      lat.value = e.latlng.lat.toFixed(6);
-      lng.value = e.latlng.lng.toFixed(6);
+      var w = unshift(e.latlng.lat, e.latlng.lng);
+      lat.value = w[0].toFixed(6);
+      lng.value = w[1].toFixed(6);
       place(e.latlng);
     });
-    if (lat.value && lng.value) { var at = L.latLng(+lat.value, +lng.value); place(at); map.setView(at, 15); }
+    if (lat.value && lng.value) { var at = shown(+lat.value, +lng.value); place(at); map.setView(at, 15); }
     [lat, lng].forEach(function (el) {
       el.addEventListener("change", function () {
-        if (lat.value && lng.value) place(L.latLng(+lat.value, +lng.value));
+        if (lat.value && lng.value) place(shown(+lat.value, +lng.value));
       });
     });
   }
