@@ -254,6 +254,18 @@ class AppealCursorPagination(CursorPagination):
                     "maximum": self.max_page_size,
                     "default": self.page_size,
                 }
+            elif parameter["name"] == self.cursor_query_param:
+                # Opaque: the `next`/`previous` link's value, base64 (an empty or non-base64
+                # value is refused by the schema; one the server never wrote, by the server).
+                parameter["description"] = (
+                    "The `cursor` of a `next` or `previous` link; any other value is refused "
+                    "(400 invalid_cursor)."
+                )
+                parameter["schema"] = {
+                    "type": "string",
+                    "minLength": 4,
+                    "pattern": "^[A-Za-z0-9+/]+={0,2}$",
+                }
         return parameters
 
 

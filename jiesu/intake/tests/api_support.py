@@ -39,7 +39,8 @@ def make_world(settings):
 
 
 def machine_channel(code="wechat_pingshan", **kwargs) -> tuple[Channel, str]:
-    values = {"name": "@坪山", "kind": Channel.Kind.WECHAT, "is_machine": True}
+    # Channel names are unique: the default one carries the code.
+    values = {"name": f"@坪山 {code}", "kind": Channel.Kind.WECHAT, "is_machine": True}
     values.update(kwargs)
     channel = Channel.objects.create(code=code, **values)
     return channel, channels.issue_key(channel)

@@ -75,6 +75,9 @@ FACT_CODES = {
     "period_too_long",
     "level_mismatch",
 }
+# Whole-request refusals that name a fact: a base64 cursor the server never wrote is opaque,
+# like an appeal number that does not exist (the schema refuses empty and non-base64 ones).
+FACT_ERRORS = {"invalid_cursor"}
 # Fields whose value the workflow checks against the appeal's state, the catalogue or the
 # district (its field errors have the code "invalid"): units, categories, points, notices,
 # evidence files, extension days (up to the configured maximum).
@@ -133,6 +136,8 @@ def refused_only_for_facts(ctx, response, case):
     if not valid_as_sent(case):
         return None
     error = response.json()["error"]
+    if error["code"] in FACT_ERRORS:
+        return None
     fields = error.get("fields") or {}
     wrong = {
         name: [e["code"] for e in errors]

@@ -11,6 +11,7 @@
 
 import io
 import time
+from contextlib import contextmanager
 
 import pytest
 from django.core.cache import cache
@@ -324,12 +325,22 @@ def test_import_missing_file(tmp_path):
 # -- one web channel (issue 9 defect 6) -------------------------------------------------------
 
 
-def _migrate_web_snap():
-    from importlib import import_module
+@contextmanager
+def before_one_web_channel():
+    """The channels as they were before migration intake 0002 (two channels could share a
+    name then), then every migration since, run for real."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
-    from django.apps import apps
-
-    import_module("jiesu.intake.migrations.0002_one_web_channel").forwards(apps, None)
+    before = [("intake", "0001_initial")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        yield executor.loader.project_state(before).apps.get_model("intake", "Channel")
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes("intake"))
 
 
 def test_demo_declares_the_citizen_pages_channel_once():
@@ -340,19 +351,22 @@ def test_demo_declares_the_citizen_pages_channel_once():
     assert len(names) == len(set(names))
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_unused_web_snap_channel_is_removed():
-    Channel.objects.create(code="web", name="网页随手拍", kind=Channel.Kind.WEB)
-    Channel.objects.create(code="web_snap", name="网页随手拍", kind=Channel.Kind.WEB)
-    _migrate_web_snap()
+    with before_one_web_channel() as old_channel:
+        old_channel.objects.create(code="web", name="网页随手拍", kind=Channel.Kind.WEB)
+        old_channel.objects.create(code="web_snap", name="网页随手拍", kind=Channel.Kind.WEB)
     assert list(Channel.objects.values_list("code", "name")) == [("web", "网页随手拍")]
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_web_snap_channel_with_appeals_keeps_its_code_under_its_own_name():
     from jiesu.appeals import workflow
 
-    Channel.objects.create(code="web", name="网页随手拍", kind=Channel.Kind.WEB)
-    Channel.objects.create(code="web_snap", name="网页随手拍", kind=Channel.Kind.WEB)
-    workflow.receive(channel="web_snap", title="t", description="路灯不亮", reporter_phone="1")
-    _migrate_web_snap()
+    with before_one_web_channel() as old_channel:
+        old_channel.objects.create(code="web", name="网页随手拍", kind=Channel.Kind.WEB)
+        old_channel.objects.create(code="web_snap", name="网页随手拍", kind=Channel.Kind.WEB)
+        # An appeal filed through the old entrance (the channel table's columns are the same).
+        workflow.receive(channel="web_snap", title="t", description="路灯不亮", reporter_phone="1")
     assert Channel.objects.get(code="web_snap").name == "网页随手拍（旧入口 web_snap）"
     assert Channel.objects.get(code="web").name == "网页随手拍"
