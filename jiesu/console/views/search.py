@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiesu import dbrouting
-from jiesu.appeals import privacy, timesource
+from jiesu.appeals import privacy, textsearch, timesource
 from jiesu.appeals.models import Appeal, Assignment
 from jiesu.appeals.states import Status
 from jiesu.catalog.models import Category
@@ -196,12 +196,7 @@ def search_queryset(user, data: dict):
         return q
 
     if q := (data.get("q") or "").strip():
-        match = (
-            Q(number=q.upper())
-            | Q(title__icontains=q)
-            | Q(description__icontains=q)
-            | Q(address__icontains=q)
-        )
+        match = Q(number=q.upper()) | textsearch.contains(q, ("title", "description", "address"))
         if len(_digits(q)) >= 4 and len(_digits(q)) >= len(q.replace(" ", "").replace("-", "")):
             match |= by_phone(q)
         qs = qs.filter(match)
@@ -210,9 +205,9 @@ def search_queryset(user, data: dict):
     if phone := (data.get("phone") or "").strip():
         qs = qs.filter(by_phone(phone))
     if text := (data.get("text") or "").strip():
-        qs = qs.filter(Q(title__icontains=text) | Q(description__icontains=text))
+        qs = qs.filter(textsearch.contains(text, ("title", "description")))
     if address := (data.get("address") or "").strip():
-        qs = qs.filter(address__icontains=address)
+        qs = qs.filter(textsearch.contains(address, ("address",)))
     if category := data.get("category"):
         leaves = Category.objects.filter(
             Q(pk=category.pk) | Q(parent=category.pk) | Q(parent__parent=category.pk)
