@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiesu.appeals.models import Appeal, Assignment, Clock
 from jiesu.catalog.models import Category
+from jiesu.console.widgets import FastSelect
 from jiesu.intake.models import Channel
 from jiesu.org.models import Unit
 
@@ -73,6 +74,7 @@ class DeskFilterForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("any category"),
+        widget=FastSelect,
     )
     light = forms.ChoiceField(label=_("Light"), choices=LIGHTS, required=False)
     unit = forms.ModelChoiceField(
@@ -81,6 +83,7 @@ class DeskFilterForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("any unit"),
+        widget=FastSelect,
     )
 
     def __init__(self, *args, **kwargs):
