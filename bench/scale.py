@@ -347,9 +347,11 @@ def measure_reads(tmp: Path, env: dict, workers: int, seconds: int, token: str) 
     ]
     (tmp / "lists.txt").write_text("\n".join(desk_lines) + "\n")
     (tmp / "api_list.txt").write_text("/api/v1/appeals/?page_size=50\n")
+    (tmp / "noop.txt").write_text("/healthz\n")
     figures = {}
     with load.gunicorn(env, workers, tmp) as base:
         for name, path, extra in (
+            ("noop", "noop.txt", []),  # the floor of the same server in the same run
             ("tracking", "track.txt", []),
             ("list", "lists.txt", []),
             ("api_list", "api_list.txt", [f"Authorization=Token {token}"]),
@@ -362,11 +364,12 @@ def measure_reads(tmp: Path, env: dict, workers: int, seconds: int, token: str) 
                     seconds=seconds,
                     connections=connections,
                 )
-    for name in ("tracking", "list", "api_list"):
+    for name in ("noop", "tracking", "list", "api_list"):
         own, busy = figures[(name, "own")], figures[(name, "16c")]
-        results[f"{name}_p95_ms"] = own["p95_ms"]
-        results[f"{name}_p95_ms_16c"] = busy["p95_ms"]
-        results[f"{name}_per_s"] = busy["ok_per_s"]
+        key = "read_noop" if name == "noop" else name  # beside the intake run's noop figures
+        results[f"{key}_p95_ms"] = own["p95_ms"]
+        results[f"{key}_p95_ms_16c"] = busy["p95_ms"]
+        results[f"{key}_per_s"] = busy["ok_per_s"]
     results["reads"] = {f"{n}_{label}": f for (n, label), f in figures.items()}
     return results
 
