@@ -57,7 +57,7 @@ def candidate_ids(term: str, limit: int, using: str = "default") -> list[int] | 
     return None if len(ids) > limit else ids
 
 
-def candidates(term: str, using: str = "default", narrow_below: int = NARROW_BELOW) -> Q:
+def candidates(term: str, using: str = "default", narrow_below: int | None = None) -> Q:
     """Appeals whose number, title, description or address may contain `term` (ignoring
     case): a superset of the matches. On PostgreSQL, when at most `narrow_below` appeals hold
     the term's grams, exactly those (read from the gram index first, then given to the query
@@ -65,7 +65,7 @@ def candidates(term: str, using: str = "default", narrow_below: int = NARROW_BEL
     elsewhere, every appeal. Combine it with AND and the exact condition."""
     if not term or not uses_grams(using):
         return Q()
-    ids = candidate_ids(term, narrow_below, using)
+    ids = candidate_ids(term, NARROW_BELOW if narrow_below is None else narrow_below, using)
     return Q() if ids is None else Q(pk__in=ids)
 
 
@@ -73,7 +73,7 @@ def contains(
     term: str,
     fields=("title", "description", "address"),
     using="default",
-    narrow_below: int = NARROW_BELOW,
+    narrow_below: int | None = None,
 ) -> Q:
     """Appeals any of whose `fields` contains `term`, ignoring case (as `icontains`)."""
     unknown = set(fields) - set(TEXT_FIELDS)

@@ -49,9 +49,7 @@ def test_fast_select_matches_django(world, form, query):
     # A label that needs escaping.
     leaf.name = '<b>"垃圾" & 噪音</b>'
     leaf.save()
-    data = QueryDict(
-        query.format(leaf=leaf.code, middle=leaf.parent.code, unit=world.water.code)
-    )
+    data = QueryDict(query.format(leaf=leaf.code, middle=leaf.parent.code, unit=world.water.code))
     bound_form = form(data)
     bound_form.is_valid()
     for name in ("category", "unit"):

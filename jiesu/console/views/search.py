@@ -185,7 +185,7 @@ def _day_start(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def search_queryset(user, data: dict, narrow_below: int = textsearch.NARROW_BELOW):
+def search_queryset(user, data: dict, narrow_below: int | None = None):
     """The appeals matching a valid SearchForm's cleaned data, among those `user` may see.
     `narrow_below`: see `textsearch.candidates` (the same rows either way; only the plan
     differs)."""
