@@ -16,7 +16,7 @@ import time
 from jiesu import versions
 from jiesu.catalog.models import AppealType, Category
 from jiesu.intake.open311 import catalogue
-from jiesu.intake.tests.test_open311 import o311, parse, valid_request  # noqa: F401
+from jiesu.intake.tests.test_open311 import o311, parse, valid_request, world  # noqa: F401
 
 
 def _definition(o311):  # noqa: F811
