@@ -356,6 +356,9 @@ def measure_reads(tmp: Path, env: dict, workers: int, seconds: int, token: str) 
             ("list", "lists.txt", []),
             ("api_list", "api_list.txt", [f"Authorization=Token {token}"]),
         ):
+            # Warm up first (not measured): a worker's first request of a kind imports
+            # modules, compiles templates and loads its process copies, once per process.
+            load.wrk(base, "get.lua", [str(tmp / path), *extra], seconds=3, connections=workers)
             for label, connections in (("own", workers), ("16c", 16)):
                 figures[(name, label)] = load.wrk(
                     base,
