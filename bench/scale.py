@@ -11,6 +11,7 @@
 its own, on PostgreSQL, and merges its JSON into bench/results/latest.json.
 
     python bench/scale.py [--quick] --out FILE
+    python bench/scale.py --reads-only [--quick] --out FILE   # on a database loaded before
 
 1. A fresh PostgreSQL database (BENCH_PG_URL, default .../jiesu_bench_scale; dropped and
    created), migrated, seeded with the demo district and 500 simulated histories.
@@ -60,6 +61,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", required=True)
+    parser.add_argument(
+        "--reads-only",
+        action="store_true",
+        help="Only the read figures, on the database BENCH_PG_URL as it is (loaded before "
+        "with seed_demo and load_appeals; nothing is dropped or added but sessions and a "
+        "staff token).",
+    )
     args = parser.parse_args()
     quick = args.quick
     seconds = 10 if quick else 30
@@ -81,6 +89,8 @@ def main():
     # This process runs with the server's settings too (production mode: the manifest of
     # collected static files, no query log while loading a million appeals).
     os.environ.update(load.server_env(url, redis_url))
+    if args.reads_only:
+        return reads_only(url, redis_url, tmp, workers, seconds, args.out)
     fresh_database(url)
     load.require_wrk()
     import django
@@ -122,7 +132,6 @@ def main():
     for role in (Role.INTAKE_OPERATOR, Role.DISPATCHER):
         UserRole.objects.get_or_create(user=staff, role=role)
     token = Token.objects.get_or_create(user=staff)[0].key
-    supervisor = User.objects.get(username="supervisor")
 
     results: dict = {}
     texts = load.appeal_texts(3000)
@@ -229,10 +238,92 @@ def main():
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
+    results.update(measure_reads(tmp, env, workers, seconds, token))
+
+    # Insights at the loaded size (issue 11): the bulk load bypasses the workflow's hook, so the
+    # KPI facts are rebuilt once (timed), then the analyst's pages are read in-process.
+    import insights_reads
+
+    from jiesu.insights import refresh
+
+    t0 = time.perf_counter()
+    refresh.rebuild()
+    results["kpi_rebuild_s"] = round(time.perf_counter() - t0, 1)
+    results.update(insights_reads.measure(3))
+
+    results["bounds"] = (
+        "Intake: each filing is about 7 statements (number upsert, appeal, first event, the "
+        "chain head, commit) plus request parsing and validation in Python; with one sync "
+        "worker per core the workers' CPU is the limit (PostgreSQL uses the rest), so "
+        "throughput grows with cores: see intake_vs_noop for the framework floor."
+    )
+    out = {
+        "machine": machine(workers),
+        "data": {
+            "appeals": Appeal.objects.count(),
+            "events": Event.objects.count(),
+            "setup_seconds": round(setup_seconds, 1),
+        },
+        "results": results,
+    }
+    Path(args.out).write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))
+
+
+def machine(workers: int) -> dict:
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "database": "postgresql",
+        "web": f"gunicorn, {workers} sync workers",
+        "load_generator": "wrk, 2 threads, 16 connections (reads also: one per worker)",
+    }
+
+
+def reads_only(url: str, redis_url: str, tmp: Path, workers: int, seconds: int, out: str):
+    load.require_wrk()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    from jiesu.appeals.models import Appeal, Event
+    from jiesu.org.models import User, UserRole
+    from jiesu.org.roles import Role
+
+    centre = User.objects.get(username="dispatcher").unit
+    staff, _ = User.objects.get_or_create(
+        username="bench_staff", defaults={"full_name": "压测", "unit": centre}
+    )
+    UserRole.objects.get_or_create(user=staff, role=Role.DISPATCHER)
+    token = Token.objects.get_or_create(user=staff)[0].key
+    call_command("collectstatic", interactive=False, verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    results = measure_reads(tmp, load.server_env(url, redis_url), workers, seconds, token)
+    data = {"appeals": Appeal.objects.count(), "events": Event.objects.count()}
+    results["appeals_loaded"] = data["appeals"]
+    report = {"machine": machine(workers), "data": data, "results": results}
+    Path(out).write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+
+
+def measure_reads(tmp: Path, env: dict, workers: int, seconds: int, token: str) -> dict:
+    """The read figures on the data already loaded: the public tracking page of appeals across
+    the whole range, the console lists and search, the API list. Each is measured twice: with
+    as many connections as workers (`*_p95_ms`: a page's own time, no request waiting for a
+    worker) and with 16 connections (`*_p95_ms_16c` and `*_per_s`: the server saturated, where
+    the time is mostly waiting in the queue: about 16 / workers x the page's own time)."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
+    from jiesu.appeals.models import Appeal
     from jiesu.intake.citizen import access
+    from jiesu.org.models import User
+
+    supervisor = User.objects.get(username="supervisor")
+    results: dict = {}
 
     def session_cookie(user=None, appeals=()):
         s = SessionStore()
@@ -267,54 +358,34 @@ def main():
     ]
     (tmp / "lists.txt").write_text("\n".join(desk_lines) + "\n")
     (tmp / "api_list.txt").write_text("/api/v1/appeals/?page_size=50\n")
+    (tmp / "noop.txt").write_text("/healthz\n")
+    figures = {}
     with load.gunicorn(env, workers, tmp) as base:
-        track = load.wrk(base, "get.lua", [str(tmp / "track.txt")], seconds=seconds)
-        lists = load.wrk(base, "get.lua", [str(tmp / "lists.txt")], seconds=seconds)
-        api_list = load.wrk(
-            base,
-            "get.lua",
-            [str(tmp / "api_list.txt"), f"Authorization=Token {token}"],
-            seconds=max(5, seconds // 2),
-        )
-    results["tracking_p95_ms"] = track["p95_ms"]
-    results["list_p95_ms"] = lists["p95_ms"]
-    results["api_list_p95_ms"] = api_list["p95_ms"]
-    results["reads"] = {"tracking": track, "console_lists": lists, "api_list": api_list}
-
-    # Insights at the loaded size (issue 11): the bulk load bypasses the workflow's hook, so the
-    # KPI facts are rebuilt once (timed), then the analyst's pages are read in-process.
-    import insights_reads
-
-    from jiesu.insights import refresh
-
-    t0 = time.perf_counter()
-    refresh.rebuild()
-    results["kpi_rebuild_s"] = round(time.perf_counter() - t0, 1)
-    results.update(insights_reads.measure(3))
-
-    results["bounds"] = (
-        "Intake: each filing is about 7 statements (number upsert, appeal, first event, the "
-        "chain head, commit) plus request parsing and validation in Python; with one sync "
-        "worker per core the workers' CPU is the limit (PostgreSQL uses the rest), so "
-        "throughput grows with cores: see intake_vs_noop for the framework floor."
-    )
-    out = {
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "database": "postgresql",
-            "web": f"gunicorn, {workers} sync workers",
-            "load_generator": "wrk, 2 threads, 16 connections",
-        },
-        "data": {
-            "appeals": Appeal.objects.count(),
-            "events": Event.objects.count(),
-            "setup_seconds": round(setup_seconds, 1),
-        },
-        "results": results,
-    }
-    Path(args.out).write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))
+        for name, path, extra in (
+            ("noop", "noop.txt", []),  # the floor of the same server in the same run
+            ("tracking", "track.txt", []),
+            ("list", "lists.txt", []),
+            ("api_list", "api_list.txt", [f"Authorization=Token {token}"]),
+        ):
+            # Warm up first (not measured): a worker's first request of a kind imports
+            # modules, compiles templates and loads its process copies, once per process.
+            load.wrk(base, "get.lua", [str(tmp / path), *extra], seconds=3, connections=workers)
+            for label, connections in (("own", workers), ("16c", 16)):
+                figures[(name, label)] = load.wrk(
+                    base,
+                    "get.lua",
+                    [str(tmp / path), *extra],
+                    seconds=seconds,
+                    connections=connections,
+                )
+    for name in ("noop", "tracking", "list", "api_list"):
+        own, busy = figures[(name, "own")], figures[(name, "16c")]
+        key = "read_noop" if name == "noop" else name  # beside the intake run's noop figures
+        results[f"{key}_p95_ms"] = own["p95_ms"]
+        results[f"{key}_p95_ms_16c"] = busy["p95_ms"]
+        results[f"{key}_per_s"] = busy["ok_per_s"]
+    results["reads"] = {f"{n}_{label}": f for (n, label), f in figures.items()}
+    return results
 
 
 if __name__ == "__main__":

@@ -150,6 +150,10 @@ class Appeal(models.Model):
         indexes = [
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["category", "received_at"]),
+            # The supervision desk's "closed, citizen not satisfied" list, newest rating first.
+            models.Index(
+                fields=["citizen_rating", "citizen_rated_at"], name="appeals_rating_rated"
+            ),
         ]
 
     def __str__(self):

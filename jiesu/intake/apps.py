@@ -25,3 +25,13 @@ class IntakeConfig(AppConfig):
         post_delete.connect(
             channels.channels_changed, sender=Channel, dispatch_uid="intake.ch.deleted"
         )
+        from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
+        from jiesu.intake.open311 import catalogue
+
+        for model in (Category, HandlingRule, AppealType, Grade):
+            for signal, what in ((post_save, "saved"), (post_delete, "deleted")):
+                signal.connect(
+                    catalogue.catalogue_changed,
+                    sender=model,
+                    dispatch_uid=f"intake.open311.{model.__name__}.{what}",
+                )

@@ -136,7 +136,7 @@ def test_capped_count_and_pages_keep_the_filter(as_user, world, monkeypatch):
     for i in range(7):
         new_appeal(world, title=f"积水 {i}")
     new_appeal(world, title="别的事")
-    monkeypatch.setattr(search_view, "COUNT_CAP", 5)
+    monkeypatch.setattr(search_view, "TEXT_COUNT_CAP", 5)  # a search with a text term
     monkeypatch.setattr(search_view, "PAGE_SIZE", 2)
     client = as_user("supervisor")
     with CaptureQueriesContext(connection) as queries:

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiesu import dbrouting
-from jiesu.appeals import privacy, timesource
+from jiesu.appeals import privacy, textsearch, timesource
 from jiesu.appeals.models import Appeal, Assignment
 from jiesu.appeals.states import Status
 from jiesu.catalog.models import Category
@@ -42,6 +42,7 @@ from jiesu.console.lists import PAGE_SIZE, rows, with_list_data
 from jiesu.console.models import ExportLog, SavedFilter
 from jiesu.console.navigation import DESKS
 from jiesu.console.paging import COUNT_CAP, CappedPaginator, capped_count
+from jiesu.console.widgets import FastSelect
 from jiesu.org.models import Unit
 
 # The keys a search URL may carry (anything else, such as `page`, is not part of a filter).
@@ -59,6 +60,7 @@ FILTER_KEYS = (
     "received_to",
 )
 EXPORT_CAP = 50_000
+TEXT_COUNT_CAP = 1_000
 QUERY_MAX = 2000
 
 
@@ -94,12 +96,14 @@ class SearchForm(forms.Form):
         queryset=Category.objects.order_by("code"),
         to_field_name="code",
         required=False,
+        widget=FastSelect,
     )
     unit = UnitChoiceField(
         label=gettext_lazy("Unit (with its sub-units)"),
         queryset=Unit.objects.order_by("path"),
         to_field_name="code",
         required=False,
+        widget=FastSelect,
     )
     unit_role = forms.ChoiceField(
         label=gettext_lazy("The unit's part"),
@@ -181,9 +185,12 @@ def _day_start(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def search_queryset(user, data: dict):
-    """The appeals matching a valid SearchForm's cleaned data, among those `user` may see."""
+def search_queryset(user, data: dict, narrow_below: int | None = None):
+    """The appeals matching a valid SearchForm's cleaned data, among those `user` may see.
+    `narrow_below`: see `textsearch.candidates` (the same rows either way; only the plan
+    differs)."""
     qs = visible_appeals(user).alias(phone_digits=PHONE_DIGITS)
+    narrow = {"narrow_below": narrow_below}
     hide_confidential = privacy.is_handling_unit_view(user, None)
 
     def by_phone(value):
@@ -196,12 +203,12 @@ def search_queryset(user, data: dict):
         return q
 
     if q := (data.get("q") or "").strip():
-        match = (
-            Q(number=q.upper())
-            | Q(title__icontains=q)
-            | Q(description__icontains=q)
-            | Q(address__icontains=q)
-        )
+        match = textsearch.contains(q, ("title", "description", "address"), **narrow)
+        # The appeal whose number it is, looked up first (one probe of the unique index): an
+        # OR with the number inside the query would keep the database from joining on the
+        # gram index.
+        if exact := Appeal.objects.filter(number=q.upper()).values_list("pk", flat=True)[:1]:
+            match |= Q(pk=exact[0])
         if len(_digits(q)) >= 4 and len(_digits(q)) >= len(q.replace(" ", "").replace("-", "")):
             match |= by_phone(q)
         qs = qs.filter(match)
@@ -210,9 +217,9 @@ def search_queryset(user, data: dict):
     if phone := (data.get("phone") or "").strip():
         qs = qs.filter(by_phone(phone))
     if text := (data.get("text") or "").strip():
-        qs = qs.filter(Q(title__icontains=text) | Q(description__icontains=text))
+        qs = qs.filter(textsearch.contains(text, ("title", "description"), **narrow))
     if address := (data.get("address") or "").strip():
-        qs = qs.filter(address__icontains=address)
+        qs = qs.filter(textsearch.contains(address, ("address",), **narrow))
     if category := data.get("category"):
         leaves = Category.objects.filter(
             Q(pk=category.pk) | Q(parent=category.pk) | Q(parent__parent=category.pk)
@@ -230,6 +237,10 @@ def search_queryset(user, data: dict):
     if end := data.get("received_to"):
         qs = qs.filter(received_at__lt=_day_start(end + timedelta(days=1)))
     return qs.order_by("-received_at", "-id")
+
+
+def _has_text(data: dict) -> bool:
+    return any((data.get(key) or "").strip() for key in ("q", "text", "address"))
 
 
 def _exact_number(user, form) -> str | None:
@@ -267,7 +278,10 @@ def search(request):
         exact = _exact_number(request.user, form)
         if exact:
             return redirect("console:appeal", number=exact)
-    paginator = CappedPaginator(with_list_data(qs), PAGE_SIZE, cap=COUNT_CAP, count_queryset=qs)
+    # A free-text search counts to a lower cap: with a common term, the count reads
+    # cap / (share of appeals matching) rows in list order (textsearch.candidates).
+    cap = TEXT_COUNT_CAP if searched and _has_text(form.cleaned_data) else COUNT_CAP
+    paginator = CappedPaginator(with_list_data(qs), PAGE_SIZE, cap=cap, count_queryset=qs)
     page = paginator.get_page(request.GET.get("page"))
     query = form.query_string() if searched else ""
     context = {

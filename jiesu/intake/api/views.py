@@ -40,7 +40,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from jiesu.appeals import attachments as attachment_store
-from jiesu.appeals import privacy, workflow
+from jiesu.appeals import privacy, textsearch, workflow
 from jiesu.appeals.errors import InvalidInput
 from jiesu.appeals.models import Appeal, Assignment, Attachment
 from jiesu.intake import services
@@ -352,9 +352,7 @@ class AppealCollectionView(ApiView):
             queryset = queryset.filter(received_at__lt=f["received_before"])
         if f.get("q"):
             q = f["q"].strip()
-            queryset = queryset.filter(
-                Q(title__icontains=q) | Q(description__icontains=q) | Q(number__icontains=q)
-            )
+            queryset = queryset.filter(textsearch.contains(q, ("title", "description", "number")))
         return queryset
 
     # ---- submit

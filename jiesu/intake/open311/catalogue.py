@@ -33,6 +33,7 @@ from jiesu.catalog import services as catalog
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
 from jiesu.credit_code import credit_code_valid
 from jiesu.org import coords
+from jiesu.versions import ProcessCopy
 from jiesu.workdays.units import duration_text
 
 SERVICE_TYPE = "realtime"
@@ -61,12 +62,42 @@ def offered_leaves():
     )
 
 
+def _load() -> dict:
+    leaves = list(offered_leaves())
+    return {
+        "leaves": {leaf.code: leaf for leaf in leaves},
+        "rules": {r.category_id: r for r in HandlingRule.objects.filter(category__in=leaves)},
+        "types": list(AppealType.objects.filter(active=True)),
+        "grades": list(Grade.objects.all()),
+    }
+
+
+def _fingerprint():
+    # Every row of the four tables (a few hundred): edits made anywhere, also by raw SQL,
+    # show within CACHE_SECONDS.
+    return tuple(
+        tuple(model.objects.order_by("pk").values_list())
+        for model in (Category, HandlingRule, AppealType, Grade)
+    )
+
+
+# Every Open311 request reads the service it names, its rule, the appeal types and the grades:
+# each process keeps them (ADR 0010's ProcessCopy), checked against the database at most every
+# CACHE_SECONDS, and drops them at once when one is saved or deleted here (intake.apps).
+CACHE_SECONDS = 2.0
+_catalogue: ProcessCopy[dict] = ProcessCopy(_load, _fingerprint, max_age=CACHE_SECONDS)
+
+
+def catalogue_changed(**kwargs) -> None:
+    _catalogue.forget()
+
+
 def find_leaf(code: str) -> Category | None:
-    return offered_leaves().filter(code=code).first() if code else None
+    return _catalogue.get()["leaves"].get(code) if code else None
 
 
 def rule_of(leaf: Category) -> HandlingRule | None:
-    return HandlingRule.objects.filter(category=leaf).first()
+    return _catalogue.get()["rules"].get(leaf.pk)
 
 
 def summary(text: str, limit: int = 120) -> str:
@@ -98,10 +129,12 @@ def service_entry(leaf: Category, rule: HandlingRule | None, *, types=None, grad
 
 
 def service_list() -> list[dict]:
-    leaves = list(offered_leaves())
-    rules = {r.category_id: r for r in HandlingRule.objects.filter(category__in=leaves)}
-    types, grades = _types(), _grades()
-    return [service_entry(leaf, rules.get(leaf.pk), types=types, grades=grades) for leaf in leaves]
+    copy = _catalogue.get()
+    rules, types, grades = copy["rules"], copy["types"], copy["grades"]
+    return [
+        service_entry(leaf, rules.get(leaf.pk), types=types, grades=grades)
+        for leaf in copy["leaves"].values()
+    ]
 
 
 # -- attributes ----------------------------------------------------------------------------
@@ -133,11 +166,11 @@ class Attribute:
 
 
 def _types():
-    return list(AppealType.objects.filter(active=True))
+    return _catalogue.get()["types"]
 
 
 def _grades():
-    return list(Grade.objects.all())
+    return _catalogue.get()["grades"]
 
 
 def attributes_for(leaf: Category, rule: HandlingRule | None, *, types=None, grades=None):
@@ -280,12 +313,13 @@ def read_attributes(data: QueryDict, leaf: Category) -> Answers:
 
 def _to_fields(answers: Answers) -> None:
     submitted = answers.submitted
+    # The values were checked against the same lists (read_attributes).
     if "appeal_type" in submitted:
-        answers.fields["appeal_type"] = AppealType.objects.get(
-            code=submitted["appeal_type"], active=True
-        )
+        types = {t.code: t for t in _types()}
+        answers.fields["appeal_type"] = types[submitted["appeal_type"]]
     if "grade" in submitted:
-        answers.fields["grade"] = Grade.objects.get(code=submitted["grade"])
+        grades = {g.code: g for g in _grades()}
+        answers.fields["grade"] = grades[submitted["grade"]]
     if "credit_code" in submitted:
         code = submitted["credit_code"].strip().upper()
         if not credit_code_valid(code):
