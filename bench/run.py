@@ -231,6 +231,11 @@ def main():
     }
     results["appeals_loaded"] = Appeal.objects.count()
 
+    # The category classifier on the shared Chinese data (issue 10).
+    import dispatch_classifier
+
+    results.update(dispatch_classifier.measure(args.quick))
+
     if scaled is not None:
         results.update(scaled["results"])
     out = {

@@ -22,14 +22,15 @@ Output (committed):
   jiesu/demo/data/text_category_map.csv: category_code, category_name, category_l1, source_row,
       title, text
 
-How a message is assigned: the keyword table is read in order; a message goes to the first row
-whose `category_l1` equals the message's label (or is `*`) and one of whose `|`-separated
-keywords occurs in the message's title or in the first PROBE_CHARS characters of its text.
-Messages matching no row are left out, as are messages longer than MAX_CHARS, exact repeats of
-a message already taken, and rows without text. Each leaf keeps at most PER_LEAF messages,
-chosen by the SHA-1 of their text (a fixed, arbitrary order), so the output is the same on
-every run. The texts are unchanged (place names stay anonymised as the source has them: "A市",
-"A3区").
+How a message is assigned: a message goes to the leaf of the keyword table's row whose
+`category_l1` equals the message's label (or is `*`) and one of whose `|`-separated keywords
+occurs in the message's title or in the first PROBE_CHARS characters of its text. Messages
+matching no row, or the rows of two or more leaves (ambiguous), are left out, as are messages
+longer than MAX_CHARS, exact repeats of a message already taken, and rows without text. A leaf
+with fewer than MIN_PER_LEAF messages is left out (too few to learn from); each other leaf keeps
+at most PER_LEAF messages, chosen by the SHA-1 of their text (a fixed, arbitrary order), so the
+output is the same on every run. The texts are unchanged (place names stay anonymised as the
+source has them: "A市", "A3区").
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ KEYWORDS = DATA / "text_keywords.csv"
 CATALOGUE = DATA / "pingshan_catalogue.csv"
 OUTPUT = DATA / "text_category_map.csv"
 DEFAULT_SOURCE = "/work/shared/data/teddy2020/appeals_labeled.csv"
-PER_LEAF = 30
+PER_LEAF = 40
+MIN_PER_LEAF = 8
 MAX_CHARS = 300
 PROBE_CHARS = 60
 COLUMNS = ["category_code", "category_name", "category_l1", "source_row", "title", "text"]
@@ -93,16 +95,21 @@ def build(source: str) -> str:
             if key in seen:
                 continue
             probe = f"{title}\n{text[:PROBE_CHARS]}"
-            for leaf, l1, words in table:
-                if l1 in ("*", label) and any(w in probe for w in words):
-                    seen.add(key)
-                    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()  # noqa: S324 (order)
-                    chosen[leaf].append((digest, number, label, title, text))
-                    break
+            leaves = [
+                leaf
+                for leaf, l1, words in table
+                if l1 in ("*", label) and any(w in probe for w in words)
+            ]
+            if len(leaves) == 1:
+                seen.add(key)
+                digest = hashlib.sha1(key.encode("utf-8")).hexdigest()  # noqa: S324 (order)
+                chosen[leaves[0]].append((digest, number, label, title, text))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for leaf, _l1, _w in table:
+        if len(chosen[leaf]) < MIN_PER_LEAF:  # too few to learn from: the leaf is left out
+            continue
         for _digest, number, label, title, text in sorted(chosen[leaf])[:PER_LEAF]:
             writer.writerow([codes[leaf], leaf, label, number, title, text])
     return out.getvalue()
