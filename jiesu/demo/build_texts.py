@@ -132,7 +132,7 @@ def main(argv=None) -> int:
             return 1
         return 0
     OUTPUT.write_text(text, encoding="utf-8")
-    rows = text.count("\n") - 1
+    rows = len(list(csv.reader(io.StringIO(text)))) - 1
     print(f"{OUTPUT}: {rows} texts, {len(text.encode('utf-8')) // 1024} KiB")
     return 0
 

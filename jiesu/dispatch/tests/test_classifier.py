@@ -338,3 +338,18 @@ def test_features_can_combine_characters_and_words(small):
 def test_unknown_features_are_refused(small):
     with pytest.raises(textmodel.TrainingError, match="Unknown features"):
         textmodel.TextClassifier.train(*small, features="bytes")
+
+
+@pytest.mark.django_db
+def test_model_versions_lists_figures_and_activates_a_version(trained, capsys):
+    registry.register("category", trained.dumps(), meta=trained.meta, activate=True)
+    registry.register("category", trained.dumps(), meta=trained.meta)
+    call_command("model_versions", activate=2)
+    out = capsys.readouterr().out
+    assert "category-v2 is now active." in out
+    assert "* category-v2" in out and "  category-v1" in out
+    assert f"macro-F1 {trained.meta['out_of_fold']['macro_f1']}" in out
+    assert registry.load("category")[0] == ModelVersion.objects.get(number=2).pk
+    with pytest.raises(CommandError, match="no category model version 9"):
+        call_command("model_versions", activate=9)
+    assert ModelVersion.objects.get(active=True).number == 2
