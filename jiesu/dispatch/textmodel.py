@@ -10,12 +10,13 @@
 """The text classifier: appeal text -> label (a category, or any other column), with
 calibrated confidences.
 
-Character n-grams (1-3) weighted by TF-IDF with sublinear term frequency feed a linear SVM; a
-single temperature fitted on out-of-fold decision values turns its scores into probabilities
-(softmax(score / T)). A second view, word n-grams (1-2) of the jieba segmentation beside the
-characters (`features="char+words"`), is available; it measured no better on the shared data and
-costs a millisecond per appeal, so characters alone are the default. ADR 0019 gives the
-measured choice and the variants tried. Pure Python and scikit-learn: no Django, no files; `dumps` and
+Character n-grams (1-3) weighted by TF-IDF with sublinear term frequency feed a linear SVM
+(classes weighted inversely to their frequency); a single temperature fitted on out-of-fold
+decision values turns its scores into probabilities (softmax(score / T)). A second view, word
+n-grams (1-2) of the jieba segmentation beside the characters (`features="char+words"`), is
+available; it measured no better on the shared data and costs a millisecond per appeal, so
+characters alone are the default. ADR 0019 gives the measured choice and the variants tried.
+Pure Python and scikit-learn: no Django, no files; `dumps` and
 `loads` give the bytes a model version stores (see `jiesu.dispatch.registry`).
 
 - `TextClassifier.train(texts, labels)` fits a model; its `meta` records the parameters, the
@@ -99,8 +100,8 @@ FEATURES = {
 }
 DEFAULT_FEATURES = "char"
 ALGORITHMS = {
-    "char": "tfidf-char-1-3+linear-svm+temperature",
-    "char+words": "tfidf-char-1-3+jieba-words-1-2+linear-svm+temperature",
+    "char": "tfidf-char-1-3+linear-svm-balanced+temperature",
+    "char+words": "tfidf-char-1-3+jieba-words-1-2+linear-svm-balanced+temperature",
 }
 
 
@@ -129,6 +130,13 @@ def _views(texts: list[str], names, segmented: list[str] | None = None) -> dict[
         elif name == "words":
             out[name] = segmented if segmented is not None else [segment(t) for t in texts]
     return out
+
+
+def _svm() -> LinearSVC:
+    """Classes weighted inversely to their frequency: macro-F1 and the per-category thresholds
+    count every category alike, so a rare category's errors must cost as much as a common one's
+    (ADR 0019)."""
+    return LinearSVC(C=1.0, class_weight="balanced")
 
 
 def _scores(svm: LinearSVC, X) -> np.ndarray:
@@ -286,12 +294,12 @@ class TextClassifier:
         groups = signatures.near_duplicate_groups(texts) if group_duplicates else None
         oof = np.zeros((len(labels), len(classes)), dtype=np.float64)
         for train_idx, test_idx in _folds(y, groups, calibrate_folds):
-            svm = LinearSVC(C=1.0).fit(X[train_idx], y[train_idx])
+            svm = _svm().fit(X[train_idx], y[train_idx])
             part = np.full((len(test_idx), len(classes)), -10.0)
             part[:, svm.classes_] = _scores(svm, X[test_idx])
             oof[test_idx] = part
         temperature = _fit_temperature(oof, y)
-        svm = LinearSVC(C=1.0).fit(X, y)
+        svm = _svm().fit(X, y)
         svm.coef_ = svm.coef_.astype(np.float32)
         probabilities = softmax(oof / temperature, axis=1)
         predicted = classes[probabilities.argmax(axis=1)]

@@ -321,7 +321,7 @@ def test_evaluate_refuses_one_fold():
 
 def test_default_features_are_characters(trained):
     assert [name for name, _v in trained.vectorizers] == ["char"]
-    assert trained.meta["algorithm"] == "tfidf-char-1-3+linear-svm+temperature"
+    assert trained.meta["algorithm"] == "tfidf-char-1-3+linear-svm-balanced+temperature"
 
 
 def test_features_can_combine_characters_and_words(small):
