@@ -216,6 +216,11 @@ def main():
 
     results["appeals_loaded"] = Appeal.objects.count()
 
+    # The category classifier on the shared Chinese data (issue 10).
+    import dispatch_classifier
+
+    results.update(dispatch_classifier.measure(args.quick))
+
     # Dispatch (issue 10): routing learned from history, on rows held out from the shared file.
     import dispatch_routing
 

@@ -20,10 +20,16 @@ seed and starting database.
 It is the demo's history and the benchmark's load. It needs an organisation with units and a
 catalogue (`seed_demo`); it adds one simulated handler and leader per unit that lacks them
 (accounts without a usable password).
+
+Appeal texts are templated sentences naming the leaf category, unless `texts` gives real ones:
+a CSV file (columns `category_code`, `title`, `text`; the demo's is
+jiesu/demo/data/text_category_map.csv) or a mapping of leaf code to (title, text) pairs. Then
+each appeal draws its leaf among the leaves that have texts and one of that leaf's texts.
 """
 
 from __future__ import annotations
 
+import csv
 import heapq
 import itertools
 import random
@@ -110,6 +116,7 @@ class Simulation:
         seed: int,
         end: datetime | None = None,
         waiting: int = 0,
+        texts=None,
     ):
         if appeals < 0 or days < 1:
             raise ValueError("Simulate at least one day and a non-negative number of appeals.")
@@ -125,6 +132,7 @@ class Simulation:
         self.report = Report()
         self.plans: dict[int, dict] = {}
         self._load_world()
+        self.texts = self._load_texts(texts) if texts is not None else None
 
     # -- set-up ---------------------------------------------------------------------------
     def _load_world(self):
@@ -159,6 +167,28 @@ class Simulation:
         self._shapes: dict = {}
         self._handlers: dict[int, User] = {}
         self._leaders: dict[int, User] = {}
+
+    def _load_texts(self, texts) -> dict[int, list[tuple[str, str]]]:
+        """Real texts per leaf (by primary key), for the leaves this simulation uses."""
+        if isinstance(texts, str | bytes) or hasattr(texts, "__fspath__"):
+            by_code: dict[str, list[tuple[str, str]]] = {}
+            with open(texts, encoding="utf-8", newline="") as fh:
+                reader = csv.DictReader(fh)
+                missing = {"category_code", "title", "text"} - set(reader.fieldnames or [])
+                if missing:
+                    raise ValueError(f"{texts} has no column {', '.join(sorted(missing))}.")
+                for row in reader:
+                    if (row["text"] or row["title"] or "").strip():
+                        by_code.setdefault(row["category_code"], []).append(
+                            (row["title"].strip(), row["text"].strip())
+                        )
+        else:
+            by_code = {code: list(pairs) for code, pairs in texts.items()}
+        found = {leaf.pk: by_code[leaf.code] for leaf in self.leaves if by_code.get(leaf.code)}
+        if not found:
+            raise ValueError("None of the given texts belongs to a leaf category of the catalogue.")
+        self.text_leaves = [leaf for leaf in self.leaves if leaf.pk in found]
+        return found
 
     def _staff(self, unit: Unit, role: str) -> User:
         cache = self._handlers if role == Role.UNIT_HANDLER else self._leaders
@@ -240,16 +270,22 @@ class Simulation:
     def _do_receive(self, step: _Step):
         rng = self.rng
         type_code = _weighted(rng, [(c, w) for c, w in TYPES if c in self.types])
-        leaf = rng.choice(self.leaves)
+        leaf = rng.choice(self.text_leaves if self.texts else self.leaves)
         region = rng.choice(self.regions) if self.regions else None
         lat, lng = self._point_in(region) if region is not None else (None, None)
         place = rng.choice(PLACES)
         anonymous = rng.random() < 0.05
         name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice([1, 2])))
-        text = PROBLEMS[type_code].format(leaf=leaf.name, place=place, detail=rng.choice(DETAILS))
+        if self.texts:
+            title, text = rng.choice(self.texts[leaf.pk])
+            title = (title or text[:30])[:200]
+        else:
+            detail = rng.choice(DETAILS)
+            text = PROBLEMS[type_code].format(leaf=leaf.name, place=place, detail=detail)
+            title = f"{leaf.name}：{place}"
         appeal = workflow.receive(
             channel=_weighted(rng, CHANNELS),
-            title=f"{leaf.name}：{place}",
+            title=title,
             description=text,
             actor=self.intake,
             reporter_name="" if anonymous else name,
@@ -530,6 +566,14 @@ class Simulation:
 
 
 def simulate(
-    *, appeals: int, days: int, seed: int = 1, end: datetime | None = None, waiting: int = 0
+    *,
+    appeals: int,
+    days: int,
+    seed: int = 1,
+    end: datetime | None = None,
+    waiting: int = 0,
+    texts=None,
 ) -> Report:
-    return Simulation(appeals=appeals, days=days, seed=seed, end=end, waiting=waiting).run()
+    return Simulation(
+        appeals=appeals, days=days, seed=seed, end=end, waiting=waiting, texts=texts
+    ).run()

@@ -28,7 +28,7 @@ from jiesu.appeals.states import Status
 from jiesu.catalog.models import Category
 from jiesu.dispatch import registry
 from jiesu.dispatch.models import ModelVersion
-from jiesu.dispatch.textmodel import TextClassifier, TrainingError, join_text
+from jiesu.dispatch.textmodel import DEFAULT_FEATURES, TextClassifier, TrainingError, join_text
 
 # Closed appeals teach the classifier; so do appeals answered directly (a consultation whose
 # category the desk confirmed).
@@ -47,24 +47,28 @@ def read_csv(path: str, text_columns: list[str], label_column: str | None = None
         raise DataError(
             _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}
         ) from None
-    with fh:
-        reader = csv.DictReader(fh)
-        columns = reader.fieldnames or []
-        wanted = [*text_columns, *([label_column] if label_column else [])]
-        missing = [c for c in wanted if c not in columns]
-        if missing:
-            raise DataError(
-                _("%(path)s has no column %(missing)s (it has: %(columns)s).")
-                % {"path": path, "missing": ", ".join(missing), "columns": ", ".join(columns)}
-            )
-        texts, labels = [], []
-        try:
+    try:
+        with fh:
+            reader = csv.DictReader(fh)
+            columns = reader.fieldnames or []
+            wanted = [*text_columns, *([label_column] if label_column else [])]
+            missing = [c for c in wanted if c not in columns]
+            if missing:
+                raise DataError(
+                    _("%(path)s has no column %(missing)s (it has: %(columns)s).")
+                    % {"path": path, "missing": ", ".join(missing), "columns": ", ".join(columns)}
+                )
+            texts, labels = [], []
             for row in reader:
                 texts.append("\n".join((row.get(c) or "").strip() for c in text_columns).strip())
                 if label_column:
                     labels.append((row.get(label_column) or "").strip())
-        except UnicodeDecodeError:
-            raise DataError(_("%(path)s is not UTF-8 text.") % {"path": path}) from None
+    except UnicodeDecodeError:
+        raise DataError(_("%(path)s is not UTF-8 text.") % {"path": path}) from None
+    except csv.Error as exc:
+        raise DataError(
+            _("%(path)s is not a readable CSV file: %(error)s") % {"path": path, "error": exc}
+        ) from None
     if label_column:
         keep = [i for i, (t, label) in enumerate(zip(texts, labels, strict=True)) if t and label]
         texts = [texts[i] for i in keep]
@@ -111,10 +115,20 @@ def type_training_data_from_db():
     return texts, labels
 
 
-def train(texts, labels, *, source: str, kind=ModelVersion.Kind.CATEGORY, extra_meta=None):
+def train(
+    texts,
+    labels,
+    *,
+    source: str,
+    kind=ModelVersion.Kind.CATEGORY,
+    extra_meta=None,
+    features: str = DEFAULT_FEATURES,
+):
     if len(texts) < 10:
         raise TrainingError(_("Too few labelled texts to train on (%(n)d).") % {"n": len(texts)})
-    return TextClassifier.train(texts, labels, meta={"source": source, **(extra_meta or {})})
+    return TextClassifier.train(
+        texts, labels, features=features, meta={"source": source, **(extra_meta or {})}
+    )
 
 
 def train_from_db(*, activate: bool = True, user=None) -> list[ModelVersion]:

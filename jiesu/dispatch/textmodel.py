@@ -10,9 +10,13 @@
 """The text classifier: appeal text -> label (a category, or any other column), with
 calibrated confidences.
 
-Character n-grams (1-3) weighted by TF-IDF feed a linear SVM; a single temperature fitted on
-out-of-fold decision values turns its scores into probabilities (softmax(score / T)). ADR 0009
-gives the measured choice. Pure Python and scikit-learn: no Django, no files; `dumps` and
+Character n-grams (1-3) weighted by TF-IDF with sublinear term frequency feed a linear SVM
+(classes weighted inversely to their frequency); a single temperature fitted on out-of-fold
+decision values turns its scores into probabilities (softmax(score / T)). A second view, word
+n-grams (1-2) of the jieba segmentation beside the characters (`features="char+words"`), is
+available; it measured no better on the shared data and costs a millisecond per appeal, so
+characters alone are the default. ADR 0019 gives the measured choice and the variants tried.
+Pure Python and scikit-learn: no Django, no files; `dumps` and
 `loads` give the bytes a model version stores (see `jiesu.dispatch.registry`).
 
 - `TextClassifier.train(texts, labels)` fits a model; its `meta` records the parameters, the
@@ -28,12 +32,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import time
 from dataclasses import dataclass, field
 
 import joblib
 import numpy as np
 from scipy.optimize import minimize_scalar
+from scipy.sparse import hstack
 from scipy.special import log_softmax, softmax
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
@@ -42,7 +48,8 @@ from sklearn.svm import LinearSVC
 
 from jiesu.dispatch import signatures
 
-FORMAT = 1
+FORMAT = 2
+KNOWN_FORMATS = (1, 2)
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 COVERAGES = (0.5, 0.7, 0.9)
 # An upper bound on the weights a model keeps (classes x features), so a leaf-level model with
@@ -69,16 +76,67 @@ def data_digest(texts: list[str], labels: list[str]) -> str:
     return h.hexdigest()
 
 
-def _vectorizer(n_labels: int) -> TfidfVectorizer:
-    features = int(min(MAX_FEATURES, max(20_000, MAX_WEIGHTS // max(n_labels, 1))))
-    return TfidfVectorizer(
-        analyzer="char",
-        ngram_range=(1, 3),
-        sublinear_tf=True,
-        min_df=2,
-        max_features=features,
-        dtype=np.float32,
-    )
+_jieba_lock = threading.Lock()
+_jieba_ready = False
+
+
+def segment(text: str) -> str:
+    """The jieba segmentation of a text as space-separated words (white space dropped)."""
+    global _jieba_ready
+    import jieba
+
+    if not _jieba_ready:
+        with _jieba_lock:
+            if not _jieba_ready:
+                jieba.setLogLevel(60)
+                jieba.initialize()
+                _jieba_ready = True
+    return " ".join(w for w in jieba.lcut(text or "") if w.strip())
+
+
+FEATURES = {
+    "char": ("char",),
+    "char+words": ("char", "words"),
+}
+DEFAULT_FEATURES = "char"
+ALGORITHMS = {
+    "char": "tfidf-char-1-3+linear-svm-balanced+temperature",
+    "char+words": "tfidf-char-1-3+jieba-words-1-2+linear-svm-balanced+temperature",
+}
+
+
+def _vectorizers(n_labels: int, features: str) -> list[tuple[str, TfidfVectorizer]]:
+    """Character 1-3-grams of the text and/or word 1-2-grams of its segmentation; the views
+    share the feature budget."""
+    if features not in FEATURES:
+        raise TrainingError(f"Unknown features {features!r}: one of {', '.join(FEATURES)}.")
+    names = FEATURES[features]
+    budget = int(min(MAX_FEATURES, max(20_000, MAX_WEIGHTS // max(n_labels, 1)))) // len(names)
+    common = {"sublinear_tf": True, "min_df": 2, "max_features": budget, "dtype": np.float32}
+    made = {
+        "char": lambda: TfidfVectorizer(analyzer="char", ngram_range=(1, 3), **common),
+        "words": lambda: TfidfVectorizer(
+            tokenizer=str.split, token_pattern=None, lowercase=False, ngram_range=(1, 2), **common
+        ),
+    }
+    return [(name, made[name]()) for name in names]
+
+
+def _views(texts: list[str], names, segmented: list[str] | None = None) -> dict[str, list[str]]:
+    out = {}
+    for name in names:
+        if name == "char":
+            out[name] = texts
+        elif name == "words":
+            out[name] = segmented if segmented is not None else [segment(t) for t in texts]
+    return out
+
+
+def _svm() -> LinearSVC:
+    """Classes weighted inversely to their frequency: macro-F1 and the per-category thresholds
+    count every category alike, so a rare category's errors must cost as much as a common one's
+    (ADR 0019)."""
+    return LinearSVC(C=1.0, class_weight="balanced")
 
 
 def _scores(svm: LinearSVC, X) -> np.ndarray:
@@ -191,7 +249,7 @@ def summary(labels, predicted, confidence, classes) -> dict:
 
 @dataclass
 class TextClassifier:
-    vectorizer: TfidfVectorizer
+    vectorizers: list  # [(view name, fitted TfidfVectorizer)]
     svm: LinearSVC
     temperature: float
     classes: list[str]
@@ -208,7 +266,11 @@ class TextClassifier:
         calibrate_folds: int = CALIBRATION_FOLDS,
         group_duplicates: bool = True,
         meta: dict | None = None,
+        features: str = DEFAULT_FEATURES,
+        segmented: list[str] | None = None,
     ) -> TextClassifier:
+        """`features`: a key of FEATURES. `segmented`: the texts' `segment()` when the caller
+        has it already (cross-validation segments each text once)."""
         started = time.perf_counter()
         texts = [t or "" for t in texts]
         labels = [str(label) for label in labels]
@@ -222,19 +284,22 @@ class TextClassifier:
             )
         texts = [texts[i] for i in kept]
         labels = [labels[i] for i in kept]
+        if segmented is not None:
+            segmented = [segmented[i] for i in kept]
         y_all = np.asarray(labels)
         classes, y = np.unique(y_all, return_inverse=True)
-        vectorizer = _vectorizer(len(classes))
-        X = vectorizer.fit_transform(texts)
+        vectorizers = _vectorizers(len(classes), features)
+        views = _views(texts, [name for name, _v in vectorizers], segmented)
+        X = hstack([v.fit_transform(views[name]) for name, v in vectorizers]).tocsr()
         groups = signatures.near_duplicate_groups(texts) if group_duplicates else None
         oof = np.zeros((len(labels), len(classes)), dtype=np.float64)
         for train_idx, test_idx in _folds(y, groups, calibrate_folds):
-            svm = LinearSVC(C=1.0).fit(X[train_idx], y[train_idx])
+            svm = _svm().fit(X[train_idx], y[train_idx])
             part = np.full((len(test_idx), len(classes)), -10.0)
             part[:, svm.classes_] = _scores(svm, X[test_idx])
             oof[test_idx] = part
         temperature = _fit_temperature(oof, y)
-        svm = LinearSVC(C=1.0).fit(X, y)
+        svm = _svm().fit(X, y)
         svm.coef_ = svm.coef_.astype(np.float32)
         probabilities = softmax(oof / temperature, axis=1)
         predicted = classes[probabilities.argmax(axis=1)]
@@ -244,8 +309,9 @@ class TextClassifier:
         out_of_fold["thresholds"] = threshold_table(y_all, predicted, confidence, list(classes))
         info = {
             "format": FORMAT,
-            "algorithm": "tfidf-char-1-3+linear-svm+temperature",
-            "features": len(vectorizer.vocabulary_),
+            "algorithm": ALGORITHMS[features],
+            "feature_views": features,
+            "features": X.shape[1],
             "temperature": round(temperature, 5),
             "rows": len(labels),
             "dropped_rare_rows": len(counts)
@@ -256,12 +322,18 @@ class TextClassifier:
             "train_seconds": round(time.perf_counter() - started, 2),
         }
         info.update(meta or {})
-        return cls(vectorizer, svm, temperature, [str(c) for c in classes], info)
+        return cls(vectorizers, svm, temperature, [str(c) for c in classes], info)
 
     # -- use --------------------------------------------------------------------------------
 
+    def transform(self, texts: list[str]):
+        """The feature matrix of texts (one row per text)."""
+        texts = [t or "" for t in texts]
+        views = _views(texts, [name for name, _v in self.vectorizers])
+        return hstack([v.transform(views[name]) for name, v in self.vectorizers]).tocsr()
+
     def probabilities(self, texts: list[str]) -> np.ndarray:
-        X = self.vectorizer.transform([t or "" for t in texts])
+        X = self.transform(texts)
         scores = np.full((len(texts), len(self.classes)), -10.0)
         scores[:, self.svm.classes_] = _scores(self.svm, X)
         return softmax(scores / self.temperature, axis=1)
@@ -279,7 +351,7 @@ class TextClassifier:
         joblib.dump(
             {
                 "format": FORMAT,
-                "vectorizer": self.vectorizer,
+                "vectorizers": self.vectorizers,
                 "svm": self.svm,
                 "temperature": self.temperature,
                 "classes": self.classes,
@@ -295,13 +367,21 @@ class TextClassifier:
         """Only for bytes this code wrote (the registry checks their SHA-256 first): joblib
         unpickles, so a file from elsewhere must never reach here."""
         obj = joblib.load(io.BytesIO(data))
-        if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+        if not isinstance(obj, dict) or obj.get("format") not in KNOWN_FORMATS:
             raise TrainingError("Not a Jiesu classifier file of a known format.")
-        return cls(obj["vectorizer"], obj["svm"], obj["temperature"], obj["classes"], obj["meta"])
+        # Format 1 had one character n-gram vectorizer.
+        vectorizers = obj.get("vectorizers") or [("char", obj["vectorizer"])]
+        return cls(vectorizers, obj["svm"], obj["temperature"], obj["classes"], obj["meta"])
 
 
 def evaluate(
-    texts: list[str], labels: list[str], *, folds: int = 5, grouped: bool = True, seed: int = 0
+    texts: list[str],
+    labels: list[str],
+    *,
+    folds: int = 5,
+    grouped: bool = True,
+    seed: int = 0,
+    features: str = DEFAULT_FEATURES,
 ) -> dict:
     """k-fold cross-validation of the whole training (calibration included) per fold. With
     `grouped`, near-copies of a message (MinHash, estimated Jaccard >= 0.5) stay in one fold, the
@@ -310,12 +390,18 @@ def evaluate(
     y = np.asarray(labels)
     classes = sorted(set(labels))
     groups = signatures.near_duplicate_groups(texts) if grouped else None
+    segmented = [segment(t) for t in texts] if "words" in FEATURES[features] else None
     predicted = np.empty(len(labels), dtype=object)
     confidence = np.zeros(len(labels))
     fold_f1 = []
     started = time.perf_counter()
     for train_idx, test_idx in _folds(y, groups, folds, seed):
-        model = TextClassifier.train([texts[i] for i in train_idx], [labels[i] for i in train_idx])
+        model = TextClassifier.train(
+            [texts[i] for i in train_idx],
+            [labels[i] for i in train_idx],
+            features=features,
+            segmented=[segmented[i] for i in train_idx] if segmented else None,
+        )
         top = model.predict([texts[i] for i in test_idx], k=1)
         predicted[test_idx] = [t[0][0] for t in top]
         confidence[test_idx] = [t[0][1] for t in top]
@@ -328,6 +414,7 @@ def evaluate(
         {
             "folds": folds,
             "split": "grouped" if grouped else "random",
+            "features": features,
             "fold_macro_f1": [round(f, 4) for f in fold_f1],
             "thresholds": threshold_table(y, predicted, confidence, classes),
             "seconds": round(time.perf_counter() - started, 1),

@@ -220,3 +220,136 @@ def test_a_running_process_reloads_when_another_activates_a_version(small, tmp_p
         proc.wait(timeout=30)
     assert (int(n1), int(n2)) == (3, 4)
     assert int(pk2) == v2.pk != int(pk1)
+
+
+# -- output contracts and bad input ------------------------------------------------------------
+
+
+def test_classify_writes_one_row_per_input_row_in_order(tmp_path, trained):
+    model_path = tmp_path / "m.joblib"
+    model_path.write_bytes(trained.dumps())
+    src = tmp_path / "in.csv"
+    with open(src, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["title", "text", "other"])
+        w.writerow(["学校乱收费", "", "x"])
+        w.writerow(["", "", "an empty row still gets its output row"])
+        w.writerow(["医院", "医生态度恶劣，看病排队太久", "y"])
+    out = tmp_path / "out.csv"
+    call_command("classify", model=str(model_path), infile=str(src), out=str(out))
+    with open(out, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+    assert reader.fieldnames == ["label", "confidence", "top3"]
+    assert len(rows) == 3
+    assert rows[0]["label"] == "教育文体" and rows[2]["label"] == "卫生计生"
+    for r in rows:
+        top3 = json.loads(r["top3"])
+        assert [set(t) for t in top3] == [{"label", "confidence"}] * 3
+        assert 0 <= float(r["confidence"]) <= 1
+        assert top3[0]["confidence"] >= top3[1]["confidence"] >= top3[2]["confidence"]
+
+
+def test_train_refuses_a_file_that_is_not_utf8_and_writes_nothing(tmp_path):
+    bad = tmp_path / "gbk.csv"
+    bad.write_bytes(b"title,text,category_l1\n" + "路灯不亮,晚上很黑,城乡建设\n".encode("gbk"))
+    out = tmp_path / "m.joblib"
+    with pytest.raises(CommandError, match="not UTF-8"):
+        call_command("train_classifier", csv=str(bad), out=str(out))
+    assert not out.exists()
+
+
+def test_train_refuses_too_few_labels_and_writes_nothing(tmp_path):
+    one = tmp_path / "one.csv"
+    one.write_text(
+        "title,text,category_l1\n" + "".join(f"路灯{i},不亮,城乡建设\n" for i in range(12)),
+        encoding="utf-8",
+    )
+    out = tmp_path / "m.joblib"
+    with pytest.raises(CommandError, match="at least two labels"):
+        call_command("train_classifier", csv=str(one), out=str(out))
+    assert not out.exists()
+
+
+def test_train_refuses_a_missing_file(tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command(
+            "train_classifier", csv=str(tmp_path / "nope.csv"), out=str(tmp_path / "m.joblib")
+        )
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_classify_refuses_a_file_that_is_not_a_model(tmp_path):
+    junk = tmp_path / "junk.joblib"
+    junk.write_bytes(b"not a model at all")
+    src = tmp_path / "in.csv"
+    src.write_text("title,text\n路灯,坏了\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    with pytest.raises(CommandError, match="Cannot load the model"):
+        call_command("classify", model=str(junk), infile=str(src), out=str(out))
+    assert not out.exists()
+
+
+@pytest.mark.django_db
+def test_classify_with_no_active_model_says_so(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("title,text\n路灯,坏了\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="No category model is active"):
+        call_command("classify", model="active", infile=str(src), out=str(tmp_path / "o.csv"))
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_evaluate_command_prints_every_figure_and_writes_json(tmp_path, capsys):
+    report = tmp_path / "figures.json"
+    call_command(
+        "evaluate_classifier", csv=str(FIXTURE), folds=3, split="grouped", json=str(report)
+    )
+    out = capsys.readouterr().out
+    for words in ("accuracy", "macro-F1", "per-class F1", "confusion", "reliability"):
+        assert words in out
+    for q in (50, 70, 90):
+        assert f"precision of the {q}% most confident" in out
+    figures = json.loads(report.read_text(encoding="utf-8"))["grouped"]
+    assert set(figures["per_class_f1"]) == {"城乡建设", "教育文体", "卫生计生"}
+    assert 0 <= figures["macro_f1"] <= 1
+
+
+def test_evaluate_refuses_one_fold():
+    with pytest.raises(CommandError, match="at least 2 folds"):
+        call_command("evaluate_classifier", csv=str(FIXTURE), folds=1)
+
+
+def test_default_features_are_characters(trained):
+    assert [name for name, _v in trained.vectorizers] == ["char"]
+    assert trained.meta["algorithm"] == "tfidf-char-1-3+linear-svm-balanced+temperature"
+
+
+def test_features_can_combine_characters_and_words(small):
+    texts, labels = small
+    model = textmodel.TextClassifier.train(texts, labels, features="char+words")
+    assert [name for name, _v in model.vectorizers] == ["char", "words"]
+    assert "小区" in textmodel.segment("小区门口路灯不亮").split()
+    assert model.transform(["路灯不亮"]).shape == (1, model.meta["features"])
+    again = textmodel.TextClassifier.loads(model.dumps())
+    assert again.predict(["学校老师有偿补课"]) == model.predict(["学校老师有偿补课"])
+    assert again.predict(["学校老师有偿补课"])[0][0][0] == "教育文体"
+
+
+def test_unknown_features_are_refused(small):
+    with pytest.raises(textmodel.TrainingError, match="Unknown features"):
+        textmodel.TextClassifier.train(*small, features="bytes")
+
+
+@pytest.mark.django_db
+def test_model_versions_lists_figures_and_activates_a_version(trained, capsys):
+    registry.register("category", trained.dumps(), meta=trained.meta, activate=True)
+    registry.register("category", trained.dumps(), meta=trained.meta)
+    call_command("model_versions", activate=2)
+    out = capsys.readouterr().out
+    assert "category-v2 is now active." in out
+    assert "* category-v2" in out and "  category-v1" in out
+    assert f"macro-F1 {trained.meta['out_of_fold']['macro_f1']}" in out
+    assert registry.load("category")[0] == ModelVersion.objects.get(number=2).pk
+    with pytest.raises(CommandError, match="no category model version 9"):
+        call_command("model_versions", activate=9)
+    assert ModelVersion.objects.get(active=True).number == 2

@@ -31,12 +31,17 @@ class Command(BaseCommand):
             default=0,
             help="Also file this many appeals in the last hour and leave them at the intake desk.",
         )
+        parser.add_argument(
+            "--texts",
+            help="Real appeal texts: a CSV file with columns category_code, title, text "
+            "(default: templated sentences).",
+        )
 
-    def handle(self, *args, appeals, days, seed, waiting=0, **options):
+    def handle(self, *args, appeals, days, seed, waiting=0, texts=None, **options):
         started = time.monotonic()
         try:
-            report = simulate(appeals=appeals, days=days, seed=seed, waiting=waiting)
-        except (ValueError, WorkflowError) as exc:
+            report = simulate(appeals=appeals, days=days, seed=seed, waiting=waiting, texts=texts)
+        except (OSError, ValueError, WorkflowError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(report.summary())
         self.stdout.write(f"Took {time.monotonic() - started:.1f} s.")

@@ -28,6 +28,12 @@ class Command(BaseCommand):
         parser.add_argument("--label-column", default="category_l1")
         parser.add_argument("--folds", type=int, default=5)
         parser.add_argument("--split", choices=["grouped", "random", "both"], default="both")
+        parser.add_argument(
+            "--features",
+            choices=list(textmodel.FEATURES),
+            default=textmodel.DEFAULT_FEATURES,
+            help="Character n-grams (default) or characters and jieba word n-grams.",
+        )
         parser.add_argument("--json", help="Also write the full figures to this file.")
 
     def handle(self, *args, **o):
@@ -43,7 +49,13 @@ class Command(BaseCommand):
         splits = ["random", "grouped"] if o["split"] == "both" else [o["split"]]
         report = {}
         for split in splits:
-            result = textmodel.evaluate(texts, labels, folds=o["folds"], grouped=split == "grouped")
+            result = textmodel.evaluate(
+                texts,
+                labels,
+                folds=o["folds"],
+                grouped=split == "grouped",
+                features=o["features"],
+            )
             report[split] = result
             self._print(split, result)
         if o["json"]:
@@ -52,7 +64,7 @@ class Command(BaseCommand):
 
     def _print(self, split, r):
         w = self.stdout.write
-        w(f"== {split} {r['folds']}-fold ({r['n']} rows, {r['seconds']} s)")
+        w(f"== {split} {r['folds']}-fold, {r['features']} ({r['n']} rows, {r['seconds']} s)")
         w(
             f"accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  "
             f"folds {r['fold_macro_f1']}  calibration error {r['expected_calibration_error']:.4f}"

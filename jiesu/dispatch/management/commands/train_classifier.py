@@ -12,7 +12,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from jiesu.catalog.models import Category
-from jiesu.dispatch import classifier, registry
+from jiesu.dispatch import classifier, registry, textmodel
 from jiesu.dispatch.models import ModelVersion
 from jiesu.dispatch.textmodel import TrainingError
 
@@ -36,6 +36,12 @@ class Command(BaseCommand):
             default=ModelVersion.Kind.CATEGORY,
             help="What the labels are (database training: category codes or appeal types).",
         )
+        parser.add_argument(
+            "--features",
+            choices=list(textmodel.FEATURES),
+            default=textmodel.DEFAULT_FEATURES,
+            help="Character n-grams (default) or characters and jieba word n-grams.",
+        )
         parser.add_argument("--out", help="Write the model file here.")
         parser.add_argument("--register", action="store_true", help="Store as a model version.")
         parser.add_argument("--activate", action="store_true", help="Store and make it active.")
@@ -54,7 +60,9 @@ class Command(BaseCommand):
             else:
                 texts, labels = classifier.training_data_from_db(Category.Level(o["level"]))
                 source = f"database (level {o['level']})"
-            model = classifier.train(texts, labels, source=source, kind=o["kind"])
+            model = classifier.train(
+                texts, labels, source=source, kind=o["kind"], features=o["features"]
+            )
         except (classifier.DataError, TrainingError) as exc:
             raise CommandError(str(exc)) from None
         data = model.dumps()
