@@ -21,7 +21,7 @@ from jiesu.dispatch.models import (
     RoutingRule,
     Triage,
 )
-from jiesu.org.admin_base import ReferenceDataAdmin
+from jiesu.org.admin_base import ReadOnlyAdmin, ReferenceDataAdmin
 
 
 @admin.register(RoutingRule)
@@ -47,26 +47,15 @@ class ChannelPolicyAdmin(ReferenceDataAdmin):
     list_display = ("channel", "auto_dispatch")
 
 
-class ReadOnly(ReferenceDataAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Triage)
-class TriageAdmin(ReadOnly):
+class TriageAdmin(ReadOnlyAdmin):
     list_display = ("appeal", "outcome", "confidence", "threshold", "unit", "created_at")
     list_filter = ("outcome",)
     raw_id_fields = ("appeal",)
 
 
 @admin.register(Override)
-class OverrideAdmin(ReadOnly):
+class OverrideAdmin(ReadOnlyAdmin):
     list_display = ("appeal", "suggested_unit", "chosen_unit", "reason", "actor", "created_at")
     list_filter = ("reason",)
     raw_id_fields = ("appeal",)

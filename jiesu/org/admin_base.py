@@ -41,6 +41,20 @@ class ReferenceDataAdmin(admin.ModelAdmin):
         return may_manage_reference_data(request.user)
 
 
+class ReadOnlyAdmin(ReferenceDataAdmin):
+    """Records written by the system (rewards, triages, overrides): administrators read them in
+    the admin, nobody adds, changes or deletes them there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReferenceDataInline:
     """Mixin for inlines with the same rule."""
 

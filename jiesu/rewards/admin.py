@@ -11,7 +11,7 @@
 
 from django.contrib import admin
 
-from jiesu.org.admin_base import ReferenceDataAdmin
+from jiesu.org.admin_base import ReadOnlyAdmin, ReferenceDataAdmin
 from jiesu.rewards.models import (
     Account,
     LedgerTransaction,
@@ -20,17 +20,6 @@ from jiesu.rewards.models import (
     Reconciliation,
     Reward,
 )
-
-
-class ReadOnlyAdmin(ReferenceDataAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Reward)

@@ -21,8 +21,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from django.db import connection
 from jiesu.appeals import audit
 from jiesu.appeals.models import Appeal, Event
 from jiesu.notify.models import Notification
+from jiesu.tests import opsprocs
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -55,21 +54,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _request(url, *, body=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(
-        url,
-        data=data,
-        method="POST" if data is not None else "GET",
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310 - loopback
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
 
 
 @pytest.fixture
@@ -125,7 +109,7 @@ def processes(tmp_path, settings):
     for base in bases:
         while True:
             try:
-                if _request(base + "/healthz")[0] == 200:
+                if opsprocs.request(base + "/healthz")[0] == 200:
                     break
             except OSError:
                 pass
@@ -176,7 +160,9 @@ def test_two_servers_two_workers_every_appeal_once_every_notification_once(proce
         with ThreadPoolExecutor(2) as both:
             answers = list(
                 both.map(
-                    lambda base: _request(base + "/api/v1/appeals/", body=body, headers=headers),
+                    lambda base: opsprocs.request(
+                        base + "/api/v1/appeals/", body=body, headers=headers
+                    ),
                     bases,
                 )
             )
@@ -199,7 +185,9 @@ def test_two_servers_two_workers_every_appeal_once_every_notification_once(proce
         path = f"/api/v1/appeals/{number}/actions/{action}/"
         with ThreadPoolExecutor(2) as both:
             return list(
-                both.map(lambda base: _request(base + path, body=payload, headers=auth), bases)
+                both.map(
+                    lambda base: opsprocs.request(base + path, body=payload, headers=auth), bases
+                )
             )
 
     ordered = sorted(numbers)
@@ -285,7 +273,7 @@ def test_database_connections_cut_mid_load_lose_nothing(processes):
         headers = {"X-Api-Key": key, "Idempotency-Key": f"cut-{i}"}
         for attempt in range(20):
             try:
-                status, answer = _request(
+                status, answer = opsprocs.request(
                     bases[attempt % 2] + "/api/v1/appeals/", body=body, headers=headers
                 )
             except OSError:
