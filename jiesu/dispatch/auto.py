@@ -218,6 +218,50 @@ def _leaves_for(labels: list[str]) -> dict[str, Category]:
     return out
 
 
+def _learned(appeal, leaf: Category | None) -> list[tuple[Unit, float, str]]:
+    """The active routing model learned from history (`dispatch.history`, ADR 0017): up to three
+    units with their probabilities for this leaf, channel and place, mapped to the
+    organisation's units by name; empty without an active model."""
+    if leaf is None:
+        return []
+    model_id, table = registry.load(ModelVersion.Kind.ROUTING)
+    if table is None:
+        return []
+    from jiesu.dispatch.history import spelling
+
+    chain = _chain(leaf)  # the leaf, its middle category, its major category
+    names = [c.name for c in reversed(chain)]
+    names = [""] * (3 - len(names)) + names
+    places, node = {}, appeal.region
+    while node is not None:
+        places.setdefault(node.level, node.name)
+        node = node.parent
+    row = {
+        "channel": appeal.channel,
+        "nature": "",
+        "l1": names[0],
+        "l2": names[1],
+        "l3": names[2],
+        "subdistrict": places.get("subdistrict", ""),
+        "community": places.get("community", ""),
+        "place": "",
+    }
+    predicted = table.predict_one(row, k=TOP)
+    if not predicted:
+        return []
+    wanted = {spelling(name) for name, _p in predicted}
+    by_name = {}
+    for unit in Unit.objects.filter(active=True).only("id", "code", "name", "short_name"):
+        for name in (unit.name, unit.short_name):
+            if name and spelling(name) in wanted:
+                by_name.setdefault(spelling(name), unit)
+    version = ModelVersion.objects.filter(pk=model_id).only("kind", "number").first()
+    label = version.label if version else "?"
+    return [
+        (by_name[spelling(name)], p, label) for name, p in predicted if spelling(name) in by_name
+    ]
+
+
 def propose(appeal) -> dict:
     """What the dispatch room would do with `appeal` (JSON-able: stored in `Triage`)."""
     model_id, model = registry.load(ModelVersion.Kind.CATEGORY)
@@ -264,6 +308,11 @@ def propose(appeal) -> dict:
             continue
         slot = units.setdefault(unit_id, {"unit": unit, "confidence": None, "reasons": []})
         slot["reasons"].append({"kind": "history", "n": n, "total": total})
+    for unit, p, label in _learned(appeal, top_leaf):
+        if unit.pk not in units and len(units) >= TOP:
+            continue
+        slot = units.setdefault(unit.pk, {"unit": unit, "confidence": None, "reasons": []})
+        slot["reasons"].append({"kind": "learned", "model": label, "p": round(p, 4)})
     ranked = sorted(
         units.values(), key=lambda s: (s["confidence"] is None, -(s["confidence"] or 0))
     )[:TOP]
@@ -340,6 +389,10 @@ def describe(reason: dict) -> str:
         return _(
             "History: %(n)d of %(total)d past appeals of this category in this area went here."
         ) % {"n": reason.get("n", 0), "total": reason.get("total", 0)}
+    if kind == "learned":
+        return _(
+            "Routing learned from history (%(model)s): %(percent)d%% of such appeals went here."
+        ) % {"model": reason.get("model") or "?", "percent": round(100 * reason.get("p", 0))}
     if kind == "given":
         return _("As given at intake.")
     if kind == "category":
@@ -430,9 +483,11 @@ def decide(appeal, proposal: dict) -> tuple[bool, str, float | None, float | Non
 
 
 def _lead_for_dispatch(proposal: dict) -> Unit | None:
-    """The unit the deciding route named (the top category's), not a history guess."""
+    """The unit the deciding route named (the top category's), never a guess from history
+    (past dispatches or the routing model learned from them: ADR 0017, not precise enough to
+    dispatch alone)."""
     for slot in proposal["lead_unit"]:
-        if any(r.get("kind") != "history" for r in slot["reasons"]):
+        if any(r.get("kind") not in ("history", "learned") for r in slot["reasons"]):
             return Unit.objects.filter(pk=slot["id"], active=True).first()
     return None
 

@@ -268,3 +268,49 @@ def test_triage_waiting_handles_appeals_received_before_the_model(
     assert not again
     statuses = [a.__class__.objects.get(pk=a.pk).status for a in waiting]
     assert statuses == [Status.DISPATCHED, Status.RECEIVED]
+
+
+def _learned_routing(world, unit_name, n=6):
+    """An active routing model learned from `n` past dispatches of the world's leaf to
+    `unit_name` (names as the history file gives them)."""
+    from jiesu.dispatch.history import RoutingTable
+
+    l2 = world.leaf.parent
+    l1 = l2.parent if l2 else None
+    row = {
+        "channel": "hotline",
+        "nature": "",
+        "l1": l1.name if l1 else "",
+        "l2": l2.name if l2 else "",
+        "l3": world.leaf.name,
+        "subdistrict": "",
+        "community": "",
+        "place": "",
+        "unit": unit_name,
+        "time": "2026-01-01T10:00:00",
+    }
+    table = RoutingTable.fit([row] * n)
+    return registry.register(ModelVersion.Kind.ROUTING, table.dumps(), meta={}, activate=True)
+
+
+def test_routing_learned_from_history_is_a_reason_never_a_dispatch(world, confident, at):
+    """The active routing model (ADR 0017) names the unit past dispatches went to, with its
+    probability, beside the rule's unit; auto-dispatch still follows the rule, since the model
+    is not precise enough to dispatch alone."""
+    appeal, _conf = confident
+    version = _learned_routing(world, f" {world.water.name} ")
+    proposal = auto.propose(appeal)
+    water = next(u for u in proposal["lead_unit"] if u["id"] == world.water.pk)
+    learned = [r for r in water["reasons"] if r["kind"] == "learned"]
+    assert learned == [{"kind": "learned", "model": version.label, "p": 1.0}]
+    assert f"({version.label}): 100%" in auto.describe(learned[0])
+    with at(MONDAY_10):
+        assert triage_appeal.call(appeal.pk) == Triage.Outcome.AUTO
+    assert appeal.assignments.get(role="lead", active=True).unit == world.urban
+
+
+def test_without_a_routing_model_no_learned_reason(world, active_model, at):
+    with at(MONDAY_10):
+        appeal = new_appeal(world, **BUILDING)
+    proposal = auto.propose(appeal)
+    assert not any(r["kind"] == "learned" for u in proposal["lead_unit"] for r in u["reasons"])
