@@ -40,7 +40,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -198,24 +198,9 @@ def _grade_for(appeal, leaf: Category | None) -> tuple[Grade | None, str]:
 
 
 def _leaves_for(labels: list[str]) -> dict[str, Category]:
-    """The active leaf categories the model's labels name (by code, else by a unique name), in
-    one query for the few labels asked (the classifier's `Resolver` reads the whole catalogue)."""
-    rows = list(
-        Category.objects.filter(level=Category.Level.LEAF, active=True)
-        .filter(Q(code__in=labels) | Q(name__in=labels))
-        .select_related("parent__parent")
-    )
-    by_code = {c.code: c for c in rows}
-    by_name = defaultdict(list)
-    for c in rows:
-        by_name[c.name].append(c)
-    out = {}
-    for label in labels:
-        if label in by_code:
-            out[label] = by_code[label]
-        elif len(by_name.get(label, [])) == 1:
-            out[label] = by_name[label][0]
-    return out
+    """The active leaf categories the model's labels name, in one query for the labels asked."""
+    resolver = classifier.Resolver(labels, leaves_only=True)
+    return {label: c for label in labels if (c := resolver.category(label)) is not None}
 
 
 def _learned(appeal, leaf: Category | None) -> list[tuple[Unit, float, str]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from jiesu.appeals.models import Appeal
@@ -159,12 +160,19 @@ def train_from_db(*, activate: bool = True, user=None) -> list[ModelVersion]:
 
 
 class Resolver:
-    """Labels -> categories (by code, else by a unique name)."""
+    """Labels -> active categories (by code, else by a unique name), read in one query: of the
+    given labels only when `labels` is given, of the leaves only with `leaves_only`."""
 
-    def __init__(self):
+    def __init__(self, labels=None, *, leaves_only: bool = False):
         self.by_code = {}
         self.by_name = defaultdict(list)
-        for c in Category.objects.filter(active=True).select_related("parent__parent"):
+        rows = Category.objects.filter(active=True)
+        if leaves_only:
+            rows = rows.filter(level=Category.Level.LEAF)
+        if labels is not None:
+            labels = list(labels)
+            rows = rows.filter(Q(code__in=labels) | Q(name__in=labels))
+        for c in rows.select_related("parent__parent"):
             self.by_code[c.code] = c
             self.by_name[c.name].append(c)
 
@@ -193,7 +201,7 @@ def category_suggestions(appeal, k: int = 3) -> dict | None:
     if model is None:
         return None
     probs = model.probabilities([join_text(appeal.title, appeal.description)])[0]
-    resolver = Resolver()
+    resolver = Resolver(model.classes)
     leaves = []
     levels: dict[int, dict[int, float]] = {1: defaultdict(float), 2: defaultdict(float)}
     labels = []
