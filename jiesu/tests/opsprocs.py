@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -104,6 +105,19 @@ def scheduler(env, log: Path, interval: int = 1) -> subprocess.Popen:
     return start(
         [sys.executable, "manage.py", "run_scheduler", "--interval", str(interval)], env, log
     )
+
+
+def free_port(preferred) -> int:
+    """The first port of `preferred` free on the loopback (tests of different runs keep to
+    their own ranges)."""
+    for port in preferred:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
 
 
 def request(url, *, body=None, headers=None, raw=False):

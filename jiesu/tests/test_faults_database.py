@@ -15,7 +15,6 @@ processes' logs and metrics tell of the outage. PostgreSQL only (the shared serv
 restarted: its backends are terminated instead)."""
 
 import json
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,17 +40,6 @@ pytestmark = [
 ]
 TOKEN = "metrics-token-for-database-tests-0123456789"
 APPEALS = 30
-
-
-def _port() -> int:
-    for port in range(8110, 8114):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
 
 
 class Cutter(threading.Thread):
@@ -100,7 +88,7 @@ def test_connections_cut_mid_load_lose_no_appeal_and_no_notification(
         code="app_cut", name="断线渠道", kind=Channel.Kind.APP, is_machine=True
     )
     key = channels.issue_key(channel)
-    port = _port()
+    port = opsprocs.free_port(range(8110, 8114))
     base = f"http://127.0.0.1:{port}"
     web_log = tmp_path / "web.log"
     started = [opsprocs.gunicorn(port, env, web_log, workers=2)]

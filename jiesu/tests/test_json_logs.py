@@ -13,7 +13,6 @@ Django's loggers and for gunicorn's access log; never a secret or a phone number
 import io
 import json
 import logging
-import socket
 
 import pytest
 
@@ -99,21 +98,10 @@ def test_settings_choose_the_format(settings):
     assert ImproperlyConfigured.__name__ in result.stderr
 
 
-def _free_port() -> int:
-    for port in range(8114, 8120):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
-
-
 def test_gunicorn_writes_json_access_and_application_lines(tmp_path, settings):
     env = opsprocs.environment(tmp_path, settings.SECRET_KEY, JIESU_LOG_FORMAT="json")
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    port = _free_port()
+    port = opsprocs.free_port(range(8114, 8120))
     log = tmp_path / "web.log"
     web = opsprocs.gunicorn(port, env, log, workers=1)
     base = f"http://127.0.0.1:{port}"

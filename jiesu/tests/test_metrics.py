@@ -10,7 +10,6 @@
 """The Prometheus endpoint: refused without the token or an allowed address; its queue and SLA
 figures are those of the database; request counts add up over several gunicorn workers."""
 
-import socket
 from collections import Counter
 from datetime import timedelta
 
@@ -190,17 +189,6 @@ def test_the_shared_cache_is_reported_down(client, db, token, settings, monkeypa
     assert value(found, "jiesu_cache_errors_total") >= 1
 
 
-def _free_port(preferred) -> int:
-    for port in preferred:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_request_counts_add_up_over_gunicorn_workers(tmp_path, settings):
     from concurrent.futures import ThreadPoolExecutor
@@ -213,7 +201,7 @@ def test_request_counts_add_up_over_gunicorn_workers(tmp_path, settings):
         PROMETHEUS_MULTIPROC_DIR=multiproc,
         JIESU_METRICS_TOKEN=TOKEN,
     )
-    port = _free_port(range(8108, 8114))
+    port = opsprocs.free_port(range(8108, 8114))
     log = tmp_path / "web.log"
     web = opsprocs.gunicorn(port, env, log, workers=2)
     base = f"http://127.0.0.1:{port}"
