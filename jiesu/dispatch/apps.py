@@ -17,4 +17,15 @@ class DispatchConfig(AppConfig):
     verbose_name = _("Dispatch")
 
     def ready(self):
-        from jiesu.dispatch import receivers  # noqa: F401  (connects to appeals.hooks)
+        from django.db.models.signals import post_delete, post_save
+
+        from jiesu.dispatch import (
+            receivers,  # noqa: F401  (connects to appeals.hooks)
+            registry,
+        )
+        from jiesu.dispatch.models import ModelVersion
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                registry.versions_changed, sender=ModelVersion, dispatch_uid="dispatch.versions"
+            )

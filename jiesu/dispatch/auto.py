@@ -619,7 +619,7 @@ def on_appeal_event(sender, appeal, event, **kwargs):
 
         try:
             # Without an active category model there is nothing to propose: no task at all.
-            if registry.active_row(ModelVersion.Kind.CATEGORY) is None:
+            if not registry.has_active(ModelVersion.Kind.CATEGORY):
                 return
             tasks.triage_appeal.enqueue(appeal_id)
         except Exception:  # the appeal is received; it waits at the desk without suggestions

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from jiesu import versions
 from jiesu.dispatch.models import ModelVersion
 
 _lock = threading.Lock()
@@ -80,11 +81,33 @@ def activate_version(version: ModelVersion) -> ModelVersion:
     )
     ModelVersion.objects.filter(pk=version.pk).update(active=True, activated_at=timezone.now())
     version.refresh_from_db(fields=["active", "activated_at"])
+    _active_kinds.forget()  # now for this transaction, again once others can see it
+    transaction.on_commit(_active_kinds.forget)
     return version
 
 
 def active_row(kind: str) -> tuple[int, str] | None:
     return ModelVersion.objects.filter(kind=kind, active=True).values_list("id", "sha256").first()
+
+
+def _read_active_kinds() -> frozenset[str]:
+    return frozenset(ModelVersion.objects.filter(active=True).values_list("kind", flat=True))
+
+
+# Which kinds have an active version, asked at every intake (is there a model to triage with?):
+# a process copy checked at most every 2 seconds instead of a query per appeal.
+_active_kinds = versions.ProcessCopy(_read_active_kinds, _read_active_kinds, max_age=2.0)
+
+
+def has_active(kind: str) -> bool:
+    """Whether a version of `kind` is active. Seen by this process at once after an
+    activation through this module, by other processes within 2 seconds."""
+    return kind in _active_kinds.get()
+
+
+def versions_changed(**kwargs) -> None:
+    """A version was saved or deleted in this process (connected in apps.py)."""
+    _active_kinds.forget()
 
 
 def load(kind: str):

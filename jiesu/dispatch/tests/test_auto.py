@@ -204,6 +204,30 @@ def test_without_a_model_no_task_is_enqueued(world, leaves, at, django_capture_o
     assert not DBTaskResult.objects.exists()
 
 
+def test_whether_a_model_is_active_is_asked_once_not_per_appeal(
+    world, active_model, at, django_assert_num_queries
+):
+    """Intake asks whether a category model is active for every new appeal: a process copy
+    answers, so filing appeals costs no extra query; a deactivation here is seen at once."""
+    assert registry.has_active(ModelVersion.Kind.CATEGORY)
+    with django_assert_num_queries(0):
+        assert registry.has_active(ModelVersion.Kind.CATEGORY)
+    active_model.active = False
+    active_model.save()
+    assert not registry.has_active(ModelVersion.Kind.CATEGORY)
+    registry.activate_version(active_model)
+    assert registry.has_active(ModelVersion.Kind.CATEGORY)
+
+
+def test_a_version_activated_by_another_process_is_seen_within_seconds(world, active_model):
+    assert registry.has_active(ModelVersion.Kind.CATEGORY)
+    # Another process deactivates it (no signal reaches this one).
+    ModelVersion.objects.filter(pk=active_model.pk).update(active=False)
+    assert registry.has_active(ModelVersion.Kind.CATEGORY)  # this process's copy, for now
+    registry._active_kinds._checked -= 3  # two seconds later
+    assert not registry.has_active(ModelVersion.Kind.CATEGORY)
+
+
 def test_without_a_model_appeals_are_queued(world, leaves, at):
     with at(MONDAY_10):
         appeal = new_appeal(world, **BUILDING)
