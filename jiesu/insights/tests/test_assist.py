@@ -295,3 +295,17 @@ def test_ranking_page_api_command_and_export(assisted, world, client):
     water = next(r for r in table if r[1] == "D02")
     column = "协办请求" if "协办请求" in header else "Assistance requests"
     assert water[header.index(column)] == "7"
+
+
+def test_the_worked_example_of_docs_kpis(refreshed, world):
+    """conftest's history: the rule adds 水务局 D02 as assisting unit to the clean, reopened and
+    extended appeals (the returned one was dispatched without), and D02 never signs: the clean
+    and reopened assists stopped missed when D01 completed, the extended one was breached by
+    the sweep on Wednesday 4 November."""
+    rows = by_unit(world)
+    assert rows["D02"]["assists"] == 3
+    assert rate(rows["D02"], "assist_sign_rate") == (0, 3)
+    assert rate(rows["D02"], "on_time_assist_rate") == (0, 3)
+    assert rows["D01"]["assists"] == 0 and rows["D01"]["on_time_assist_rate"]["value"] is None
+    [district] = kpis.compute(*NOV, user=world.u("supervisor"))["rows"]
+    assert district["assists"] == 3 and rate(district, "on_time_assist_rate") == (0, 3)
