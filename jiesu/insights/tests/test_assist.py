@@ -309,3 +309,20 @@ def test_the_worked_example_of_docs_kpis(refreshed, world):
     assert rows["D01"]["assists"] == 0 and rows["D01"]["on_time_assist_rate"]["value"] is None
     [district] = kpis.compute(*NOV, user=world.u("supervisor"))["rows"]
     assert district["assists"] == 3 and rate(district, "on_time_assist_rate") == (0, 3)
+
+
+def test_the_migration_queues_the_appeals_with_assistance(assisted):
+    """Deployed facts computed before the assist counters existed are refreshed, not rebuilt:
+    migration 0003 queues exactly the appeals with an assisting unit."""
+    import importlib
+
+    from django.apps import apps
+
+    from jiesu.insights.models import ChangedAppeal
+
+    migration = importlib.import_module("jiesu.insights.migrations.0003_assist_counters")
+    assert not ChangedAppeal.objects.exists()
+    migration.queue_assisted_appeals(apps, None)
+    queued = set(ChangedAppeal.objects.values_list("appeal_id", flat=True))
+    assert queued == {a.pk for name, a in assisted.items() if name != "answered"}
+    assert refresh.catch_up() == 7
