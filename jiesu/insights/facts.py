@@ -10,7 +10,8 @@
 """What each appeal contributes to the KPIs, read from what is stored about it.
 
 `parts_for(appeal_ids)` turns appeals into `Part`s: one per unit that led the appeal (the lead
-assignments, current and withdrawn) and one for an appeal no unit led. The counters follow
+assignments, current and withdrawn) or was asked to assist it (协办), and one for an appeal no
+unit led. The counters follow
 docs/kpis.md; this module is the only place that decides what an appeal counts as. Everything
 is read from stored data: the appeal's status and time stamps, its assignments, the stored SLA
 clocks (deadlines as they were set and extended, stop times, raised breaches), its return
@@ -98,10 +99,9 @@ def parts_for(appeal_ids) -> dict[int, list[Part]]:
     ids = list(appeal_ids)
     appeals = {a.pk: a for a in Appeal.objects.filter(pk__in=ids)}
     leads = defaultdict(list)
-    for a in Assignment.objects.filter(appeal_id__in=ids, role=Assignment.Role.LEAD).order_by(
-        "dispatched_at", "id"
-    ):
-        leads[a.appeal_id].append(a)
+    assists = defaultdict(list)
+    for a in Assignment.objects.filter(appeal_id__in=ids).order_by("dispatched_at", "id"):
+        (leads if a.role == Assignment.Role.LEAD else assists)[a.appeal_id].append(a)
     clocks = defaultdict(list)
     for c in Clock.objects.filter(appeal_id__in=ids).order_by("started_at", "id"):
         clocks[c.appeal_id].append(c)
@@ -117,11 +117,11 @@ def parts_for(appeal_ids) -> dict[int, list[Part]]:
         if appeal is None:
             result[pk] = []
             continue
-        result[pk] = _parts(appeal, leads[pk], clocks[pk], visits[pk], requests)
+        result[pk] = _parts(appeal, leads[pk], assists[pk], clocks[pk], visits[pk], requests)
     return result
 
 
-def _parts(appeal: Appeal, leads, clocks, visits, requests) -> list[Part]:
+def _parts(appeal: Appeal, leads, assists, clocks, visits, requests) -> list[Part]:
     day = timezone.localtime(appeal.received_at).date()
 
     def new_part(unit_id, main):
@@ -141,9 +141,9 @@ def _parts(appeal: Appeal, leads, clocks, visits, requests) -> list[Part]:
     current = next((a for a in leads if a.active), leads[-1] if leads else None)
     main_unit = current.unit_id if current else None
     by_unit[main_unit] = new_part(main_unit, True)
-    for lead in leads:
-        if lead.unit_id not in by_unit:
-            by_unit[lead.unit_id] = new_part(lead.unit_id, False)
+    for assignment in [*leads, *assists]:
+        if assignment.unit_id not in by_unit:
+            by_unit[assignment.unit_id] = new_part(assignment.unit_id, False)
     main = by_unit[main_unit]
     c = main.counters
     status = appeal.status
@@ -228,4 +228,26 @@ def _parts(appeal: Appeal, leads, clocks, visits, requests) -> list[Part]:
                     if state:
                         u["handle_due"] += 1
                         u["handle_met"] += state == "met"
+
+    # Each assisting unit's own part (协办): asked to assist, and its sign-for by its deadline.
+    # The workflow has no other step for an assisting unit (no reply to the lead unit), so
+    # its sign-for clock is all that can be judged. Its assignment stays when the lead unit
+    # changes (a return, a re-dispatch) and no clock is added when the appeal is reopened.
+    # A clock stopped as missed (the lead unit completed first) stays missed even if the unit
+    # signs once the appeal is reopened: its help came after the work it was asked for.
+    if accepted:
+        for assist in assists:
+            u = by_unit[assist.unit_id].counters
+            u["assisted"] += 1
+            for clock in clocks:
+                if clock.assignment_id != assist.pk or clock.kind != Clock.Kind.SIGN:
+                    continue
+                if clock.outcome == Clock.Outcome.MISSED and not clock.cancelled:
+                    state = "missed"
+                else:
+                    state = _clock_state(clock, assist.signed_at, needs_step=True)
+                if state:
+                    u["assist_due"] += 1
+                    u["assist_met"] += state == "met"
+                    u["assist_signed"] += assist.signed_at is not None
     return list(by_unit.values())

@@ -72,6 +72,9 @@ RATES = [
     Rate("satisfaction_rate", _("Satisfaction rate"), "satisfied", "rated"),
     Rate("reopen_rate", _("Reopen rate"), "reopened", "reopen_base"),
     Rate("return_rate", _("Return rate"), "returned", "return_base"),
+    # Assisting units (协办): judged on their own sign-for, the only step they have.
+    Rate("assist_sign_rate", _("Assist sign-for rate"), "assist_signed", "assist_due"),
+    Rate("on_time_assist_rate", _("On-time assist sign-for rate"), "assist_met", "assist_due"),
 ]
 RATE_BY_CODE = {r.code: r for r in RATES}
 # Counts shown beside the rates.
@@ -81,6 +84,7 @@ COUNTS = {
     "dispatched": ("dispatched", _("Dispatched appeals")),
     "concluded": ("concluded", _("Concluded")),
     "extensions": ("extended", _("Approved extensions")),
+    "assists": ("assisted", _("Assistance requests")),
 }
 TIMES = {
     "avg_handling_hours": _("Average handling time (working hours)"),

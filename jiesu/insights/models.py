@@ -9,8 +9,8 @@
 # See the Mulan PSL v2 for more details.
 """The stored facts the KPIs are computed from (see docs/kpis.md and ADR 0011).
 
-`AppealPart`: what one appeal contributes to the KPIs, one row per unit that led it (and one
-row for an appeal no unit ever led), with the appeal's dimensions copied in. It is derived only
+`AppealPart`: what one appeal contributes to the KPIs, one row per unit that led it or was asked
+to assist (and one row for an appeal no unit ever led), with the appeal's dimensions copied in. It is derived only
 from stored data (the appeal, its assignments, SLA clocks, return visits and unit requests) by
 `jiesu.insights.facts`, and rewritten whenever the appeal changes.
 
@@ -59,6 +59,11 @@ COUNTERS = (
     "extended",
     "handled",
     "handled_minutes",
+    # Assisting units (协办): each assisting unit's own part, on its own part row.
+    "assisted",
+    "assist_due",
+    "assist_signed",
+    "assist_met",
 )
 
 
@@ -68,7 +73,7 @@ def _counter_fields():
 
 class AppealPart(models.Model):
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="+")
-    # The unit this part is about (a lead unit of the appeal); null: never led by a unit.
+    # The unit this part is about (a lead or assisting unit of the appeal); null: never led.
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE)
     # The part that carries the appeal-level counters (the current or last lead unit's).
     main = models.BooleanField(default=False)

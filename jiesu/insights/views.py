@@ -182,13 +182,18 @@ RANKING_COLUMNS = [
     "satisfaction_rate",
     "reopen_rate",
     "return_rate",
+    "assist_sign_rate",
+    "on_time_assist_rate",
 ]
+# Columns about the unit's part as an assisting unit (协办): their drill-down lists the appeals
+# the unit was asked to assist, not those it leads.
+ASSIST_COLUMNS = {"assists", "assist_sign_rate", "on_time_assist_rate"}
 
 
-def drill_url(start, end, *, unit=None, category=None, statuses=()) -> str:
+def drill_url(start, end, *, unit=None, category=None, statuses=(), role="lead") -> str:
     pairs = [("received_from", start.isoformat()), ("received_to", end.isoformat())]
     if unit:
-        pairs += [("unit", unit), ("unit_role", "lead")]
+        pairs += [("unit", unit), ("unit_role", role)]
     if category:
         pairs.append(("category", category))
     pairs += [("status", s) for s in statuses]
@@ -216,7 +221,13 @@ def ranking_page(request):
                     **r,
                     "code": c,
                     "label": labels[c],
-                    "url": drill_url(start, end, unit=code, statuses=DRILL_STATUS.get(c, [])),
+                    "url": drill_url(
+                        start,
+                        end,
+                        unit=code,
+                        statuses=DRILL_STATUS.get(c, []),
+                        role="assist" if c in ASSIST_COLUMNS else "lead",
+                    ),
                 }
             )
         rows.append(
@@ -224,6 +235,8 @@ def ranking_page(request):
                 "group": row["group"],
                 "volume": row["volume"],
                 "volume_url": drill_url(start, end, unit=code),
+                "assists": row["assists"],
+                "assists_url": drill_url(start, end, unit=code, role="assist"),
                 "avg": row["avg_handling_hours"],
                 "p90": row["p90_handling_hours"],
                 "cells": cells,

@@ -84,6 +84,9 @@ def test_every_filter(as_user, world, cases):
     assert found(unit=world.water.code) == {n["garbage"], n["secret"]}
     assert found(unit=world.water.code, unit_role="lead") == set()
     assert found(unit=world.urban.code, unit_role="lead") == {n["garbage"], n["secret"]}
+    # Asked to assist (协办): the rule adds 水务局 to every dispatch; the lead never assists.
+    assert found(unit=world.water.code, unit_role="assist") == {n["garbage"], n["secret"]}
+    assert found(unit=world.urban.code, unit_role="assist") == set()
     team_case = dispatched(world)
     workflow.redispatch(
         team_case, world.u("dispatcher"), lead_unit=world.urban_team, reason="归执法队"
@@ -91,6 +94,7 @@ def test_every_filter(as_user, world, cases):
     assert n["garbage"] in found(unit=world.urban.code)  # the department includes its team
     assert team_case.number in found(unit=world.urban.code, unit_role="lead")
     assert team_case.number not in found(unit=world.water.code, unit_role="lead")
+    assert team_case.number in found(unit=world.water.code, unit_role="assist")  # kept
     # Several statuses at once.
     assert found(status=[Status.ANSWERED, Status.RECEIVED]) == {n["road"], n["old"]}
     # Received dates, inclusive.

@@ -110,6 +110,7 @@ class SearchForm(forms.Form):
         choices=[
             ("", gettext_lazy("The unit worked on the appeal (any assignment)")),
             ("lead", gettext_lazy("The unit leads the appeal now")),
+            ("assist", gettext_lazy("The unit was asked to assist (协办)")),
         ],
         required=False,
     )
@@ -229,6 +230,8 @@ def search_queryset(user, data: dict, narrow_below: int | None = None):
         assignments = Assignment.objects.filter(unit__path__startswith=unit.path)
         if data.get("unit_role") == "lead":
             assignments = assignments.filter(role=Assignment.Role.LEAD, active=True)
+        elif data.get("unit_role") == "assist":
+            assignments = assignments.filter(role=Assignment.Role.ASSIST)
         qs = qs.filter(pk__in=assignments.values("appeal_id"))
     if statuses := data.get("status"):
         qs = qs.filter(status__in=statuses)

@@ -77,6 +77,9 @@ def _simulate(w, rng):
             appeal = workflow.dispatch(appeal, u("dispatcher"))
         with at(day, 10, 30):
             appeal = workflow.sign(appeal, u("handler"))
+        if n % 2:  # the assisting unit (the rule's 水务局) signs for every other appeal
+            with at(day, 11):
+                appeal = workflow.sign(appeal, u("water_handler"))
         if path == "extend":
             with at(day, 11):
                 appeal = workflow.request_extension(
@@ -115,8 +118,16 @@ def _direct_counts():
     kinds = defaultdict(set)
     extensions = Counter()
     back = set()
-    for appeal_id, kind, to_status in Event.objects.values_list("appeal_id", "kind", "to_status"):
+    assisting = Counter()
+    assist_signed = Counter()
+    for appeal_id, kind, to_status, payload in Event.objects.values_list(
+        "appeal_id", "kind", "to_status", "payload"
+    ):
         kinds[appeal_id].add(kind)
+        if kind == "dispatch":
+            assisting[appeal_id] += len(payload.get("assisting") or [])
+        if kind == "sign" and payload.get("role") == "assist":
+            assist_signed[appeal_id] += 1
         if kind == "approve_extension":
             extensions[appeal_id] += 1
         if kind == "record_visit" and to_status in (Status.DISPATCHED, Status.IN_PROGRESS):
@@ -137,6 +148,14 @@ def _direct_counts():
         c["reopen_base"] += "approve_review" in k
         c["reopened"] += "reopen" in k or a.pk in back
         c["extended"] += extensions[a.pk]
+        # Assisting units sign at 11:00 (due 16:00) or never: an unsigned assist is decided
+        # (missed) when the lead unit completes.
+        c["assisted"] += accepted and assisting[a.pk]
+        c["assist_signed"] += accepted and assist_signed[a.pk]
+        c["assist_met"] += accepted and assist_signed[a.pk]
+        c["assist_due"] += accepted and (
+            assist_signed[a.pk] + ("complete" in k) * (assisting[a.pk] - assist_signed[a.pk])
+        )
         c["handled"] += (
             accepted
             and "complete" in k
@@ -159,6 +178,10 @@ COUNTERS = (
     "reopened",
     "extended",
     "handled",
+    "assisted",
+    "assist_due",
+    "assist_signed",
+    "assist_met",
 )
 
 
@@ -180,5 +203,6 @@ def test_daily_figures_equal_direct_counts_after_a_simulated_history(world):  # 
     for counts in direct.values():
         totals.update(counts)
     assert totals["reopened"] >= 3 and totals["extended"] >= 2
+    assert 0 < totals["assist_met"] < totals["assist_due"] <= totals["assisted"]
     assert Appeal.objects.filter(status=Status.MERGED).exists()
     assert Appeal.objects.filter(status=Status.REJECTED).exists()
