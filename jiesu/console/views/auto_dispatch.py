@@ -72,6 +72,18 @@ def _table_rows(version, label):
     return auto.precision_table(version, label) if label else []
 
 
+def _at_threshold(table: list[dict], threshold) -> dict | None:
+    """The measured row a threshold in force falls on: the highest measured threshold not
+    above it (what that threshold lets through is at least what this row measured)."""
+    if threshold is None:
+        return None
+    below = [r for r in table if r["threshold"] <= float(threshold)]
+    if not below:
+        return None
+    row = max(below, key=lambda r: r["threshold"])
+    return {**row, "coverage_pct": round((row.get("coverage") or 0) * 100)}
+
+
 @reference_data
 @require_http_methods(["GET", "POST"])
 def policies(request):
@@ -128,13 +140,16 @@ def policies(request):
                 auto_id=f"id_p{category.pk}_%s",
             )
         )
+        effective = auto.threshold_for(category)
+        table = _table_rows(version, auto.label_of(category, version))
         rows.append(
             {
                 "category": category,
                 "policy": policy,
                 "form": form,
-                "effective": auto.threshold_for(category),
-                "table": _table_rows(version, auto.label_of(category, version)),
+                "effective": effective,
+                "table": table,
+                "at_effective": _at_threshold(table, effective),
             }
         )
     # Major and middle categories' policies (switches set above the leaves) are listed too.

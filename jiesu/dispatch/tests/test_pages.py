@@ -137,6 +137,44 @@ def test_policies_page_shows_the_precision_table_beside_each_category(client, wo
     assert "0.95" in page  # a threshold row of the measured table
 
 
+def test_each_category_table_is_folded_under_its_figures_at_the_threshold_in_force(
+    client, world, active_model
+):
+    """One line per category (its precision and coverage where its threshold sits); the full
+    table opens on demand, so the page stays short with dozens of categories."""
+    import re
+
+    from jiesu.console.views.auto_dispatch import _at_threshold
+    from jiesu.dispatch.models import ModelVersion
+
+    client.force_login(world.u("admin"))
+    assert client.get(AUTO_URL).status_code == 200
+    version = ModelVersion.objects.get(pk=active_model.pk)
+    table = auto.precision_table(version, auto.label_of(world.leaf, version))
+    assert table
+    # Below every measured threshold: no row applies; the summary says how many were measured.
+    CategoryPolicy.objects.create(category=world.leaf, threshold=0.0, auto_dispatch=True)
+    page = client.get(AUTO_URL).content.decode()
+    block = re.search(
+        rf'<details data-testid="measured-{world.leaf.code}"><summary>(.*?)</summary>', page, re.S
+    )
+    assert block is not None
+    lowest = min(r["threshold"] for r in table)
+    if lowest > 0:
+        assert f"Measured at {len(table)} threshold" in block.group(1)
+    # A threshold in force falls on the highest measured threshold not above it.
+    pick = sorted(table, key=lambda r: r["threshold"])[-1]
+    CategoryPolicy.objects.filter(category=world.leaf).update(threshold=pick["threshold"] + 0.001)
+    page = client.get(AUTO_URL).content.decode()
+    block = re.search(
+        rf'<details data-testid="measured-{world.leaf.code}"><summary>(.*?)</summary>', page, re.S
+    )
+    row = _at_threshold(table, pick["threshold"] + 0.001)
+    assert row["threshold"] == pick["threshold"]
+    assert f"At {pick['threshold']}: precision" in block.group(1)
+    assert f"coverage {round(pick['coverage'] * 100)}%" in block.group(1)
+
+
 def test_policies_page_is_for_administrators_only(client, world, active_model):
     client.force_login(world.u("dispatcher"))
     assert client.get(AUTO_URL).status_code == 403
