@@ -73,7 +73,16 @@ def main():
     parser.add_argument("--quick", action="store_true", help="shorter runs, 100,000 appeals")
     parser.add_argument("--no-scale", action="store_true", help="only the in-process figures")
     args = parser.parse_args()
+    started = time.perf_counter()
+    sections: dict[str, float] = {}  # wall seconds per part of the run, to keep --quick short
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        sections[name] = round(now - since, 1)
+        return now
+
     scaled = None if args.no_scale else scale(args.quick)
+    t = lap("scale", started)
     appeals = int(os.environ.get("BENCH_APPEALS", "200"))
     tmp = tempfile.mkdtemp(prefix="jiesu-bench-")
     os.environ.setdefault(
@@ -208,6 +217,7 @@ def main():
     import insights_reads
 
     results.update(insights_reads.measure(5, baseline_ms=round(health * 1000, 2)))
+    t = lap("in_process", t)
 
     # Selective auto-dispatch (issue 10): the triage task per new appeal.
     import triage
@@ -219,17 +229,21 @@ def main():
     # The category classifier on the shared Chinese data (issue 10).
     import dispatch_classifier
 
+    t = lap("triage", t)
     results.update(dispatch_classifier.measure(args.quick))
+    t = lap("classifier", t)
 
     # Dispatch (issue 10): routing learned from history, on rows held out from the shared file.
     import dispatch_routing
 
     results.update(dispatch_routing.measure(args.quick))
+    t = lap("routing", t)
     # Duplicate finder against 1,000,000 open appeals on PostgreSQL (its own process and db).
     if not args.no_scale:
         import dispatch_duplicates
 
         results.update(dispatch_duplicates.measure(args.quick))
+        t = lap("duplicates", t)
 
     if scaled is not None:
         results.update(scaled["results"])
@@ -248,6 +262,7 @@ def main():
         },
         "scale_machine": scaled["machine"] if scaled else None,
         "results": results,
+        "seconds": {"total": round(time.perf_counter() - started, 1), **sections},
     }
     target = ROOT / "bench" / "results"
     target.mkdir(parents=True, exist_ok=True)

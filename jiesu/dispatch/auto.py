@@ -605,6 +605,31 @@ def triage_waiting(limit: int | None = None) -> Counter:
     return done
 
 
+def retriage_waiting(limit: int | None = None) -> Counter:
+    """After another category model was activated: the received appeals still waiting with
+    suggestions of another version are triaged again with the active one (fresh suggestions at
+    the desk; dispatched when the new model is confident enough), then those with none.
+    Returns the count per outcome."""
+    active = registry.active_row(ModelVersion.Kind.CATEGORY)
+    if active is None:
+        return Counter()
+    stale = Triage.objects.filter(
+        appeal__status=Status.RECEIVED, outcome=Triage.Outcome.QUEUED
+    ).exclude(model_id=active[0])
+    ids = list(
+        stale.order_by("appeal__received_at", "appeal_id").values_list("appeal_id", flat=True)
+    )
+    done: Counter = Counter()
+    for appeal_id in ids[:limit] if limit else ids:
+        # Only a stale queued triage is dropped: one written meanwhile by another worker stays.
+        stale.filter(appeal_id=appeal_id).delete()
+        found = triage(appeal_id)
+        if found is not None:
+            done[found.outcome] += 1
+    done.update(triage_waiting(limit))
+    return done
+
+
 # -- the receiver ----------------------------------------------------------------------------
 
 

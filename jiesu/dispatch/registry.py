@@ -19,6 +19,7 @@ SHA-256, which is checked before they are unpickled.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 
 from django.db import transaction
@@ -27,6 +28,8 @@ from django.utils import timezone
 
 from jiesu import versions
 from jiesu.dispatch.models import ModelVersion
+
+logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _loaded: dict[str, tuple[int, str, object]] = {}
@@ -83,7 +86,19 @@ def activate_version(version: ModelVersion) -> ModelVersion:
     version.refresh_from_db(fields=["active", "activated_at"])
     _active_kinds.forget()  # now for this transaction, again once others can see it
     transaction.on_commit(_active_kinds.forget)
+    if version.kind == ModelVersion.Kind.CATEGORY:
+        transaction.on_commit(_retriage_waiting)
     return version
+
+
+def _retriage_waiting() -> None:
+    """The appeals waiting at the desk get suggestions from the model now active."""
+    from jiesu.dispatch import tasks
+
+    try:
+        tasks.retriage_waiting.enqueue()
+    except Exception:  # the activation stands; the desk keeps the older suggestions
+        logger.exception("Could not enqueue the triage of the waiting appeals")
 
 
 def active_row(kind: str) -> tuple[int, str] | None:

@@ -19,3 +19,9 @@ def triage_appeal(appeal_id: int) -> str:
     """Classify, grade and route one new appeal; dispatch it when confident."""
     found = auto.triage(appeal_id)
     return found.outcome if found is not None else ""
+
+
+@task()
+def retriage_waiting() -> dict:
+    """Triage the waiting appeals again with the category model just activated."""
+    return dict(auto.retriage_waiting())

@@ -14,7 +14,7 @@ switches, idempotence, an operator acting first, hot reload of the active model.
 import pytest
 
 from jiesu.appeals import workflow
-from jiesu.appeals.models import Event
+from jiesu.appeals.models import Appeal, Event
 from jiesu.appeals.states import Status
 from jiesu.appeals.tests.conftest import MONDAY_10, new_appeal
 from jiesu.dispatch import auto, registry
@@ -249,6 +249,49 @@ def test_hot_reload_uses_the_newly_activated_version(world, active_model, small_
         "category-v2",
         "category-v1",
     )
+
+
+def test_activating_another_model_triages_the_waiting_appeals_again(
+    world, active_model, small_model_bytes, at, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from jiesu.dispatch import tasks
+
+    with at(MONDAY_10):
+        waiting = new_appeal(world, **SCHOOL)
+        auto.triage(waiting.pk)
+        handled = new_appeal(world, **SCHOOL)
+        auto.triage(handled.pk)
+    assert Triage.objects.get(appeal=waiting).model_id == active_model.pk
+    data, meta = small_model_bytes
+    with django_capture_on_commit_callbacks(execute=True):
+        second = registry.register(ModelVersion.Kind.CATEGORY, data, meta=meta, activate=True)
+    assert DBTaskResult.objects.filter(task_path="jiesu.dispatch.tasks.retriage_waiting").exists()
+    # A person registered one of them meanwhile: it is left alone.
+    Appeal.objects.filter(pk=handled.pk).update(status=Status.REGISTERED)
+    with at(MONDAY_10):
+        done = tasks.retriage_waiting.call()
+    assert sum(done.values()) == 1
+    fresh = Triage.objects.get(appeal=waiting)
+    assert fresh.model_id == second.pk
+    assert fresh.suggestions["model"] == "category-v2"
+    assert Triage.objects.get(appeal=handled).model_id == active_model.pk
+    # Nothing stale left: a second run changes nothing.
+    with at(MONDAY_10):
+        assert sum(auto.retriage_waiting().values()) == 0
+
+
+def test_activating_a_routing_model_does_not_triage_again(
+    world, active_model, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _learned_routing(world, "街道办")
+    assert not DBTaskResult.objects.filter(
+        task_path="jiesu.dispatch.tasks.retriage_waiting"
+    ).exists()
 
 
 def test_real_precision_counts_redispatched_automatic_dispatches(world, confident, at):
