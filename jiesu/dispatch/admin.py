@@ -12,6 +12,7 @@ who changed what, when), auto-dispatch policies, read-only triages and overrides
 knowledge base (reference data: administrators only)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from jiesu.dispatch.models import (
     CategoryPolicy,
@@ -49,9 +50,15 @@ class ChannelPolicyAdmin(ReferenceDataAdmin):
 
 @admin.register(Triage)
 class TriageAdmin(ReadOnlyAdmin):
-    list_display = ("appeal", "outcome", "confidence", "threshold", "unit", "created_at")
+    list_display = ("appeal", "outcome", "why", "confidence", "threshold", "unit", "created_at")
     list_filter = ("outcome",)
     raw_id_fields = ("appeal",)
+
+    @admin.display(description=_("why"))
+    def why(self, obj):
+        from jiesu.dispatch import auto
+
+        return auto.why_text(obj)
 
 
 @admin.register(Override)

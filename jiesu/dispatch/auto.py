@@ -43,6 +43,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiesu.appeals import timesource, workflow
 from jiesu.appeals.errors import WorkflowError
@@ -416,54 +417,73 @@ def needed_confidence(proposal: dict) -> float | None:
     return value
 
 
+# Why an appeal was not dispatched automatically: stored as a code (Triage.reason), shown in the
+# reader's language by `why_text` (a worker's language is nobody's choice).
+WHY = {
+    "district_off": gettext_lazy("Automatic dispatch is switched off for the district."),
+    "no_model": gettext_lazy("No category model is active."),
+    "no_leaf": gettext_lazy("The model names no leaf category of the catalogue."),
+    "channel_off": gettext_lazy("Automatic dispatch is switched off for this channel."),
+    "category_off": gettext_lazy("Automatic dispatch is switched off for this category."),
+    "no_threshold": gettext_lazy("No threshold is set for this category."),
+    "below_threshold": gettext_lazy(
+        "Confidence %(confidence).2f is below the threshold %(threshold).2f."
+    ),
+    "incomplete": gettext_lazy("No lead unit, type or grade could be proposed."),
+    "consultation": gettext_lazy("Consultations are answered at the desk."),
+    "no_place": gettext_lazy("The appeal has no place yet."),
+    "refused": gettext_lazy("Automatic dispatch refused: %(error)s"),
+}
+
+
+def why_text(triage: Triage) -> str:
+    """The triage's reason as a sentence in the current language (rows written before reasons
+    were codes keep their stored sentence)."""
+    code, _sep, detail = (triage.reason or "").partition(":")
+    message = WHY.get(code)
+    if message is None:
+        return triage.reason
+    if code == "below_threshold":
+        return str(message) % {
+            "confidence": triage.confidence or 0,
+            "threshold": triage.threshold or 0,
+        }
+    if code == "refused":
+        return str(message) % {"error": detail.strip() or "?"}
+    return str(message)
+
+
 def decide(appeal, proposal: dict) -> tuple[bool, str, float | None, float | None]:
-    """(automatic?, why not, confidence, threshold)."""
+    """(automatic?, why not (a code of WHY), confidence, threshold)."""
     confidence = needed_confidence(proposal)
     leaf = None
     if proposal["category"]:
         leaf = Category.objects.filter(pk=proposal["category"][0]["id"]).first()
     threshold = threshold_for(leaf) if leaf is not None else default_threshold()
+
+    def no(code: str):
+        return False, code, confidence, threshold
+
     if not enabled():
-        return (
-            False,
-            _("Automatic dispatch is switched off for the district."),
-            confidence,
-            threshold,
-        )
+        return no("district_off")
     if proposal["model"] is None:
-        return False, _("No category model is active."), confidence, threshold
+        return no("no_model")
     if leaf is None:
-        return False, _("The model names no leaf category of the catalogue."), confidence, threshold
+        return no("no_leaf")
     if channel_switched_off(appeal.channel):
-        return (
-            False,
-            _("Automatic dispatch is switched off for this channel."),
-            confidence,
-            threshold,
-        )
+        return no("channel_off")
     if category_switched_off(leaf):
-        return (
-            False,
-            _("Automatic dispatch is switched off for this category."),
-            confidence,
-            threshold,
-        )
+        return no("category_off")
     if threshold is None:
-        return False, _("No threshold is set for this category."), confidence, threshold
+        return no("no_threshold")
     if confidence is None or confidence < threshold:
-        return (
-            False,
-            _("Confidence %(confidence).2f is below the threshold %(threshold).2f.")
-            % {"confidence": confidence or 0, "threshold": threshold},
-            confidence,
-            threshold,
-        )
+        return no("below_threshold")
     if not proposal["lead_unit"] or proposal["type"] is None or proposal["grade"] is None:
-        return False, _("No lead unit, type or grade could be proposed."), confidence, threshold
+        return no("incomplete")
     if proposal["type"]["code"] in setting("AUTO_DISPATCH_SKIP_TYPES", ["consultation"]):
-        return False, _("Consultations are answered at the desk."), confidence, threshold
+        return no("consultation")
     if appeal.lat is None and not appeal.address:
-        return False, _("The appeal has no place yet."), confidence, threshold
+        return no("no_place")
     return True, "", confidence, threshold
 
 
@@ -574,7 +594,9 @@ def triage(appeal_id: int) -> Triage | None:
             appeal,
             proposal,
             Triage.Outcome.FAILED,
-            _("Automatic dispatch refused: %(error)s") % {"error": exc},
+            # The workflow's message names what happened (in the worker's language: it is
+            # the one detail that is not a code).
+            f"refused: {exc}",
             confidence,
             threshold,
             now,

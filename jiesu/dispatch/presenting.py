@@ -46,7 +46,7 @@ def suggestions_for(appeals) -> dict[int, dict]:
     out = {}
     for t in triages:
         s = t.suggestions or {}
-        entry = {"triage": t}
+        entry = {"triage": t, "why": auto.why_text(t)}
         cats = [
             {
                 "category": categories[c["id"]],

@@ -73,7 +73,7 @@ def test_below_threshold_queued_with_top3_and_reasons(world, active_model, at):
     appeal.refresh_from_db()
     assert appeal.status == Status.RECEIVED
     assert triage.outcome == Triage.Outcome.QUEUED
-    assert "below the threshold" in triage.reason
+    assert "below the threshold" in auto.why_text(triage)
     s = triage.suggestions
     assert len(s["category"]) == 3
     assert s["category"][0]["code"] == world.leaf.code
@@ -107,12 +107,28 @@ def test_history_of_the_same_leaf_and_region_is_a_reason(world, active_model, at
     assert "2 of 2" in auto.describe(history[0])
 
 
+def test_why_is_stored_as_a_code_and_read_in_the_readers_language(world, active_model, at):
+    from django.utils import translation
+
+    with at(MONDAY_10), translation.override("zh-hans"):  # a worker running in Chinese
+        triage = auto.triage(new_appeal(world, **BUILDING).pk)
+    assert triage.reason == "no_threshold"
+    with translation.override("en"):
+        assert auto.why_text(triage) == "No threshold is set for this category."
+    with translation.override("zh-hans"):
+        chinese = auto.why_text(triage)
+    assert chinese != "No threshold is set for this category." and "阈值" in chinese
+    # A row written before reasons were codes keeps its sentence.
+    triage.reason = "置信度过低"
+    assert auto.why_text(triage) == "置信度过低"
+
+
 def test_no_threshold_set_means_never_automatic(world, active_model, at):
     with at(MONDAY_10):
         appeal = new_appeal(world, **BUILDING)
         triage = auto.triage(appeal.pk)
     assert triage.outcome == Triage.Outcome.QUEUED
-    assert "No threshold" in triage.reason
+    assert "No threshold" in auto.why_text(triage)
 
 
 def test_district_default_threshold_from_settings(world, active_model, at, settings):
@@ -139,7 +155,7 @@ def test_switches_keep_confident_appeals_at_the_desk(world, confident, at, setti
     appeal.refresh_from_db()
     assert appeal.status == Status.RECEIVED
     assert triage.outcome == Triage.Outcome.QUEUED
-    assert "switched off" in triage.reason
+    assert "switched off" in auto.why_text(triage)
 
 
 def test_triage_is_idempotent(world, confident, at):
@@ -233,7 +249,7 @@ def test_without_a_model_appeals_are_queued(world, leaves, at):
         appeal = new_appeal(world, **BUILDING)
         triage = auto.triage(appeal.pk)
     assert triage.outcome == Triage.Outcome.QUEUED
-    assert "No category model" in triage.reason
+    assert "No category model" in auto.why_text(triage)
 
 
 def test_hot_reload_uses_the_newly_activated_version(world, active_model, small_model_bytes, at):
