@@ -87,6 +87,7 @@ KIND_MIN_ROWS = 20
 KIND_MIN_COSINE = 0.9
 SUBDISTRICT_ROLE = "<subdistrict>"
 COMMUNITY_ROLE = "<community>"
+AREA_BOUND_ROLE = SUBDISTRICT_ROLE + "area-bound"
 CHAIN = (
     (),
     ("l1",),
@@ -297,7 +298,8 @@ def counterpart_kinds(roles: Iterable[tuple[str, dict]]) -> dict[str, str]:
     profile: dict[str, Counter] = defaultdict(Counter)
     areas: dict[str, set] = defaultdict(set)
     for role, row in roles:
-        if role.startswith(SUBDISTRICT_ROLE):
+        # Area-bound appeals (from the database) are a routing rule, not a kind of team.
+        if role.startswith(SUBDISTRICT_ROLE) and role != AREA_BOUND_ROLE:
             profile[role][_key(row, ("l1", "l2"))] += 1
             areas[role].add(row.get("subdistrict", ""))
     kinds = sorted(
@@ -370,7 +372,7 @@ class RoutingTable:
         table.names = {s: list(v) for s, v in names.mapping.items()}
         merged = [names(row["unit"]) for row in rows]
         roles = [
-            SUBDISTRICT_ROLE + "area-bound" if row.get("area_bound") else names.role(unit, row)
+            AREA_BOUND_ROLE if row.get("area_bound") else names.role(unit, row)
             for unit, row in zip(merged, rows, strict=True)
         ]
         table.kinds = counterpart_kinds(zip(roles, rows, strict=True))

@@ -143,6 +143,9 @@ def test_team_kinds_are_not_merged_when_a_subdistrict_has_both_or_the_work_diffe
     assert history.RoutingTable.fit(other_work).kinds == {}
     few = [r for r in rows if "城管办" not in r["unit"]] + rows[:10]
     assert history.RoutingTable.fit(few).kinds == {}
+    # Appeals of area-bound categories (from the database) are a rule, not a team kind.
+    bound = [{**r, "area_bound": True} if "城管办" in r["unit"] else r for r in rows]
+    assert history.RoutingTable.fit(bound).kinds == {}
 
 
 def test_smoothing_strength_is_chosen_on_the_learning_rows_only(rows):
