@@ -57,6 +57,9 @@ def measure(quick: bool) -> dict:
             "value": main["top1"],
             "baseline_majority_top1": main["majority_area_top1"],
             "precision_of_most_confident": main["precision_at_coverage"],
+            # Chosen by inner validation on the learning rows (ADR 0017), never on these.
+            "smoothing_strength": main["strength"],
+            "merged_team_kinds": main["merged_kinds"],
             **common,
         },
         "routing_top3": {"value": main["top3"], **common},

@@ -35,8 +35,13 @@ have in common, so a category seen in one subdistrict is routed to the right tea
 Role probabilities are estimated along a chain of keys from coarse to fine — everything,
 category level 1, level 2, level 3, level 3 + subdistrict, level 3 + subdistrict + community —
 each level's counts smoothed towards the level above it (Dirichlet prior with Witten-Bell
-weight: a key seen N times with T distinct roles keeps N/(N+T) of its own counts). There is
-no tuned parameter. Figures: `evaluate()`, docs/adr/0017-routing-from-history.md.
+weight: a key seen N times with T distinct roles keeps N/(N+s·T) of its own counts). The one
+setting, the smoothing strength s, is chosen when learning by inner validation on the learning
+rows alone (the latest fifth of them by time scored by a model of the rest; s = 1 when there are
+too few rows to choose). Subdistrict teams of different names that do the same work in different
+subdistricts ("坪山街道综合执法队" and "城管办（坑梓街道办事处）") are one role: two team kinds
+are merged when no subdistrict has both and the middle categories they handled are nearly the
+same (`counterpart_kinds`). Figures: `evaluate()`, docs/adr/0017-routing-from-history.md.
 """
 
 from __future__ import annotations
@@ -69,9 +74,20 @@ REQUIRED = ("l1", "l2", "l3", "subdistrict", "community")
 TIME_COLUMNS = ("CREATE_TIME", "created_at")
 EMPTY = {"", "-"}
 
-FORMAT = 1
+#: Model file formats: 1 (ADR 0017: fixed strength 1, no merged team kinds) still loads.
+FORMAT = 2
+KNOWN_FORMATS = (1, 2)
+#: Smoothing strengths tried by the inner validation, and the row count below which the
+#: learning rows are too few to choose (strength 1 then).
+STRENGTHS = (0.5, 1.0, 2.0, 4.0, 8.0)
+MIN_ROWS_TO_CHOOSE = 500
+#: Two team kinds merge when each has this many appeals and their middle-category profiles
+#: have at least this cosine similarity (and no subdistrict has both).
+KIND_MIN_ROWS = 20
+KIND_MIN_COSINE = 0.9
 SUBDISTRICT_ROLE = "<subdistrict>"
 COMMUNITY_ROLE = "<community>"
+AREA_BOUND_ROLE = SUBDISTRICT_ROLE + "area-bound"
 CHAIN = (
     (),
     ("l1",),
@@ -271,6 +287,44 @@ class UnitNames:
         return base
 
 
+def counterpart_kinds(roles: Iterable[tuple[str, dict]]) -> dict[str, str]:
+    """Subdistrict team kinds that are one kind under two names: {role: role it merges into}.
+
+    `roles` are (role, row) pairs. Two `<subdistrict>` roles merge when each handled at least
+    `KIND_MIN_ROWS` appeals, no subdistrict has both, and the cosine similarity of the middle
+    categories they handled is at least `KIND_MIN_COSINE`; the less used merges into the more
+    used one. Subdistricts name their urban-management team differently ("综合执法队" in four,
+    "城管办" in two); merged, what one subdistrict's team handled routes another's."""
+    profile: dict[str, Counter] = defaultdict(Counter)
+    areas: dict[str, set] = defaultdict(set)
+    for role, row in roles:
+        # Area-bound appeals (from the database) are a routing rule, not a kind of team.
+        if role.startswith(SUBDISTRICT_ROLE) and role != AREA_BOUND_ROLE:
+            profile[role][_key(row, ("l1", "l2"))] += 1
+            areas[role].add(row.get("subdistrict", ""))
+    kinds = sorted(
+        (r for r, c in profile.items() if sum(c.values()) >= KIND_MIN_ROWS),
+        key=lambda r: (-sum(profile[r].values()), r),
+    )
+
+    def cosine(a: Counter, b: Counter) -> float:
+        dot = sum(v * b.get(k, 0) for k, v in a.items())
+        norm = (sum(v * v for v in a.values()) * sum(v * v for v in b.values())) ** 0.5
+        return dot / norm if norm else 0.0
+
+    merged: dict[str, str] = {}
+    for i, small in enumerate(kinds):
+        for big in kinds[:i]:
+            if big in merged or areas[small] & areas[big]:
+                continue
+            if cosine(profile[small], profile[big]) >= KIND_MIN_COSINE:
+                merged[small] = big
+                areas[big] |= areas[small]
+                profile[big].update(profile[small])
+                break
+    return merged
+
+
 # -- the model ------------------------------------------------------------------------------
 
 
@@ -286,26 +340,48 @@ class RoutingTable:
         self.resolve: dict[str, dict[str, str]] = {}  # role -> area -> unit
         self.units: dict[str, int] = {}
         self.names: dict[str, list] = {}  # spelling -> [unit, rule]
+        self.kinds: dict[str, str] = {}  # team role -> the role it was merged into
+        self.strength = 1.0  # smoothing strength s (module docstring)
         self.meta: dict = {}
 
     # training
     @classmethod
-    def fit(cls, rows: Sequence[dict], *, meta: dict | None = None) -> RoutingTable:
+    def fit(
+        cls, rows: Sequence[dict], *, meta: dict | None = None, strength: float | None = None
+    ) -> RoutingTable:
+        """Learn from `rows`. Without `strength`, it is chosen by inner validation (module
+        docstring) and the scores of every candidate are kept in `meta["strength_choice"]`."""
         rows = [r for r in rows if r.get("unit")]
         if not rows:
             raise DataError(_("There is no past dispatch to learn from."))
+        choice = None
+        if strength is None:
+            strength, choice = choose_strength(rows)
+        table = cls._count(rows)
+        table.strength = float(strength)
+        table.meta.update(meta or {})
+        table.meta["strength"] = table.strength
+        if choice is not None:
+            table.meta["strength_choice"] = choice
+        return table
+
+    @classmethod
+    def _count(cls, rows: Sequence[dict]) -> RoutingTable:
         names = UnitNames(rows)
         table = cls()
         table.names = {s: list(v) for s, v in names.mapping.items()}
+        merged = [names(row["unit"]) for row in rows]
+        roles = [
+            AREA_BOUND_ROLE if row.get("area_bound") else names.role(unit, row)
+            for unit, row in zip(merged, rows, strict=True)
+        ]
+        table.kinds = counterpart_kinds(zip(roles, rows, strict=True))
         counts = [defaultdict(Counter) for _ in CHAIN]
         resolve = defaultdict(lambda: defaultdict(Counter))
         units = Counter()
-        for row in rows:
-            unit = names(row["unit"])
+        for row, unit, role in zip(rows, merged, roles, strict=True):
+            role = table.kinds.get(role, role)
             units[unit] += 1
-            role = (
-                SUBDISTRICT_ROLE + "area-bound" if row.get("area_bound") else names.role(unit, row)
-            )
             for level, fields in zip(counts, CHAIN, strict=True):
                 level[_key(row, fields)][role] += 1
             if role == COMMUNITY_ROLE:
@@ -327,7 +403,7 @@ class RoutingTable:
             "units": len(units),
             # The export's middle-category ids by name (a unit map may depend on them).
             "l2_ids": {name: sorted(ids) for name, ids in l2_ids.items()},
-            **(meta or {}),
+            "merged_kinds": dict(table.kinds),
         }
         return table
 
@@ -343,7 +419,7 @@ class RoutingTable:
             if probs is None:
                 probs = {r: c / n for r, c in counts.items()}
                 continue
-            keep = n / (n + t)
+            keep = n / (n + self.strength * t)
             merged = {r: (1 - keep) * p for r, p in probs.items()}
             for r, c in counts.items():
                 merged[r] = merged.get(r, 0.0) + keep * c / n
@@ -389,6 +465,8 @@ class RoutingTable:
             "resolve": self.resolve,
             "units": self.units,
             "names": self.names,
+            "kinds": self.kinds,
+            "strength": self.strength,
             "meta": self.meta,
         }
         return b"JSRT1" + zlib.compress(json.dumps(body, ensure_ascii=False).encode(), 9)
@@ -401,14 +479,30 @@ class RoutingTable:
             body = json.loads(zlib.decompress(data[5:]).decode())
         except (zlib.error, UnicodeDecodeError, json.JSONDecodeError):
             raise ValueError(_("This routing model file is damaged.")) from None
-        if body.get("format") != FORMAT or [tuple(f) for f in body["chain"]] != list(CHAIN):
-            raise ValueError(_("This routing model file has a format this version cannot read."))
+        if (
+            not isinstance(body, dict)
+            or body.get("format") not in KNOWN_FORMATS
+            or [tuple(f) for f in body.get("chain", [])] != list(CHAIN)
+        ):
+            raise ValueError(
+                _(
+                    "This routing model file has format %(found)s; this version reads formats "
+                    "%(known)s. Learn the model again with learn_routing."
+                )
+                % {
+                    "found": body.get("format", "?") if isinstance(body, dict) else "?",
+                    "known": ", ".join(str(f) for f in KNOWN_FORMATS),
+                }
+            )
         table = cls()
         table.levels = body["levels"]
         table.resolve = body["resolve"]
         table.units = body["units"]
         table.names = body["names"]
         table.meta = body["meta"]
+        # Format 1 had neither: strength 1 and no merged kinds is exactly what it computed.
+        table.kinds = body.get("kinds", {})
+        table.strength = float(body.get("strength", 1.0))
         return table
 
 
@@ -432,6 +526,27 @@ def split_rows(rows: Sequence[dict], how: str = "time", *, share: float = 0.2, s
             [r for i, r in enumerate(rows) if i in held],
         )
     raise ValueError(how)
+
+
+def choose_strength(rows: Sequence[dict]) -> tuple[float, dict | None]:
+    """The smoothing strength for `rows` by inner validation: the latest fifth of the rows by
+    time is scored by a model counted from the rest, for each of `STRENGTHS`; the best top-1
+    wins (then top-3, then the strength nearest 1). Returns (strength, the scores), or
+    (1.0, None) below `MIN_ROWS_TO_CHOOSE` rows. Only `rows` are used: no held-out row."""
+    if len(rows) < MIN_ROWS_TO_CHOOSE:
+        return 1.0, None
+    inner, check = split_rows(rows, "time")
+    table = RoutingTable._count(inner)
+    scores = {}
+    for strength in STRENGTHS:
+        table.strength = strength
+        top1, top3 = score(table, check)
+        scores[strength] = (round(top1, 4), round(top3, 4))
+    best = max(STRENGTHS, key=lambda s: (*scores[s], -abs(s - 1.0)))
+    return best, {
+        "rows": len(check),
+        "scores": {str(s): {"top1": t1, "top3": t3} for s, (t1, t3) in scores.items()},
+    }
 
 
 def majority_top1(train: Sequence[dict], test: Sequence[dict]) -> float:
@@ -510,6 +625,8 @@ def evaluate(rows: Sequence[dict], how: str = "time", share: float = 0.2, seed: 
         "majority_top1": round(majority_top1(train, test), 4),
         "majority_area_top1": round(majority_area_top1(train, test), 4),
         "precision_at_coverage": coverage,
+        "strength": table.strength,
+        "merged_kinds": table.kinds,
     }
 
 

@@ -94,6 +94,96 @@ def test_model_file_round_trip_and_damage(table):
         history.RoutingTable.loads(b"something else")
 
 
+def _dispatch(l3, sub, com, unit, l2="街面秩序", when="2018-10-01 10:00:00"):
+    return {
+        "channel": "12345",
+        "nature": "投诉",
+        "l1": "城市管理",
+        "l2": l2,
+        "l3": l3,
+        "subdistrict": sub,
+        "community": com,
+        "place": "",
+        "unit": unit,
+        "time": when,
+    }
+
+
+def _counterpart_history(**teams):
+    """坪山 calls its street-order team 综合执法队, 坑梓 calls it 城管办; 坑梓 never had a
+    占道经营 appeal, and three went to 城市管理局 in 坪山."""
+    rows = [
+        _dispatch("乱摆卖", "坑梓街道", "秀新社区", teams.get("kengzi", "城管办（坑梓街道办事处）"))
+    ] * 25
+    rows += [_dispatch("乱摆卖", "坪山街道", "六联社区", "坪山街道综合执法队")] * 25
+    rows += [_dispatch("占道经营", "坪山街道", "六联社区", "坪山街道综合执法队")] * 25
+    rows += [_dispatch("占道经营", "坪山街道", "和平社区", "城市管理局")] * 3
+    return rows
+
+
+def test_counterpart_team_kinds_route_each_others_categories():
+    table = history.RoutingTable.fit(_counterpart_history())
+    assert table.kinds == {"<subdistrict>城管办": "<subdistrict>综合执法队"}
+    top = table.predict_one(_dispatch("占道经营", "坑梓街道", "秀新社区", ""))
+    assert top[0][0] == "城管办（坑梓街道办事处）"
+    assert table.predict_one(_dispatch("占道经营", "坪山街道", "六联社区", ""))[0][0] == (
+        "坪山街道综合执法队"
+    )
+    # Same name everywhere: nothing to merge, and a role no subdistrict shares stays apart.
+    assert history.counterpart_kinds([]) == {}
+
+
+def test_team_kinds_are_not_merged_when_a_subdistrict_has_both_or_the_work_differs():
+    rows = _counterpart_history()
+    both = rows + [_dispatch("乱摆卖", "坑梓街道", "秀新社区", "坑梓街道综合执法队")]
+    assert history.RoutingTable.fit(both).kinds == {}
+    other_work = [
+        {**r, "l2": "劳动保障"} if "城管办" in r["unit"] else r for r in _counterpart_history()
+    ]
+    assert history.RoutingTable.fit(other_work).kinds == {}
+    few = [r for r in rows if "城管办" not in r["unit"]] + rows[:10]
+    assert history.RoutingTable.fit(few).kinds == {}
+    # Appeals of area-bound categories (from the database) are a rule, not a team kind.
+    bound = [{**r, "area_bound": True} if "城管办" in r["unit"] else r for r in rows]
+    assert history.RoutingTable.fit(bound).kinds == {}
+
+
+def test_smoothing_strength_is_chosen_on_the_learning_rows_only(rows):
+    # Too few rows to choose: the strength of format 1.
+    small = history.RoutingTable.fit(rows)
+    assert small.strength == 1.0 and "strength_choice" not in small.meta
+    assert history.RoutingTable.fit(rows, strength=4.0).strength == 4.0
+    # Enough rows: every candidate is scored on the latest fifth, and the best one is kept.
+    many = [
+        {**r, "time": f"2018-{1 + i % 12:02d}-{1 + i % 28:02d} {i % 24:02d}:00:00"}
+        for i, r in enumerate(rows * 10)
+    ]
+    table = history.RoutingTable.fit(many)
+    choice = table.meta["strength_choice"]
+    assert choice["rows"] == len(many) // 5
+    scores = {float(s): (v["top1"], v["top3"]) for s, v in choice["scores"].items()}
+    assert set(scores) == set(history.STRENGTHS)
+    assert scores[table.strength] == max(scores.values())
+    assert table.meta["strength"] == table.strength
+
+
+def test_format_1_files_still_load_and_unknown_formats_say_so(table):
+    import zlib
+
+    body = json.loads(zlib.decompress(table.dumps()[5:]).decode())
+    assert body["format"] == 2
+    old = {k: v for k, v in body.items() if k not in ("kinds", "strength")} | {"format": 1}
+    data = b"JSRT1" + zlib.compress(json.dumps(old, ensure_ascii=False).encode())
+    again = history.RoutingTable.loads(data)
+    assert again.strength == 1.0 and again.kinds == {}
+    assert again.predict_one(row()) == history.RoutingTable.fit(
+        history.read_rows(str(FIXTURE), with_unit=True), strength=1.0
+    ).predict_one(row())
+    future = b"JSRT1" + zlib.compress(json.dumps({**body, "format": 9}).encode())
+    with pytest.raises(ValueError, match="format 9.*learn_routing"):
+        history.RoutingTable.loads(future)
+
+
 def test_evaluate_reports_both_figures_and_the_baseline(rows):
     figures = history.evaluate(rows, "random", share=0.3, seed=1)
     assert figures["train_rows"] + figures["test_rows"] == len(rows)
