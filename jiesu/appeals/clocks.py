@@ -154,7 +154,13 @@ def start_clocks(
 ) -> list[Clock]:
     """Start several clocks of one step at once (one insert), each with its catalogue limit."""
     cal = calendar.get_calendar()
-    clocks = [_new_clock(appeal, kind, now, assignment, None, cal) for kind in kinds]
+    limits = catalog.resolve_time_limits(
+        kinds,
+        appeal.appeal_type.code if appeal.appeal_type is not None else None,
+        appeal.grade.code if appeal.grade is not None else None,
+        version=appeal.rule_version,
+    )
+    clocks = [_new_clock(appeal, kind, now, assignment, limits[kind], cal) for kind in kinds]
     return Clock.objects.bulk_create(clocks)
 
 

@@ -798,15 +798,22 @@ def _resolve_lead(appeal: Appeal, lead_unit: Unit | None) -> tuple[Unit, bool]:
     if lead_unit is not None:
         return lead_unit, False
     category = appeal.category
-    unit = catalog.lead_unit_for(category, appeal.region) if category is not None else None
-    backstop = Unit.backstop()
+    version = appeal.rule_version
+    unit = (
+        catalog.lead_unit_for(
+            category, appeal.region, rule=version.rule if version is not None else None
+        )
+        if category is not None
+        else None
+    )
     if unit is None:
-        unit = backstop
+        unit = Unit.backstop()
     if unit is None:
         raise InvalidInput(
             _("No lead unit: the catalogue names none and no backstop unit is configured.")
         )
-    return unit, backstop is not None and unit.pk == backstop.pk
+    # The units given are active, and one unit at most is the backstop (a constraint).
+    return unit, unit.is_backstop
 
 
 def _assisting_from_rule(appeal: Appeal) -> list[Unit]:
