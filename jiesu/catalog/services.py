@@ -183,9 +183,7 @@ def resolve_time_limits(
     wanted = [str(clock) for clock in clocks]
     for clock in wanted:
         if clock not in Clock.values:
-            raise ValueError(
-                f"unknown clock {clock!r}; expected one of {', '.join(Clock.values)}"
-            )
+            raise ValueError(f"unknown clock {clock!r}; expected one of {', '.join(Clock.values)}")
     found: dict[str, tuple[int, str]] = {}
     snapshot = _snapshot_of(version)
     if snapshot is not None:
