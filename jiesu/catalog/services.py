@@ -17,7 +17,9 @@ Other rooms use these, never the models' internals:
 - `current_version(category)` — the latest version of a leaf's rule (or None);
 - `resolve_time_limit(clock, appeal_type_code, grade_code, version=None)` — the limit that
   applies, from the version's snapshot, then the district-wide defaults;
-- `lead_unit_for(category, region=None)` — the unit that leads an appeal of that category.
+  `resolve_time_limits(clocks, …)` the same for several clocks in one query;
+- `lead_unit_for(category, region=None, rule=None)` — the unit that leads an appeal of that
+  category.
 """
 
 from __future__ import annotations
