@@ -193,11 +193,14 @@ def main():
             lines.append(f"/api/v1/appeals/{number}/actions/register/\t{json.dumps(body)}")
         (tmp / "register.txt").write_text("\n".join(lines) + "\n")
         events_before = Event.objects.count()
+        # Registering runs twice as long as dispatching: a dispatch costs less than a register,
+        # and the dispatch phase must not run out of registered appeals (wrk would start over
+        # on dispatched ones, refused with 409, and the rate would read low).
         register = load.wrk(
             base,
             "actions.lua",
             [str(tmp / "register.txt"), f"Authorization=Token {token}"],
-            seconds=max(5, seconds // 2),
+            seconds=max(10, seconds),
         )
         registered = list(
             Appeal.objects.filter(status=Status.REGISTERED, channel=channel.code)
@@ -213,6 +216,12 @@ def main():
             [str(tmp / "dispatch.txt"), f"Authorization=Token {token}"],
             seconds=max(5, seconds // 2),
         )
+        if dispatch["ok_per_s"] * dispatch["seconds"] >= len(registered):
+            print(
+                "*** the dispatch phase ran out of registered appeals: transitions_per_s "
+                "reads low ***",
+                file=sys.stderr,
+            )
         transitions = Event.objects.filter(kind__in=["register", "dispatch"]).count()
         done = Event.objects.count() - events_before
         took = register["seconds"] + dispatch["seconds"]

@@ -148,6 +148,22 @@ def append_many(entries: list[tuple[Appeal, str, dict]]) -> list[Event]:
     return events
 
 
+def save_with_event(appeal: Appeal, kind: str, **fields) -> Event:
+    """Save the appeal (every field) and append one event to its chain, in two statements: the
+    new head and count go out with the rest of the row, then the event is inserted. For a
+    transition, which changes the row anyway; `append`'s fields. The caller holds the appeal's
+    row lock. If writing fails, the head and count are as they were in memory too."""
+    head, count = appeal.audit_head, appeal.audit_count
+    try:
+        event = _chained(appeal, kind, **fields)
+        appeal.save()
+        Event.objects.bulk_create([event])
+    except BaseException:
+        appeal.audit_head, appeal.audit_count = head, count
+        raise
+    return event
+
+
 def append(appeal: Appeal, kind: str, **fields) -> Event:
     """Append one event to the appeal's chain. The caller holds the appeal's row lock.
 

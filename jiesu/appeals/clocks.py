@@ -116,9 +116,8 @@ def _compute(appeal: Appeal, kind: str, started_at, amount, unit, cal, extension
     return _Computed(original.at, due.at, warn, provisional or due.provisional)
 
 
-def start_clock(
-    appeal: Appeal, kind: str, now, *, assignment: Assignment | None = None, limit=None
-) -> Clock:
+def _new_clock(appeal: Appeal, kind: str, now, assignment, limit, cal) -> Clock:
+    """An unsaved clock of `kind` starting now, its deadlines computed."""
     if limit is None:
         limit = catalog.resolve_time_limit(
             kind,
@@ -127,8 +126,8 @@ def start_clock(
             version=appeal.rule_version,
         )
     amount, unit = limit
-    computed = _compute(appeal, kind, now, amount, unit, calendar.get_calendar())
-    return Clock.objects.create(
+    computed = _compute(appeal, kind, now, amount, unit, cal)
+    return Clock(
         appeal=appeal,
         assignment=assignment,
         kind=kind,
@@ -140,6 +139,29 @@ def start_clock(
         original_due_at=computed.original_due_at,
         provisional=computed.provisional,
     )
+
+
+def start_clock(
+    appeal: Appeal, kind: str, now, *, assignment: Assignment | None = None, limit=None
+) -> Clock:
+    clock = _new_clock(appeal, kind, now, assignment, limit, calendar.get_calendar())
+    clock.save(force_insert=True)
+    return clock
+
+
+def start_clocks(
+    appeal: Appeal, kinds, now, *, assignment: Assignment | None = None
+) -> list[Clock]:
+    """Start several clocks of one step at once (one insert), each with its catalogue limit."""
+    cal = calendar.get_calendar()
+    limits = catalog.resolve_time_limits(
+        kinds,
+        appeal.appeal_type.code if appeal.appeal_type is not None else None,
+        appeal.grade.code if appeal.grade is not None else None,
+        version=appeal.rule_version,
+    )
+    clocks = [_new_clock(appeal, kind, now, assignment, limits[kind], cal) for kind in kinds]
+    return Clock.objects.bulk_create(clocks)
 
 
 def visit_limit() -> tuple[int, str]:

@@ -335,7 +335,14 @@ def _safe_text(value: str | None, field_name: str, *, multiline: bool = True) ->
 def _lock(appeal, expected_version: int | None) -> Appeal:
     pk = appeal.pk if isinstance(appeal, Appeal) else appeal
     try:
-        locked = Appeal.objects.select_for_update(of=("self",)).get(pk=pk)
+        # Only the appeal's row is locked; the reference data the transitions read (type,
+        # category, grade, region, rule version) comes along in the same statement.
+        locked = (
+            Appeal.objects.select_for_update(of=("self",))
+            .select_related("appeal_type", "category", "grade", "region", "rule_version")
+            .defer("region__boundary")
+            .get(pk=pk)
+        )
     except Appeal.DoesNotExist:
         raise InvalidInput(_("No such appeal.")) from None
     if expected_version is not None and locked.version != expected_version:
@@ -378,8 +385,7 @@ def _finish(step: _Step, *, to_status: str | None = None, payload=None, unit=Non
     if to_status is not None:
         appeal.status = to_status
     appeal.version += 1
-    appeal.save()
-    event = audit.append(
+    event = audit.save_with_event(
         appeal,
         kind or step.transition.name,
         actor=step.actor,
@@ -439,36 +445,50 @@ def _in_message_language(label) -> str:
 
 
 def _tell_citizen(step: _Step, event: str, context: dict | None = None):
-    for target in _citizen_recipients(step.appeal):
-        if target.anonymous or not target.reporter_phone:
-            continue
-        outbox.enqueue(
-            f"citizen.{event}",
-            channel=Notification.Channel.SMS,
-            address=target.reporter_phone,
-            context={
-                "number": target.number,
-                "title": target.title,
-                # Labels in the message's language, whatever language the actor's page uses.
-                "status": _in_message_language(Status(step.appeal.status).label),
-                **(context or {}),
-            },
-            subject_ref=target.number,
-            idempotency_key=f"{target.number}:{step.appeal.audit_count + 1}:citizen.{event}",
-            now=step.now,
-        )
+    # One insert for every reporter told (a key already in the outbox is skipped).
+    outbox.enqueue_many(
+        [
+            {
+                "event": f"citizen.{event}",
+                "channel": Notification.Channel.SMS,
+                "address": target.reporter_phone,
+                "context": {
+                    "number": target.number,
+                    "title": target.title,
+                    # Labels in the message's language, whatever language the actor's page uses.
+                    "status": _in_message_language(Status(step.appeal.status).label),
+                    **(context or {}),
+                },
+                "subject_ref": target.number,
+                "idempotency_key": (
+                    f"{target.number}:{step.appeal.audit_count + 1}:citizen.{event}"
+                ),
+                "now": step.now,
+            }
+            for target in _citizen_recipients(step.appeal)
+            if not target.anonymous and target.reporter_phone
+        ]
+    )
 
 
 def _tell_unit(step: _Step, unit: Unit, event: str, context: dict | None = None, key=""):
-    outbox.enqueue(
-        f"unit.{event}",
-        unit=unit,
-        context={"number": step.appeal.number, "title": step.appeal.title, **(context or {})},
-        subject_ref=step.appeal.number,
-        idempotency_key=(
-            f"{step.appeal.number}:{step.appeal.audit_count + 1}:unit.{event}:{unit.pk}{key}"
-        ),
-        now=step.now,
+    outbox.enqueue_many(
+        [
+            {
+                "event": f"unit.{event}",
+                "unit": unit,
+                "context": {
+                    "number": step.appeal.number,
+                    "title": step.appeal.title,
+                    **(context or {}),
+                },
+                "subject_ref": step.appeal.number,
+                "idempotency_key": (
+                    f"{step.appeal.number}:{step.appeal.audit_count + 1}:unit.{event}:{unit.pk}{key}"
+                ),
+                "now": step.now,
+            }
+        ]
     )
 
 
@@ -748,10 +768,10 @@ def _start_assignment(step: _Step, unit: Unit, role: str, *, first_asked=False) 
         dispatched_at=step.now,
         dispatched_by=step.actor,
     )
-    clocks.start_clock(a, Clock.Kind.SIGN, step.now, assignment=assignment)
+    kinds = [Clock.Kind.SIGN]
     if role == Assignment.Role.LEAD:
-        clocks.start_clock(a, Clock.Kind.CONTACT, step.now, assignment=assignment)
-        clocks.start_clock(a, Clock.Kind.HANDLE, step.now, assignment=assignment)
+        kinds += [Clock.Kind.CONTACT, Clock.Kind.HANDLE]
+    clocks.start_clocks(a, kinds, step.now, assignment=assignment)
     _tell_unit(step, unit, "new_work", {"role": role})
     return assignment
 
@@ -778,15 +798,22 @@ def _resolve_lead(appeal: Appeal, lead_unit: Unit | None) -> tuple[Unit, bool]:
     if lead_unit is not None:
         return lead_unit, False
     category = appeal.category
-    unit = catalog.lead_unit_for(category, appeal.region) if category is not None else None
-    backstop = Unit.backstop()
+    version = appeal.rule_version
+    unit = (
+        catalog.lead_unit_for(
+            category, appeal.region, rule=version.rule if version is not None else None
+        )
+        if category is not None
+        else None
+    )
     if unit is None:
-        unit = backstop
+        unit = Unit.backstop()
     if unit is None:
         raise InvalidInput(
             _("No lead unit: the catalogue names none and no backstop unit is configured.")
         )
-    return unit, backstop is not None and unit.pk == backstop.pk
+    # The units given are active, and one unit at most is the backstop (a constraint).
+    return unit, unit.is_backstop
 
 
 def _assisting_from_rule(appeal: Appeal) -> list[Unit]:
@@ -1682,7 +1709,10 @@ def _sweep_batch(clock_ids: list[int], field_name: str, now) -> dict:
 def allowed_transitions(appeal: Appeal, user) -> list[str]:
     """The transitions this user may attempt now (for offering actions in pages and the API)."""
     names = []
-    if "assignments" in getattr(appeal, "_prefetched_objects_cache", {}):
+    if hasattr(appeal, "active_assignments"):
+        # Prefetched by the caller: Prefetch("assignments", active only, to_attr=...).
+        units = [a.unit for a in appeal.active_assignments]
+    elif "assignments" in getattr(appeal, "_prefetched_objects_cache", {}):
         units = [a.unit for a in appeal.assignments.all() if a.active]
     else:
         units = [a.unit for a in appeal.assignments.filter(active=True).select_related("unit")]

@@ -17,7 +17,9 @@ Other rooms use these, never the models' internals:
 - `current_version(category)` — the latest version of a leaf's rule (or None);
 - `resolve_time_limit(clock, appeal_type_code, grade_code, version=None)` — the limit that
   applies, from the version's snapshot, then the district-wide defaults;
-- `lead_unit_for(category, region=None)` — the unit that leads an appeal of that category.
+  `resolve_time_limits(clocks, …)` the same for several clocks in one query;
+- `lead_unit_for(category, region=None, rule=None)` — the unit that leads an appeal of that
+  category.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def current_version(category: Category) -> HandlingRuleVersion | None:
     """The latest version of the category's handling rule; None if it has no rule or version."""
     return (
         HandlingRuleVersion.objects.filter(rule__category=category)
-        .select_related("rule")
+        .select_related("rule__lead_unit")
         .order_by("-number")
         .first()
     )
@@ -169,50 +171,73 @@ def resolve_time_limit(
     then grade, then type, then a limit for any type and grade. Raises `TimeLimitNotFound`
     when nothing applies.
     """
-    clock = str(clock)
-    if clock not in Clock.values:
-        raise ValueError(f"unknown clock {clock!r}; expected one of {', '.join(Clock.values)}")
+    return resolve_time_limits([clock], appeal_type_code, grade_code, version)[str(clock)]
+
+
+def resolve_time_limits(
+    clocks: Iterable[str],
+    appeal_type_code: str | None,
+    grade_code: str | None,
+    version: HandlingRuleVersion | Mapping | None = None,
+) -> dict[str, tuple[int, str]]:
+    """`resolve_time_limit` for several clocks at once, by clock: the district defaults are
+    read once (one query), and only when the version leaves a clock without a limit."""
+    wanted = [str(clock) for clock in clocks]
+    for clock in wanted:
+        if clock not in Clock.values:
+            raise ValueError(f"unknown clock {clock!r}; expected one of {', '.join(Clock.values)}")
+    found: dict[str, tuple[int, str]] = {}
     snapshot = _snapshot_of(version)
     if snapshot is not None:
-        entries = [
-            (e["appeal_type"], e["grade"], e["amount"], e["unit"])
-            for e in snapshot.get("limits", [])
-            if e["clock"] == clock
-        ]
-        found = _most_specific(entries, appeal_type_code, grade_code)
-        if found is not None:
-            return found
-    defaults = TimeLimit.objects.filter(rule__isnull=True, clock=clock).values_list(
-        "appeal_type__code", "grade__code", "amount", "unit"
-    )
-    found = _most_specific(list(defaults), appeal_type_code, grade_code)
-    if found is not None:
-        return found
-    raise TimeLimitNotFound(
-        _(
-            "No time limit for the %(clock)s clock (type %(type)s, grade %(grade)s): "
-            "neither the rule nor the district defaults set one."
-        )
-        % {
-            "clock": Clock(clock).label,
-            "type": appeal_type_code or "-",
-            "grade": grade_code or "-",
-        }
-    )
+        for clock in wanted:
+            entries = [
+                (e["appeal_type"], e["grade"], e["amount"], e["unit"])
+                for e in snapshot.get("limits", [])
+                if e["clock"] == clock
+            ]
+            limit = _most_specific(entries, appeal_type_code, grade_code)
+            if limit is not None:
+                found[clock] = limit
+    missing = [clock for clock in wanted if clock not in found]
+    if missing:
+        defaults: dict[str, list] = {clock: [] for clock in missing}
+        for clock, *entry in TimeLimit.objects.filter(
+            rule__isnull=True, clock__in=missing
+        ).values_list("clock", "appeal_type__code", "grade__code", "amount", "unit"):
+            defaults[clock].append(entry)
+        for clock in missing:
+            limit = _most_specific(defaults[clock], appeal_type_code, grade_code)
+            if limit is None:
+                raise TimeLimitNotFound(
+                    _(
+                        "No time limit for the %(clock)s clock (type %(type)s, grade "
+                        "%(grade)s): neither the rule nor the district defaults set one."
+                    )
+                    % {
+                        "clock": Clock(clock).label,
+                        "type": appeal_type_code or "-",
+                        "grade": grade_code or "-",
+                    }
+                )
+            found[clock] = limit
+    return found
 
 
 def _unit_for_region(region: Region) -> Unit | None:
     """The active unit bound to the region or, failing that, to its nearest ancestor."""
-    chain = [region, *reversed(region.ancestors())]
-    units = list(Unit.objects.filter(active=True, region__in=chain).order_by("depth", "code"))
+    # The region's ancestors are named by its materialised path: no need to read them.
+    chain = [region.pk, *reversed(region.ancestor_ids())]
+    units = list(Unit.objects.filter(active=True, region_id__in=chain).order_by("depth", "code"))
     for area in chain:
         for unit in units:
-            if unit.region_id == area.pk:
+            if unit.region_id == area:
                 return unit
     return None
 
 
-def lead_unit_for(category: Category, region: Region | None = None) -> Unit | None:
+def lead_unit_for(
+    category: Category, region: Region | None = None, *, rule: HandlingRule | None = None
+) -> Unit | None:
     """The unit that leads an appeal of this (leaf) category, optionally located in a region.
 
     Fixed mode: the rule's lead unit if it is active. Area mode (属地): the active unit bound
@@ -220,8 +245,11 @@ def lead_unit_for(category: Category, region: Region | None = None) -> Unit | No
     same region, the one highest in the unit tree (then by code) leads. In every other case —
     no rule, no lead unit, an inactive one, no region, no bound unit — the district backstop
     unit leads (first-ask responsibility, 兜底). Returns None only if no backstop is configured.
+    `rule`: the category's rule with its lead unit, when the caller has just read it (e.g. with
+    `current_version`); read here otherwise.
     """
-    rule = HandlingRule.objects.filter(category=category).select_related("lead_unit").first()
+    if rule is None or rule.category_id != category.pk:
+        rule = HandlingRule.objects.filter(category=category).select_related("lead_unit").first()
     if rule is not None:
         if rule.lead_mode == HandlingRule.LeadMode.FIXED:
             if rule.lead_unit is not None and rule.lead_unit.active:

@@ -38,6 +38,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -137,25 +138,44 @@ def _month_bounds(at):
 def _cap_refusal(reward: Reward, t: dict) -> str | None:
     """The cap the reward would break (counted among granted rewards), or None.
     Call with the programme's month budget locked."""
-    granted = Reward.objects.filter(programme=reward.programme, status__in=Reward.GRANTED).exclude(
-        pk=reward.pk
-    )
+    caps = {
+        "daily": t["daily_count"],
+        "reporter_daily": t["reporter_daily"],
+        "reporter_monthly": t["reporter_monthly"],
+    }
+    if all(cap is None for cap in caps.values()):
+        return None
     day = _day_bounds(reward.qualified_at)
-    same_day = granted.filter(qualified_at__gte=day[0], qualified_at__lt=day[1])
-    if t["daily_count"] is not None and same_day.count() >= t["daily_count"]:
-        return Reason.DAILY_LIMIT
+    month = _month_bounds(reward.qualified_at)
     phone = reward.reporter_phone
-    if t["reporter_daily"] is not None and (
-        same_day.filter(reporter_phone=phone).count() >= t["reporter_daily"]
+    same_day = Q(qualified_at__gte=day[0], qualified_at__lt=day[1])
+    # The three counts in one statement, over the month (which holds the day).
+    counts = (
+        Reward.objects.filter(
+            programme=reward.programme,
+            status__in=Reward.GRANTED,
+            qualified_at__gte=min(day[0], month[0]),
+            qualified_at__lt=max(day[1], month[1]),
+        )
+        .exclude(pk=reward.pk)
+        .aggregate(
+            daily=Count("pk", filter=same_day),
+            reporter_daily=Count("pk", filter=same_day & Q(reporter_phone=phone)),
+            reporter_monthly=Count(
+                "pk",
+                filter=Q(
+                    reporter_phone=phone, qualified_at__gte=month[0], qualified_at__lt=month[1]
+                ),
+            ),
+        )
+    )
+    for name, reason in (
+        ("daily", Reason.DAILY_LIMIT),
+        ("reporter_daily", Reason.REPORTER_DAILY),
+        ("reporter_monthly", Reason.REPORTER_MONTHLY),
     ):
-        return Reason.REPORTER_DAILY
-    if t["reporter_monthly"] is not None:
-        month = _month_bounds(reward.qualified_at)
-        in_month = granted.filter(
-            reporter_phone=phone, qualified_at__gte=month[0], qualified_at__lt=month[1]
-        ).count()
-        if in_month >= t["reporter_monthly"]:
-            return Reason.REPORTER_MONTHLY
+        if caps[name] is not None and counts[name] >= caps[name]:
+            return reason
     return None
 
 
@@ -170,17 +190,20 @@ def _lock_budget(reward: Reward, at):
     return ledger.lock(account)[account.pk]
 
 
-def _grant(reward: Reward, at, reason: str) -> Reward:
-    """Reserve the money and queue the payout, or refuse on a cap or the budget."""
-    t = reward.version.terms
-    budget = _lock_budget(reward, at)
-    refusal = _cap_refusal(reward, t)
-    if refusal is None and budget.balance < reward.amount_fen:
-        refusal = Reason.BUDGET
-    if refusal is not None:
-        reward.status, reward.reason = R.REFUSED, refusal
-        reward.save(update_fields=["status", "reason"])
-        return reward
+def _grant(reward: Reward, at, reason: str, *, checked: bool = False) -> Reward:
+    """Reserve the money and queue the payout, or refuse on a cap or the budget. `checked`:
+    the caller has locked the month budget and checked the caps and the balance in this
+    transaction already (the lock is held until it ends, so nothing changed since)."""
+    if not checked:
+        t = reward.version.terms
+        budget = _lock_budget(reward, at)
+        refusal = _cap_refusal(reward, t)
+        if refusal is None and budget.balance < reward.amount_fen:
+            refusal = Reason.BUDGET
+        if refusal is not None:
+            reward.status, reward.reason = R.REFUSED, refusal
+            reward.save(update_fields=["status", "reason"])
+            return reward
     reward.status, reward.reason = R.RESERVED, reason
     reward.save(update_fields=["status", "reason"])
     ledger.reserve(reward, at=at)
@@ -258,7 +281,7 @@ def decide(appeal, trigger: str, at) -> Reward | None:
         reward.flags = flags
         reward.save(update_fields=["flags"])
     else:
-        _grant(reward, at, Reason.QUALIFIED)
+        _grant(reward, at, Reason.QUALIFIED, checked=True)
     tell_reporter(reward, at)
     return reward
 
@@ -374,18 +397,23 @@ def tell_reporter(reward: Reward, at, event: str | None = None) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         summary = citizen_summary(reward)
         reason = reason_text(reward)
-    outbox.enqueue(
-        event,
-        channel=channel,
-        address=address,
-        context={
-            "number": reward.appeal.number,
-            "amount": reward.yuan,
-            "status": reward.status,
-            "reason": reason,
-            "summary": summary,
-        },
-        subject_ref=reward.appeal.number,
-        idempotency_key=f"{reward.appeal.number}:reward:{reward.pk}:{reward.status}",
-        now=at,
+    # One insert; a key already in the outbox is skipped (this state was told before).
+    outbox.enqueue_many(
+        [
+            {
+                "event": event,
+                "channel": channel,
+                "address": address,
+                "context": {
+                    "number": reward.appeal.number,
+                    "amount": reward.yuan,
+                    "status": reward.status,
+                    "reason": reason,
+                    "summary": summary,
+                },
+                "subject_ref": reward.appeal.number,
+                "idempotency_key": f"{reward.appeal.number}:reward:{reward.pk}:{reward.status}",
+                "now": at,
+            }
+        ]
     )

@@ -42,7 +42,10 @@ def bigrams(text: str) -> set[str]:
 
 
 def similarity(a: str, b: str) -> float:
-    x, y = bigrams(a), bigrams(b)
+    return _jaccard(bigrams(a), bigrams(b))
+
+
+def _jaccard(x: set[str], y: set[str]) -> float:
     if not x or not y:
         return 0.0
     return len(x & y) / len(x | y)
@@ -96,8 +99,9 @@ def flags_for(appeal, phone: str, terms: dict, at, provider: str) -> list[dict]:
         if close + 1 >= cfg["burst_count"]:
             found.append({"code": "burst", "count": close + 1})
     best, best_number = 0.0, ""
+    mine = bigrams(appeal.description)  # once, not once per earlier report
     for number, description in earlier.values_list("appeal__number", "appeal__description")[:2000]:
-        score = similarity(appeal.description, description)
+        score = _jaccard(mine, bigrams(description))
         if score > best:
             best, best_number = score, number
     if best >= cfg["similarity"]:
