@@ -319,9 +319,62 @@ def test_evaluate_refuses_one_fold():
         call_command("evaluate_classifier", csv=str(FIXTURE), folds=1)
 
 
-def test_default_features_are_characters(trained):
-    assert [name for name, _v in trained.vectorizers] == ["char"]
-    assert trained.meta["algorithm"] == "tfidf-char-1-3+linear-svm-balanced+temperature"
+def test_default_model_stacks_an_svm_and_two_naive_bayes_members(trained, small):
+    assert [name for name, _v in trained.vectorizers] == ["char", "words"]
+    assert trained.features == "stack" and trained.meta["feature_views"] == "stack"
+    assert len(trained.nbs) == 2 and trained.stacker is not None
+    assert trained.meta["algorithm"].startswith("stack(linear-svm-balanced[char-1-3]")
+    # The combiner reads every member: 3 blocks of one column per label.
+    assert trained.stacker.coef_.shape == (len(trained.classes), 3 * len(trained.classes))
+    P = trained.probabilities(small[0][:10])
+    assert P.shape == (10, len(trained.classes))
+    assert abs(P.sum(axis=1) - 1).max() < 1e-9
+
+
+def test_characters_alone_remain_available(small):
+    model = textmodel.TextClassifier.train(*small, features="char")
+    assert [name for name, _v in model.vectorizers] == ["char"]
+    assert model.stacker is None and model.nbs == []
+    assert model.meta["algorithm"] == "tfidf-char-1-3+linear-svm-balanced+temperature"
+    assert model.predict(["学校老师有偿补课"])[0][0][0] == "教育文体"
+
+
+def _old_file(model, fmt):
+    """The bytes the code of an earlier format wrote for a character SVM model."""
+    import io
+
+    import joblib
+
+    obj = {"format": fmt, "svm": model.svm, "temperature": model.temperature}
+    obj.update({"classes": model.classes, "meta": model.meta})
+    if fmt == 1:
+        obj["vectorizer"] = model.vectorizers[0][1]
+    else:
+        obj["vectorizers"] = model.vectorizers
+    buffer = io.BytesIO()
+    joblib.dump(obj, buffer)
+    return buffer.getvalue()
+
+
+def test_model_files_of_earlier_formats_still_load_and_predict(small):
+    model = textmodel.TextClassifier.train(*small, features="char")
+    for fmt in (1, 2):
+        old = textmodel.TextClassifier.loads(_old_file(model, fmt))
+        assert old.features == "char" and old.stacker is None
+        assert old.predict(["学校老师有偿补课"]) == model.predict(["学校老师有偿补课"])
+
+
+def test_a_model_file_of_an_unknown_format_is_refused_with_a_clear_message(trained):
+    import io
+
+    import joblib
+
+    buffer = io.BytesIO()
+    joblib.dump({"format": 99, "svm": None}, buffer)
+    with pytest.raises(textmodel.TrainingError, match="format 99 .*train the model again"):
+        textmodel.TextClassifier.loads(buffer.getvalue())
+    with pytest.raises(textmodel.TrainingError, match="Not a readable"):
+        textmodel.TextClassifier.loads(b"not a model at all")
 
 
 def test_features_can_combine_characters_and_words(small):
