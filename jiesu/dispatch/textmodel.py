@@ -51,8 +51,8 @@ from scipy.optimize import minimize_scalar
 from scipy.sparse import hstack
 from scipy.special import log_softmax, softmax
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
@@ -417,9 +417,7 @@ class TextClassifier:
             "train_seconds": round(time.perf_counter() - started, 2),
         }
         info.update(meta or {})
-        return cls(
-            vectorizers, svm, temperature, [str(c) for c in classes], info, nbs, stacker
-        )
+        return cls(vectorizers, svm, temperature, [str(c) for c in classes], info, nbs, stacker)
 
     # -- use --------------------------------------------------------------------------------
 
@@ -442,9 +440,7 @@ class TextClassifier:
     def probabilities(self, texts: list[str]) -> np.ndarray:
         matrices = self._matrices(texts)
         if self.stacker is not None:
-            scores = _member_scores(
-                self.svm, self.nbs, matrices, self.features, len(self.classes)
-            )
+            scores = _member_scores(self.svm, self.nbs, matrices, self.features, len(self.classes))
             P = np.zeros((len(texts), len(self.classes)))
             P[:, self.stacker.classes_] = self.stacker.predict_proba(scores)
             return P
