@@ -17,9 +17,11 @@ family, and a small model on top that learns from their out-of-fold scores how t
   by TF-IDF with sublinear term frequency;
 - Complement Naive Bayes on the same character features;
 - Complement Naive Bayes on word 1-2-grams of the jieba segmentation (TF-IDF likewise);
-- on top, a multinomial logistic regression (C = 1) fitted on the members' out-of-fold scores
-  (SVM decision values and the two log-probabilities, inner folds with near-copies grouped): it
-  gives calibrated probabilities directly.
+- on top, a combiner fitted on the members' out-of-fold scores (SVM decision values and the two
+  log-probabilities, inner folds with near-copies grouped), which gives calibrated probabilities
+  directly: a multinomial logistic regression (C = 1) over every member's every label score, or,
+  with few texts per parameter (many labels), a pooled one (a weight per member, a bias per
+  label); inner validation (out-of-fold log-loss) picks between those the data can support.
 
 The earlier models stay available and load as before: `features="char"` (the SVM alone, its
 scores turned into probabilities by one temperature fitted on out-of-fold decision values:
@@ -47,7 +49,7 @@ from dataclasses import dataclass, field
 
 import joblib
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize, minimize_scalar
 from scipy.sparse import hstack
 from scipy.special import log_softmax, softmax
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -123,6 +125,8 @@ ALGORITHMS = {
 }
 NB_ALPHA = 0.3
 STACK_C = 1.0
+POOL_L2 = 1e-3
+ROWS_PER_PARAMETER = 10
 # Floor of a member's log-probability (a label its training part did not have).
 LOG_FLOOR = -30.0
 
@@ -209,8 +213,63 @@ def _svm_matrix(matrices: dict, features: str):
     return hstack([matrices[name] for name in names]).tocsr()
 
 
-def _stacker() -> LogisticRegression:
-    return LogisticRegression(C=STACK_C, max_iter=2000)
+class _Pool:
+    """The small combiner: one weight per member and one bias per label,
+    softmax(sum_m w_m * scores_m + b), fitted by log-loss (a light L2 on the biases). Its
+    M + K parameters suit few texts per label and hundreds of labels, where a logistic
+    regression over every member's every label score (K x (M x K + 1) parameters) would
+    overfit and train slowly."""
+
+    def __init__(self, n_members: int, n_classes: int):
+        self.n_members = n_members
+        self.classes_ = np.arange(n_classes)
+        self.weights = np.full(n_members, 0.5)
+        self.bias = np.zeros(n_classes)
+
+    def _blocks(self, Z: np.ndarray) -> list[np.ndarray]:
+        K = len(self.classes_)
+        return [Z[:, m * K : (m + 1) * K] for m in range(self.n_members)]
+
+    def fit(self, Z: np.ndarray, y: np.ndarray) -> _Pool:
+        blocks, M, rows = self._blocks(Z), self.n_members, np.arange(len(y))
+
+        def loss(w):
+            logits = sum(w[m] * blocks[m] for m in range(M)) + w[M:]
+            logp = log_softmax(logits, axis=1)
+            grad = np.exp(logp)
+            grad[rows, y] -= 1
+            grad /= len(y)
+            value = -logp[rows, y].mean() + POOL_L2 * (w[M:] ** 2).sum()
+            g = [(grad * blocks[m]).sum() for m in range(M)]
+            return value, np.concatenate([g, grad.sum(axis=0) + 2 * POOL_L2 * w[M:]])
+
+        found = minimize(
+            loss, np.concatenate([self.weights, self.bias]), jac=True, method="L-BFGS-B"
+        )
+        self.weights, self.bias = found.x[:M], found.x[M:]
+        return self
+
+    def predict_proba(self, Z: np.ndarray) -> np.ndarray:
+        blocks = self._blocks(Z)
+        return softmax(sum(w * b for w, b in zip(self.weights, blocks, strict=True)) + self.bias, 1)
+
+
+def _combiners(n_rows: int, n_members: int, n_classes: int) -> dict:
+    """The combiners worth trying: the pooled one always; the logistic regression over every
+    member score only with at least ROWS_PER_PARAMETER training rows per parameter."""
+    made = {"pool": lambda: _Pool(n_members, n_classes)}
+    if n_rows >= ROWS_PER_PARAMETER * n_classes * (n_members * n_classes + 1):
+        made["logistic"] = lambda: LogisticRegression(C=STACK_C, max_iter=2000)
+    return made
+
+
+def _out_of_fold(make, Z: np.ndarray, y: np.ndarray, folds, n_classes: int) -> np.ndarray:
+    """Each fold's part predicted by a combiner fitted on the other folds' member scores."""
+    P = np.zeros((len(y), n_classes))
+    for train_idx, test_idx in folds:
+        part = make().fit(Z[train_idx], y[train_idx])
+        P[np.ix_(test_idx, part.classes_)] = part.predict_proba(Z[test_idx])
+    return P
 
 
 def _fit_temperature(scores: np.ndarray, y_index: np.ndarray) -> float:
@@ -324,7 +383,7 @@ class TextClassifier:
     # A stacked model (features "stack"): the Naive Bayes members, one per NB_VIEWS entry, and
     # the logistic regression that combines the members' scores into probabilities.
     nbs: list = field(default_factory=list)
-    stacker: LogisticRegression | None = None
+    stacker: LogisticRegression | _Pool | None = None
 
     # -- training ---------------------------------------------------------------------------
 
@@ -385,15 +444,22 @@ class TextClassifier:
         svm = _svm().fit(X, y)
         svm.coef_ = svm.coef_.astype(np.float32)
         nbs, stacker, temperature = [], None, 1.0
+        combiner: str | None = None
+        tried: dict = {}
         if stacked:
             nbs = [_NaiveBayes(matrices[name], y, n_classes) for name in NB_VIEWS[features]]
-            stacker = _stacker().fit(oof, y)
-            # The figures below must be out-of-fold for the combiner too: each fold's part is
-            # predicted by a combiner fitted on the other folds' member scores.
-            probabilities = np.zeros((len(labels), n_classes))
-            for train_idx, test_idx in folds:
-                part = _stacker().fit(oof[train_idx], y[train_idx])
-                probabilities[np.ix_(test_idx, part.classes_)] = part.predict_proba(oof[test_idx])
+            # The combiner is chosen by inner validation: the candidate with the lowest
+            # out-of-fold log-loss (each fold predicted by one fitted on the other folds' member
+            # scores). Those out-of-fold probabilities also give the figures below.
+            rows = np.arange(len(y))
+            candidates = _combiners(len(y), 1 + len(NB_VIEWS[features]), n_classes)
+            tried = {}
+            for name, make in candidates.items():
+                P = _out_of_fold(make, oof, y, folds, n_classes)
+                tried[name] = (float(-np.log(np.maximum(P[rows, y], 1e-15)).mean()), P)
+            combiner = min(tried, key=lambda name: tried[name][0])
+            probabilities = tried[combiner][1]
+            stacker = candidates[combiner]().fit(oof, y)
         else:
             temperature = _fit_temperature(oof, y)
             probabilities = softmax(oof / temperature, axis=1)
@@ -408,6 +474,14 @@ class TextClassifier:
             "feature_views": features,
             "features": sum(m.shape[1] for m in matrices.values()),
             "temperature": round(temperature, 5),
+            **(
+                {
+                    "combiner": combiner,
+                    "combiner_log_loss": {k: round(v[0], 4) for k, v in tried.items()},
+                }
+                if stacked
+                else {}
+            ),
             "rows": len(labels),
             "dropped_rare_rows": len(counts)
             and sum(c for c in counts.values() if c < MIN_PER_LABEL),
