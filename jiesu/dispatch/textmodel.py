@@ -183,14 +183,16 @@ class _NaiveBayes:
         nb = ComplementNB(alpha=NB_ALPHA).fit(X, y)
         self.classes_ = nb.classes_
         self.n_classes = n_classes
-        self.weights = nb.feature_log_prob_.astype(np.float32)
+        # Features x labels, contiguous: a sparse row times it reads only the row's features
+        # (the transpose of a labels x features array would be copied at every call).
+        self.weights = np.ascontiguousarray(nb.feature_log_prob_.T, dtype=np.float32)
 
     def log_proba(self, X) -> np.ndarray:
         out = np.full((X.shape[0], self.n_classes), LOG_FLOOR)
         if len(self.classes_) == 1:
             out[:, self.classes_] = 0.0
             return out
-        jll = np.asarray(X @ self.weights.T, dtype=np.float64)
+        jll = np.asarray(X @ self.weights, dtype=np.float64)
         out[:, self.classes_] = np.maximum(log_softmax(jll, axis=1), LOG_FLOOR)
         return out
 
