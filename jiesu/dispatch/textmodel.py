@@ -121,8 +121,9 @@ ALGORITHMS = {
     "char": "tfidf-char-1-3+linear-svm-balanced+temperature",
     "char+words": "tfidf-char-1-3+jieba-words-1-2+linear-svm-balanced+temperature",
     "stack": "stack(linear-svm-balanced[char-1-3],complement-nb[char-1-3],"
-    "complement-nb[jieba-words-1-2])+logistic-regression",
+    "complement-nb[jieba-words-1-2])",
 }
+COMBINER_NAMES = {"logistic": "logistic-regression", "pool": "pooled-log-linear"}
 NB_ALPHA = 0.3
 STACK_C = 1.0
 POOL_L2 = 1e-3
@@ -472,7 +473,8 @@ class TextClassifier:
         out_of_fold["thresholds"] = threshold_table(y_all, predicted, confidence, list(classes))
         info = {
             "format": FORMAT,
-            "algorithm": ALGORITHMS[features],
+            "algorithm": ALGORITHMS[features]
+            + (f"+{COMBINER_NAMES[combiner]}" if combiner else ""),
             "feature_views": features,
             "features": sum(m.shape[1] for m in matrices.values()),
             "temperature": round(temperature, 5),

@@ -325,6 +325,7 @@ def test_default_model_stacks_an_svm_and_two_naive_bayes_members(trained, small)
     assert trained.features == "stack" and trained.meta["feature_views"] == "stack"
     assert len(trained.nbs) == 2 and trained.stacker is not None
     assert trained.meta["algorithm"].startswith("stack(linear-svm-balanced[char-1-3]")
+    assert trained.meta["algorithm"].endswith(")+pooled-log-linear")
     # Inner validation picked the combiner with the lowest out-of-fold log-loss among those
     # the data can support; a small fixture supports only the pooled one.
     losses = trained.meta["combiner_log_loss"]
