@@ -10,12 +10,23 @@
 """The text classifier: appeal text -> label (a category, or any other column), with
 calibrated confidences.
 
-Character n-grams (1-3) weighted by TF-IDF with sublinear term frequency feed a linear SVM
-(classes weighted inversely to their frequency); a single temperature fitted on out-of-fold
-decision values turns its scores into probabilities (softmax(score / T)). A second view, word
-n-grams (1-2) of the jieba segmentation beside the characters (`features="char+words"`), is
-available; it measured no better on the shared data and costs a millisecond per appeal, so
-characters alone are the default. ADR 0019 gives the measured choice and the variants tried.
+The default (`features="stack"`, ADR 0023): three members, each a different view or model
+family, and a small model on top that learns from their out-of-fold scores how to combine them:
+
+- a linear SVM (classes weighted inversely to their frequency) on character 1-3-grams weighted
+  by TF-IDF with sublinear term frequency;
+- Complement Naive Bayes on the same character features;
+- Complement Naive Bayes on word 1-2-grams of the jieba segmentation (TF-IDF likewise);
+- on top, a combiner fitted on the members' out-of-fold scores (SVM decision values and the two
+  log-probabilities, inner folds with near-copies grouped), which gives calibrated probabilities
+  directly: a multinomial logistic regression (C = 1) over every member's every label score, or,
+  with few texts per parameter (many labels), a pooled one (a weight per member, a bias per
+  label); inner validation (out-of-fold log-loss) picks between those the data can support.
+
+The earlier models stay available and load as before: `features="char"` (the SVM alone, its
+scores turned into probabilities by one temperature fitted on out-of-fold decision values:
+softmax(score / T)) and `features="char+words"` (the same SVM on characters and words side by
+side). ADR 0019 and ADR 0023 give the measured choices and the variants tried.
 Pure Python and scikit-learn: no Django, no files; `dumps` and
 `loads` give the bytes a model version stores (see `jiesu.dispatch.registry`).
 
@@ -38,18 +49,20 @@ from dataclasses import dataclass, field
 
 import joblib
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize, minimize_scalar
 from scipy.sparse import hstack
 from scipy.special import log_softmax, softmax
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
 from jiesu.dispatch import signatures
 
-FORMAT = 2
-KNOWN_FORMATS = (1, 2)
+FORMAT = 3
+KNOWN_FORMATS = (1, 2, 3)
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 COVERAGES = (0.5, 0.7, 0.9)
 # An upper bound on the weights a model keeps (classes x features), so a leaf-level model with
@@ -94,15 +107,29 @@ def segment(text: str) -> str:
     return " ".join(w for w in jieba.lcut(text or "") if w.strip())
 
 
+# Per kind of model: the views it extracts, those the SVM reads (side by side), those a
+# Complement Naive Bayes member reads each (a stacked model when there are any).
 FEATURES = {
     "char": ("char",),
     "char+words": ("char", "words"),
+    "stack": ("char", "words"),
 }
-DEFAULT_FEATURES = "char"
+SVM_VIEWS = {"char": ("char",), "char+words": ("char", "words"), "stack": ("char",)}
+NB_VIEWS: dict[str, tuple[str, ...]] = {"char": (), "char+words": (), "stack": ("char", "words")}
+DEFAULT_FEATURES = "stack"
 ALGORITHMS = {
     "char": "tfidf-char-1-3+linear-svm-balanced+temperature",
     "char+words": "tfidf-char-1-3+jieba-words-1-2+linear-svm-balanced+temperature",
+    "stack": "stack(linear-svm-balanced[char-1-3],complement-nb[char-1-3],"
+    "complement-nb[jieba-words-1-2])",
 }
+COMBINER_NAMES = {"logistic": "logistic-regression", "pool": "pooled-log-linear"}
+NB_ALPHA = 0.3
+STACK_C = 1.0
+POOL_L2 = 1e-3
+ROWS_PER_PARAMETER = 10
+# Floor of a member's log-probability (a label its training part did not have).
+LOG_FLOOR = -30.0
 
 
 def _vectorizers(n_labels: int, features: str) -> list[tuple[str, TfidfVectorizer]]:
@@ -111,7 +138,10 @@ def _vectorizers(n_labels: int, features: str) -> list[tuple[str, TfidfVectorize
     if features not in FEATURES:
         raise TrainingError(f"Unknown features {features!r}: one of {', '.join(FEATURES)}.")
     names = FEATURES[features]
-    budget = int(min(MAX_FEATURES, max(20_000, MAX_WEIGHTS // max(n_labels, 1)))) // len(names)
+    # The views the SVM reads side by side share its budget; a view a member reads alone has it whole.
+    budget = int(min(MAX_FEATURES, max(20_000, MAX_WEIGHTS // max(n_labels, 1)))) // len(
+        SVM_VIEWS[features]
+    )
     common = {"sublinear_tf": True, "min_df": 2, "max_features": budget, "dtype": np.float32}
     made = {
         "char": lambda: TfidfVectorizer(analyzer="char", ngram_range=(1, 3), **common),
@@ -144,6 +174,105 @@ def _scores(svm: LinearSVC, X) -> np.ndarray:
     if d.ndim == 1:  # two classes: sklearn gives one column for the second
         d = np.column_stack([-d / 2, d / 2])
     return d
+
+
+class _NaiveBayes:
+    """Complement Naive Bayes reduced to what prediction needs: one weight per label and
+    feature (float32), so the model file stays small."""
+
+    def __init__(self, X, y: np.ndarray, n_classes: int):
+        nb = ComplementNB(alpha=NB_ALPHA).fit(X, y)
+        self.classes_ = nb.classes_
+        self.n_classes = n_classes
+        # Features x labels, contiguous: a sparse row times it reads only the row's features
+        # (the transpose of a labels x features array would be copied at every call).
+        self.weights = np.ascontiguousarray(nb.feature_log_prob_.T, dtype=np.float32)
+
+    def log_proba(self, X) -> np.ndarray:
+        out = np.full((X.shape[0], self.n_classes), LOG_FLOOR)
+        if len(self.classes_) == 1:
+            out[:, self.classes_] = 0.0
+            return out
+        jll = np.asarray(X @ self.weights, dtype=np.float64)
+        out[:, self.classes_] = np.maximum(log_softmax(jll, axis=1), LOG_FLOOR)
+        return out
+
+
+def _member_scores(svm: LinearSVC, nbs: list, matrices: dict, features: str, n_classes: int):
+    """The stacked model's input: the SVM's decision values, then each Naive Bayes member's
+    log-probabilities, one block of n_classes columns each."""
+    svm_part = np.full((next(iter(matrices.values())).shape[0], n_classes), -10.0)
+    svm_part[:, svm.classes_] = _scores(svm, _svm_matrix(matrices, features))
+    parts = [svm_part]
+    for name, nb in zip(NB_VIEWS[features], nbs, strict=True):
+        parts.append(nb.log_proba(matrices[name]))
+    return np.hstack(parts)
+
+
+def _svm_matrix(matrices: dict, features: str):
+    names = SVM_VIEWS[features]
+    if len(names) == 1:
+        return matrices[names[0]]
+    return hstack([matrices[name] for name in names]).tocsr()
+
+
+class _Pool:
+    """The small combiner: one weight per member and one bias per label,
+    softmax(sum_m w_m * scores_m + b), fitted by log-loss (a light L2 on the biases). Its
+    M + K parameters suit few texts per label and hundreds of labels, where a logistic
+    regression over every member's every label score (K x (M x K + 1) parameters) would
+    overfit and train slowly."""
+
+    def __init__(self, n_members: int, n_classes: int):
+        self.n_members = n_members
+        self.classes_ = np.arange(n_classes)
+        self.weights = np.full(n_members, 0.5)
+        self.bias = np.zeros(n_classes)
+
+    def _blocks(self, Z: np.ndarray) -> list[np.ndarray]:
+        K = len(self.classes_)
+        return [Z[:, m * K : (m + 1) * K] for m in range(self.n_members)]
+
+    def fit(self, Z: np.ndarray, y: np.ndarray) -> _Pool:
+        blocks, M, rows = self._blocks(Z), self.n_members, np.arange(len(y))
+
+        def loss(w):
+            logits = sum(w[m] * blocks[m] for m in range(M)) + w[M:]
+            logp = log_softmax(logits, axis=1)
+            grad = np.exp(logp)
+            grad[rows, y] -= 1
+            grad /= len(y)
+            value = -logp[rows, y].mean() + POOL_L2 * (w[M:] ** 2).sum()
+            g = [(grad * blocks[m]).sum() for m in range(M)]
+            return value, np.concatenate([g, grad.sum(axis=0) + 2 * POOL_L2 * w[M:]])
+
+        found = minimize(
+            loss, np.concatenate([self.weights, self.bias]), jac=True, method="L-BFGS-B"
+        )
+        self.weights, self.bias = found.x[:M], found.x[M:]
+        return self
+
+    def predict_proba(self, Z: np.ndarray) -> np.ndarray:
+        blocks = self._blocks(Z)
+        return softmax(sum(w * b for w, b in zip(self.weights, blocks, strict=True)) + self.bias, 1)
+
+
+def _combiners(n_rows: int, n_members: int, n_classes: int) -> dict:
+    """The combiners worth trying: the pooled one always; the logistic regression over every
+    member score only with at least ROWS_PER_PARAMETER training rows per parameter."""
+    made = {"pool": lambda: _Pool(n_members, n_classes)}
+    if n_rows >= ROWS_PER_PARAMETER * n_classes * (n_members * n_classes + 1):
+        made["logistic"] = lambda: LogisticRegression(C=STACK_C, max_iter=2000)
+    return made
+
+
+def _out_of_fold(make, Z: np.ndarray, y: np.ndarray, folds, n_classes: int) -> np.ndarray:
+    """Each fold's part predicted by a combiner fitted on the other folds' member scores."""
+    P = np.zeros((len(y), n_classes))
+    for train_idx, test_idx in folds:
+        part = make().fit(Z[train_idx], y[train_idx])
+        P[np.ix_(test_idx, part.classes_)] = part.predict_proba(Z[test_idx])
+    return P
 
 
 def _fit_temperature(scores: np.ndarray, y_index: np.ndarray) -> float:
@@ -254,6 +383,10 @@ class TextClassifier:
     temperature: float
     classes: list[str]
     meta: dict = field(default_factory=dict)
+    # A stacked model (features "stack"): the Naive Bayes members, one per NB_VIEWS entry, and
+    # the logistic regression that combines the members' scores into probabilities.
+    nbs: list = field(default_factory=list)
+    stacker: LogisticRegression | _Pool | None = None
 
     # -- training ---------------------------------------------------------------------------
 
@@ -288,20 +421,51 @@ class TextClassifier:
             segmented = [segmented[i] for i in kept]
         y_all = np.asarray(labels)
         classes, y = np.unique(y_all, return_inverse=True)
-        vectorizers = _vectorizers(len(classes), features)
+        n_classes = len(classes)
+        vectorizers = _vectorizers(n_classes, features)
         views = _views(texts, [name for name, _v in vectorizers], segmented)
-        X = hstack([v.fit_transform(views[name]) for name, v in vectorizers]).tocsr()
+        matrices = {name: v.fit_transform(views[name]).tocsr() for name, v in vectorizers}
+        X = _svm_matrix(matrices, features)
+        stacked = bool(NB_VIEWS[features])
         groups = signatures.near_duplicate_groups(texts) if group_duplicates else None
-        oof = np.zeros((len(labels), len(classes)), dtype=np.float64)
-        for train_idx, test_idx in _folds(y, groups, calibrate_folds):
+        folds = _folds(y, groups, calibrate_folds)
+        width = n_classes * (1 + len(NB_VIEWS[features]))
+        oof = np.zeros((len(labels), width if stacked else n_classes), dtype=np.float64)
+        for train_idx, test_idx in folds:
             svm = _svm().fit(X[train_idx], y[train_idx])
-            part = np.full((len(test_idx), len(classes)), -10.0)
-            part[:, svm.classes_] = _scores(svm, X[test_idx])
-            oof[test_idx] = part
-        temperature = _fit_temperature(oof, y)
+            if stacked:
+                nbs = [
+                    _NaiveBayes(matrices[name][train_idx], y[train_idx], n_classes)
+                    for name in NB_VIEWS[features]
+                ]
+                part = {name: m[test_idx] for name, m in matrices.items()}
+                oof[test_idx] = _member_scores(svm, nbs, part, features, n_classes)
+            else:
+                scores = np.full((len(test_idx), n_classes), -10.0)
+                scores[:, svm.classes_] = _scores(svm, X[test_idx])
+                oof[test_idx] = scores
         svm = _svm().fit(X, y)
         svm.coef_ = svm.coef_.astype(np.float32)
-        probabilities = softmax(oof / temperature, axis=1)
+        nbs, stacker, temperature = [], None, 1.0
+        combiner: str | None = None
+        tried: dict = {}
+        if stacked:
+            nbs = [_NaiveBayes(matrices[name], y, n_classes) for name in NB_VIEWS[features]]
+            # The combiner is chosen by inner validation: the candidate with the lowest
+            # out-of-fold log-loss (each fold predicted by one fitted on the other folds' member
+            # scores). Those out-of-fold probabilities also give the figures below.
+            rows = np.arange(len(y))
+            candidates = _combiners(len(y), 1 + len(NB_VIEWS[features]), n_classes)
+            tried = {}
+            for name, make in candidates.items():
+                P = _out_of_fold(make, oof, y, folds, n_classes)
+                tried[name] = (float(-np.log(np.maximum(P[rows, y], 1e-15)).mean()), P)
+            combiner = min(tried, key=lambda name: tried[name][0])
+            probabilities = tried[combiner][1]
+            stacker = candidates[combiner]().fit(oof, y)
+        else:
+            temperature = _fit_temperature(oof, y)
+            probabilities = softmax(oof / temperature, axis=1)
         predicted = classes[probabilities.argmax(axis=1)]
         confidence = probabilities.max(axis=1)
         out_of_fold = summary(y_all, predicted, confidence, list(classes))
@@ -309,10 +473,19 @@ class TextClassifier:
         out_of_fold["thresholds"] = threshold_table(y_all, predicted, confidence, list(classes))
         info = {
             "format": FORMAT,
-            "algorithm": ALGORITHMS[features],
+            "algorithm": ALGORITHMS[features]
+            + (f"+{COMBINER_NAMES[combiner]}" if combiner else ""),
             "feature_views": features,
-            "features": X.shape[1],
+            "features": sum(m.shape[1] for m in matrices.values()),
             "temperature": round(temperature, 5),
+            **(
+                {
+                    "combiner": combiner,
+                    "combiner_log_loss": {k: round(v[0], 4) for k, v in tried.items()},
+                }
+                if stacked
+                else {}
+            ),
             "rows": len(labels),
             "dropped_rare_rows": len(counts)
             and sum(c for c in counts.values() if c < MIN_PER_LABEL),
@@ -322,20 +495,35 @@ class TextClassifier:
             "train_seconds": round(time.perf_counter() - started, 2),
         }
         info.update(meta or {})
-        return cls(vectorizers, svm, temperature, [str(c) for c in classes], info)
+        return cls(vectorizers, svm, temperature, [str(c) for c in classes], info, nbs, stacker)
 
     # -- use --------------------------------------------------------------------------------
 
-    def transform(self, texts: list[str]):
-        """The feature matrix of texts (one row per text)."""
+    @property
+    def features(self) -> str:
+        """The kind of model (a key of FEATURES); older files say it in their metadata."""
+        if self.stacker is not None:
+            return "stack"
+        return "char+words" if len(self.vectorizers) > 1 else "char"
+
+    def _matrices(self, texts: list[str]) -> dict:
         texts = [t or "" for t in texts]
         views = _views(texts, [name for name, _v in self.vectorizers])
-        return hstack([v.transform(views[name]) for name, v in self.vectorizers]).tocsr()
+        return {name: v.transform(views[name]).tocsr() for name, v in self.vectorizers}
+
+    def transform(self, texts: list[str]):
+        """The feature matrix of texts (one row per text, every view side by side)."""
+        return hstack(list(self._matrices(texts).values())).tocsr()
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
-        X = self.transform(texts)
+        matrices = self._matrices(texts)
+        if self.stacker is not None:
+            scores = _member_scores(self.svm, self.nbs, matrices, self.features, len(self.classes))
+            P = np.zeros((len(texts), len(self.classes)))
+            P[:, self.stacker.classes_] = self.stacker.predict_proba(scores)
+            return P
         scores = np.full((len(texts), len(self.classes)), -10.0)
-        scores[:, self.svm.classes_] = _scores(self.svm, X)
+        scores[:, self.svm.classes_] = _scores(self.svm, _svm_matrix(matrices, self.features))
         return softmax(scores / self.temperature, axis=1)
 
     def predict(self, texts: list[str], k: int = 3) -> list[list[tuple[str, float]]]:
@@ -356,6 +544,8 @@ class TextClassifier:
                 "temperature": self.temperature,
                 "classes": self.classes,
                 "meta": self.meta,
+                "nbs": self.nbs,
+                "stacker": self.stacker,
             },
             buffer,
             compress=3,
@@ -365,13 +555,31 @@ class TextClassifier:
     @classmethod
     def loads(cls, data: bytes) -> TextClassifier:
         """Only for bytes this code wrote (the registry checks their SHA-256 first): joblib
-        unpickles, so a file from elsewhere must never reach here."""
-        obj = joblib.load(io.BytesIO(data))
-        if not isinstance(obj, dict) or obj.get("format") not in KNOWN_FORMATS:
+        unpickles, so a file from elsewhere must never reach here. Formats 1 and 2 (a single
+        SVM and a temperature) load as they were; a newer format than this code knows is
+        refused with a message saying so."""
+        try:
+            obj = joblib.load(io.BytesIO(data))
+        except Exception as exc:  # noqa: BLE001 (any unpickling failure means the same)
+            raise TrainingError(f"Not a readable Jiesu classifier file ({exc}).") from None
+        if not isinstance(obj, dict) or "format" not in obj:
             raise TrainingError("Not a Jiesu classifier file of a known format.")
-        # Format 1 had one character n-gram vectorizer.
+        if obj["format"] not in KNOWN_FORMATS:
+            raise TrainingError(
+                f"Classifier file format {obj['format']!r} is not one this version reads "
+                f"({', '.join(map(str, KNOWN_FORMATS))}): train the model again."
+            )
+        # Format 1 had one character n-gram vectorizer; formats 1-2 had no stacked members.
         vectorizers = obj.get("vectorizers") or [("char", obj["vectorizer"])]
-        return cls(vectorizers, obj["svm"], obj["temperature"], obj["classes"], obj["meta"])
+        return cls(
+            vectorizers,
+            obj["svm"],
+            obj["temperature"],
+            obj["classes"],
+            obj["meta"],
+            obj.get("nbs") or [],
+            obj.get("stacker"),
+        )
 
 
 def evaluate(

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -319,9 +320,66 @@ def test_evaluate_refuses_one_fold():
         call_command("evaluate_classifier", csv=str(FIXTURE), folds=1)
 
 
-def test_default_features_are_characters(trained):
-    assert [name for name, _v in trained.vectorizers] == ["char"]
-    assert trained.meta["algorithm"] == "tfidf-char-1-3+linear-svm-balanced+temperature"
+def test_default_model_stacks_an_svm_and_two_naive_bayes_members(trained, small):
+    assert [name for name, _v in trained.vectorizers] == ["char", "words"]
+    assert trained.features == "stack" and trained.meta["feature_views"] == "stack"
+    assert len(trained.nbs) == 2 and trained.stacker is not None
+    assert trained.meta["algorithm"].startswith("stack(linear-svm-balanced[char-1-3]")
+    assert trained.meta["algorithm"].endswith(")+pooled-log-linear")
+    # Inner validation picked the combiner with the lowest out-of-fold log-loss among those
+    # the data can support; a small fixture supports only the pooled one.
+    losses = trained.meta["combiner_log_loss"]
+    assert trained.meta["combiner"] == min(losses, key=losses.get) == "pool"
+    assert len(trained.stacker.weights) == 3
+    P = trained.probabilities(small[0][:10])
+    assert P.shape == (10, len(trained.classes))
+    assert abs(P.sum(axis=1) - 1).max() < 1e-9
+
+
+def test_characters_alone_remain_available(small):
+    model = textmodel.TextClassifier.train(*small, features="char")
+    assert [name for name, _v in model.vectorizers] == ["char"]
+    assert model.stacker is None and model.nbs == []
+    assert model.meta["algorithm"] == "tfidf-char-1-3+linear-svm-balanced+temperature"
+    assert model.predict(["学校老师有偿补课"])[0][0][0] == "教育文体"
+
+
+def _old_file(model, fmt):
+    """The bytes the code of an earlier format wrote for a character SVM model."""
+    import io
+
+    import joblib
+
+    obj = {"format": fmt, "svm": model.svm, "temperature": model.temperature}
+    obj.update({"classes": model.classes, "meta": model.meta})
+    if fmt == 1:
+        obj["vectorizer"] = model.vectorizers[0][1]
+    else:
+        obj["vectorizers"] = model.vectorizers
+    buffer = io.BytesIO()
+    joblib.dump(obj, buffer)
+    return buffer.getvalue()
+
+
+def test_model_files_of_earlier_formats_still_load_and_predict(small):
+    model = textmodel.TextClassifier.train(*small, features="char")
+    for fmt in (1, 2):
+        old = textmodel.TextClassifier.loads(_old_file(model, fmt))
+        assert old.features == "char" and old.stacker is None
+        assert old.predict(["学校老师有偿补课"]) == model.predict(["学校老师有偿补课"])
+
+
+def test_a_model_file_of_an_unknown_format_is_refused_with_a_clear_message(trained):
+    import io
+
+    import joblib
+
+    buffer = io.BytesIO()
+    joblib.dump({"format": 99, "svm": None}, buffer)
+    with pytest.raises(textmodel.TrainingError, match="format 99 .*train the model again"):
+        textmodel.TextClassifier.loads(buffer.getvalue())
+    with pytest.raises(textmodel.TrainingError, match="Not a readable"):
+        textmodel.TextClassifier.loads(b"not a model at all")
 
 
 def test_features_can_combine_characters_and_words(small):
@@ -353,3 +411,22 @@ def test_model_versions_lists_figures_and_activates_a_version(trained, capsys):
     with pytest.raises(CommandError, match="no category model version 9"):
         call_command("model_versions", activate=9)
     assert ModelVersion.objects.get(active=True).number == 2
+
+
+def test_the_per_label_combiner_is_tried_only_with_enough_rows_per_parameter():
+    # 7 labels, 3 members: 7 x (3 x 7 + 1) = 154 parameters.
+    assert set(textmodel._combiners(1_539, 3, 7)) == {"pool"}
+    assert set(textmodel._combiners(1_540, 3, 7)) == {"pool", "logistic"}
+    assert set(textmodel._combiners(100_000, 3, 300)) == {"pool"}
+
+
+def test_the_pooled_combiner_learns_to_trust_the_informative_member():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 2000)
+    informative = np.eye(4)[y] * 3 + rng.normal(0, 1, (2000, 4))
+    noise = rng.normal(0, 3, (2000, 4))
+    pool = textmodel._Pool(2, 4).fit(np.hstack([informative, noise]), y)
+    assert pool.weights[0] > 0.5 and abs(pool.weights[1]) < 0.1
+    P = pool.predict_proba(np.hstack([informative, noise]))
+    assert abs(P.sum(axis=1) - 1).max() < 1e-9
+    assert (P.argmax(axis=1) == y).mean() > 0.85

@@ -40,7 +40,8 @@ class Command(BaseCommand):
             "--features",
             choices=list(textmodel.FEATURES),
             default=textmodel.DEFAULT_FEATURES,
-            help="Character n-grams (default) or characters and jieba word n-grams.",
+            help="stack (default): an SVM on characters and two Naive Bayes members combined; "
+            "char: the SVM on characters alone; char+words: that SVM on characters and words.",
         )
         parser.add_argument("--out", help="Write the model file here.")
         parser.add_argument("--register", action="store_true", help="Store as a model version.")
