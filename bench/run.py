@@ -18,7 +18,7 @@ different machines compare by their ratios. Two parts:
   audit verification, console pages through the test client;
 * from outside (bench/scale.py, in a process of its own, on PostgreSQL): gunicorn serving the
   project, wrk generating the load: intake, Open311, transitions, and reads after a bulk load
-  (1,000,000 appeals; 100,000 with --quick). Skipped with --no-scale or when PostgreSQL is not
+  (1,000,000 appeals; 60,000 with --quick). Skipped with --no-scale or when PostgreSQL is not
   reachable.
 """
 
@@ -70,7 +70,7 @@ def scale(quick: bool) -> dict | None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="shorter runs, 100,000 appeals")
+    parser.add_argument("--quick", action="store_true", help="shorter runs, 60,000 appeals")
     parser.add_argument("--no-scale", action="store_true", help="only the in-process figures")
     args = parser.parse_args()
     started = time.perf_counter()
