@@ -293,7 +293,18 @@ class InsightsView(APIView):
         return response
 
     def query(self, serializer_class):
-        s = serializer_class(data=self.request.query_params)
+        params = self.request.query_params
+        s = serializer_class(data=params)
+        # REST framework reads `?day=` as "not given" for an optional field: a date, a number
+        # or a choice sent empty is refused instead (the schema says what each must be).
+        blank = [
+            name
+            for name, field in s.fields.items()
+            if not isinstance(field, serializers.CharField) and params.get(name, None) == ""
+        ]
+        if blank:
+            message = serializers.CharField.default_error_messages["blank"]
+            raise serializers.ValidationError({name: [message] for name in blank})
         s.is_valid(raise_exception=True)
         return s.validated_data
 

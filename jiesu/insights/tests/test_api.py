@@ -83,6 +83,22 @@ def test_bad_queries_are_400_in_the_callers_language(api, world):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["overview/", "emerging/", "topics/"],
+)
+def test_an_empty_day_is_refused_not_read_as_today(api, world, path):
+    """`?day=` (found by the schema fuzz test): a date sent empty is a bad request, in the
+    caller's language, not today's figures."""
+    c = api("analyst")
+    response = c.get(f"/api/v1/insights/{path}?day=", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "day" in response.json()["error"]["fields"]
+    assert "blank" in str(response.json())
+    response = c.get(f"/api/v1/insights/{path}?day=", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400 and "blank" not in str(response.json())
+
+
 def test_overview(api, refreshed, world):
     body = api("supervisor").get("/api/v1/insights/overview/", {"day": "2026-11-20"}).json()
     assert body["day"] == "2026-11-20"
