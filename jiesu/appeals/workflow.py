@@ -472,23 +472,15 @@ def _tell_citizen(step: _Step, event: str, context: dict | None = None):
 
 
 def _tell_unit(step: _Step, unit: Unit, event: str, context: dict | None = None, key=""):
-    outbox.enqueue_many(
-        [
-            {
-                "event": f"unit.{event}",
-                "unit": unit,
-                "context": {
-                    "number": step.appeal.number,
-                    "title": step.appeal.title,
-                    **(context or {}),
-                },
-                "subject_ref": step.appeal.number,
-                "idempotency_key": (
-                    f"{step.appeal.number}:{step.appeal.audit_count + 1}:unit.{event}:{unit.pk}{key}"
-                ),
-                "now": step.now,
-            }
-        ]
+    outbox.add(
+        f"unit.{event}",
+        unit=unit,
+        context={"number": step.appeal.number, "title": step.appeal.title, **(context or {})},
+        subject_ref=step.appeal.number,
+        idempotency_key=(
+            f"{step.appeal.number}:{step.appeal.audit_count + 1}:unit.{event}:{unit.pk}{key}"
+        ),
+        now=step.now,
     )
 
 

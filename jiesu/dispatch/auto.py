@@ -603,12 +603,12 @@ def triage(appeal_id: int) -> Triage | None:
         )
 
 
-def retriage(appeal) -> Triage | None:
+def retriage(appeal_id: int) -> Triage | None:
     """Recompute the suggestions of a received appeal (e.g. a model was activated since)."""
     Triage.objects.filter(
-        appeal=appeal, outcome__in=[Triage.Outcome.QUEUED, Triage.Outcome.FAILED]
+        appeal_id=appeal_id, outcome__in=[Triage.Outcome.QUEUED, Triage.Outcome.FAILED]
     ).delete()
-    return triage(appeal.pk)
+    return triage(appeal_id)
 
 
 def triage_waiting(limit: int | None = None) -> Counter:
@@ -643,9 +643,7 @@ def retriage_waiting(limit: int | None = None) -> Counter:
     )
     done: Counter = Counter()
     for appeal_id in ids[:limit] if limit else ids:
-        # Only a stale queued triage is dropped: one written meanwhile by another worker stays.
-        stale.filter(appeal_id=appeal_id).delete()
-        found = triage(appeal_id)
+        found = retriage(appeal_id)
         if found is not None:
             done[found.outcome] += 1
     done.update(triage_waiting(limit))

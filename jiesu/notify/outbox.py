@@ -76,6 +76,12 @@ def enqueue(event: str, *, idempotency_key: str, **fields) -> Notification:
         return Notification.objects.get(idempotency_key=idempotency_key)
 
 
+def add(event: str, *, idempotency_key: str, **fields) -> None:
+    """`enqueue` for a caller that does not need the row: one statement (a key already in the
+    outbox is skipped), where `enqueue` reads the row back."""
+    enqueue_many([{"event": event, "idempotency_key": idempotency_key, **fields}])
+
+
 def enqueue_many(messages: list[dict]) -> int:
     """Add many messages in one statement (work done in batches, e.g. the SLA sweep). Each item
     holds `enqueue`'s arguments, `event` included. A key already in the outbox is skipped, as

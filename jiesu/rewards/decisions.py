@@ -397,23 +397,19 @@ def tell_reporter(reward: Reward, at, event: str | None = None) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         summary = citizen_summary(reward)
         reason = reason_text(reward)
-    # One insert; a key already in the outbox is skipped (this state was told before).
-    outbox.enqueue_many(
-        [
-            {
-                "event": event,
-                "channel": channel,
-                "address": address,
-                "context": {
-                    "number": reward.appeal.number,
-                    "amount": reward.yuan,
-                    "status": reward.status,
-                    "reason": reason,
-                    "summary": summary,
-                },
-                "subject_ref": reward.appeal.number,
-                "idempotency_key": f"{reward.appeal.number}:reward:{reward.pk}:{reward.status}",
-                "now": at,
-            }
-        ]
+    # A key already in the outbox is skipped (this state was told before).
+    outbox.add(
+        event,
+        channel=channel,
+        address=address,
+        context={
+            "number": reward.appeal.number,
+            "amount": reward.yuan,
+            "status": reward.status,
+            "reason": reason,
+            "summary": summary,
+        },
+        subject_ref=reward.appeal.number,
+        idempotency_key=f"{reward.appeal.number}:reward:{reward.pk}:{reward.status}",
+        now=at,
     )
