@@ -195,7 +195,9 @@ class Triage(models.Model):
         QUEUED = "queued", _("Waiting for a person")
         FAILED = "failed", _("Automatic dispatch refused")
 
-    appeal = models.OneToOneField(Appeal, on_delete=models.CASCADE, related_name="triage")
+    appeal = models.OneToOneField(
+        Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="triage"
+    )
     created_at = models.DateTimeField(_("created at"))
     model = models.ForeignKey(
         ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -203,7 +205,8 @@ class Triage(models.Model):
     suggestions = models.JSONField(_("suggestions"), default=dict)
     confidence = models.FloatField(_("confidence"), null=True, blank=True)
     threshold = models.FloatField(_("threshold"), null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    # Not "outcome": that msgid is the return visit's (回访结果).
+    outcome = models.CharField(_("dispatch outcome"), max_length=8, choices=Outcome.choices)
     reason = models.CharField(_("why"), max_length=300, blank=True)
     unit = models.ForeignKey(
         Unit, verbose_name=_("suggested lead"), null=True, blank=True, on_delete=models.SET_NULL
@@ -237,15 +240,28 @@ class Override(models.Model):
         INSTRUCTION = "instruction", _("Instruction from a leader or a plan")
         OTHER = "other", _("Other")
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="+")
-    suggested_unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    appeal = models.ForeignKey(
+        Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="+"
     )
-    chosen_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    suggested_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("suggested lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    chosen_unit = models.ForeignKey(
+        Unit, verbose_name=_("chosen lead"), on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 

@@ -11,6 +11,8 @@
 one-click apply, override reasons, the auto-dispatch administration and the rule test panel.
 Pages are read in English (/en/...), so assertions read the source strings."""
 
+import re
+
 import pytest
 
 from jiesu.appeals import workflow
@@ -173,6 +175,40 @@ def test_each_category_table_is_folded_under_its_figures_at_the_threshold_in_for
     assert row["threshold"] == pick["threshold"]
     assert f"At {pick['threshold']}: precision" in block.group(1)
     assert f"coverage {round(pick['coverage'] * 100)}%" in block.group(1)
+
+
+def test_triage_and_override_lists_in_the_admin_name_their_columns_in_chinese(
+    client, world, queued
+):
+    """The triage's outcome is the dispatch's (分拨结果), not a return visit's (回访结果), and
+    no column header is left as an English field name."""
+    from django.utils import translation
+
+    client.force_login(world.u("admin"))
+    with translation.override("zh-hans"):
+        page = client.get("/admin/dispatch/triage/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "分拨结果" in text and "回访结果" not in text
+    headers = re.findall(r'<th scope="col"[^>]*>.*?<a[^>]*>([^<]+)</a>', text, re.S)
+    assert headers and all(not h.strip().isascii() for h in headers), headers
+    with translation.override("zh-hans"):
+        page = client.get("/admin/dispatch/override/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    headers = re.findall(
+        r'<th scope="col"[^>]*>.*?<a[^>]*>([^<]+)</a>', page.content.decode(), re.S
+    )
+    assert headers and all(not h.strip().isascii() for h in headers), headers
+
+
+def test_auto_dispatch_tables_name_each_cell_for_the_phone_layout(client, world, active_model):
+    """At 390 px the console's tables become one card per row, each cell headed by its
+    data-label: the precision tables showed bare numbers."""
+    client.force_login(world.u("admin"))
+    page = client.get(AUTO_URL).content.decode()
+    for label in ("Threshold", "Precision", "Coverage", "Predictions", "Category"):
+        assert f'data-label="{label}"' in page, label
+    cells = re.findall(r"<td[^>]*>", page)
+    assert cells and all("data-label=" in c for c in cells if "colspan" not in c)
 
 
 def test_policies_page_is_for_administrators_only(client, world, active_model):
