@@ -44,6 +44,24 @@ def test_unit_desk_and_appeal_page_fit_a_phone(staff, demo):  # noqa: F811 (the 
         assert page_width(handler) <= PHONE["width"], desk
 
 
+def test_every_table_cell_is_named_on_a_phone(staff, demo):  # noqa: F811 (the imported fixtures)
+    """At 390 px a table row is a card: a cell without its column's name showed a bare value
+    (the channels, units, users and rewards tables were written without data-label)."""
+    admin = staff.login("admin", viewport=PHONE)
+    for page in ("/console/manage/channels/", "/console/manage/units/", "/console/manage/users/"):
+        admin.goto(page)
+        assert page_width(admin) <= PHONE["width"], page
+        unnamed = admin.evaluate(
+            "Array.from(document.querySelectorAll('table.list tbody td'))"
+            ".filter(td => td.colSpan === 1 && !td.dataset.label).length"
+        )
+        named = admin.evaluate(
+            "getComputedStyle(document.querySelector('table.list tbody td'), '::before').content"
+        )
+        assert unnamed == 0, page
+        assert named not in ("none", "normal", ""), (page, named)
+
+
 def test_question_mark_lists_the_shortcuts(staff, demo):  # noqa: F811 (the imported fixtures)
     """Defect 9: console.js promised that "?" lists the shortcuts, but nothing did."""
     appeal = demo.in_progress()

@@ -94,3 +94,31 @@ document.addEventListener("htmx:beforeRequest", function (event) {
     event.preventDefault();
   }
 });
+
+// On a phone the console's tables become one card per row (console.css), each cell headed by
+// its data-label. Cells a template did not label take their column's heading here, so no table
+// shows bare numbers; tables added later by htmx get theirs too.
+(function () {
+  function label() {
+    document.querySelectorAll("table.list").forEach(function (table) {
+      var heads = table.tHead ? Array.prototype.map.call(
+        table.tHead.rows[0] ? table.tHead.rows[0].cells : [],
+        function (th) { return (th.textContent || "").replace(/\s+/g, " ").trim(); }
+      ) : [];
+      if (!heads.length) return;
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (tr) {
+          var column = 0;
+          Array.prototype.forEach.call(tr.cells, function (cell) {
+            if (cell.colSpan === 1 && !cell.hasAttribute("data-label") && heads[column]) {
+              cell.setAttribute("data-label", heads[column]);
+            }
+            column += cell.colSpan;
+          });
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", label);
+  document.addEventListener("htmx:afterSwap", label);
+})();
