@@ -169,3 +169,54 @@ def stop(processes) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+class BackendCutter:
+    """Terminates every backend of the test database but the listed ones, every ``interval``
+    seconds, as a PostgreSQL restart or failover does to the servers, workers and scheduler.
+    ``cut`` counts the backends terminated."""
+
+    def __init__(self, spare_pid: int, interval: float = 0.1):
+        import threading
+
+        self.spare = spare_pid
+        self.interval = interval
+        self.stop = threading.Event()
+        self.cut = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        from django.db import connections
+
+        try:
+            while not self.stop.wait(self.interval):
+                with connections["default"].cursor() as cursor:
+                    cursor.execute(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                        "AND pid <> %s",
+                        [self.spare],
+                    )
+                    self.cut += cursor.fetchone()[0]
+        finally:
+            connections["default"].close()
+
+    def start(self):
+        self._thread.start()
+
+    def halt(self):
+        self.stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
+def load_until_hit(pool, submit, batch: int, hit, most: int = 12) -> list:
+    """Submits ``batch`` requests at a time through ``pool`` (``submit(i)`` returns the appeal's
+    number) until ``hit()`` says the fault really struck a request, at most ``most`` batches.
+    A fast server can finish a fixed burst between two cuts; the load goes on until one lands."""
+    numbers = []
+    for start in range(0, batch * most, batch):
+        numbers += pool.map(submit, range(start, start + batch))
+        if hit():
+            break
+    return numbers
