@@ -188,13 +188,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     # A kept connection is checked before a request reuses it: after a database restart or a
-    # failover the first request gets a new connection instead of an error.
+    # failover the first request gets a new connection instead of an error. The check polls the
+    # socket and asks `SELECT 1` only when the server has sent something (jiesu.postgres).
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "jiesu.postgres"
 # A read replica for reports and exports (jiesu.dbrouting): reads inside `analytics()` go there.
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["ENGINE"] = "jiesu.postgres"
     # Tests use the primary's test database as the replica's.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["jiesu.dbrouting.AnalyticsRouter"]

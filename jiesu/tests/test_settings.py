@@ -183,7 +183,7 @@ def test_production_with_a_secret_and_postgres_url(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "False"
-    assert result.stdout.split()[-1] == "django.db.backends.postgresql"
+    assert result.stdout.split()[-1] == "jiesu.postgres"
 
 
 @pytest.mark.django_db

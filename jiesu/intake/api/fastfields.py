@@ -12,23 +12,30 @@
 REST framework deep-copies every declared field for each serializer instance (fields are bound
 to their parent, so they cannot be shared). `copy.deepcopy` of a field re-runs its constructor
 with deep copies of every constructor argument, querysets included, which made building the
-submission serializer about a tenth of an appeal filing's CPU time. `FastFields` re-runs the
-constructors with the same arguments instead: strings and numbers are immutable, a queryset is
-re-evaluated by the field on each use (`RelatedField.get_queryset` calls `.all()`), validators
-are shared by REST framework itself, and nested fields (`child`) are copied the same way.
+submission serializer about a tenth of an appeal filing's CPU time; re-running the
+constructors with the same arguments still cost a twentieth. `FastFields` makes shallow copies
+of the declared fields instead, which are never bound themselves: what a copy shares with the
+declared field is read-only once constructed (the constructor's arguments, validators, error
+messages, choices; a queryset is re-evaluated by the field on each use, as
+`RelatedField.get_queryset` calls `.all()`). Binding (`field_name`, `parent`, `source`) sets
+attributes on the copy alone. A nested field (`child`, already bound to the declared field by
+its constructor) is constructed again with its arguments and bound to the new parent.
 """
 
 from __future__ import annotations
+
+import copy
 
 from rest_framework import serializers
 
 
 def clone(field: serializers.Field) -> serializers.Field:
-    kwargs = dict(field._kwargs)
-    child = kwargs.get("child")
+    new = copy.copy(field)
+    child = getattr(field, "child", None)
     if isinstance(child, serializers.Field):
-        kwargs["child"] = clone(child)
-    return field.__class__(*field._args, **kwargs)
+        new.child = child.__class__(*child._args, **child._kwargs)
+        new.child.bind(field_name="", parent=new)
+    return new
 
 
 class FastFields:

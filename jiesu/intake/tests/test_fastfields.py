@@ -41,3 +41,14 @@ def test_validation_is_unchanged_across_instances(db):
     assert not serializer.is_valid()
     assert {"title", "lat"} <= set(serializer.errors)
     assert SubmissionSerializer(data=good).is_valid()
+
+
+def test_declared_fields_stay_unbound():
+    """Copies are bound, never the class's declared fields they were copied from (a bound
+    declared field would carry one request's serializer into the next)."""
+    SubmissionSerializer(data={}).fields  # noqa: B018 (binds the copies)
+    for field in SubmissionSerializer._declared_fields.values():
+        assert getattr(field, "field_name", None) is None
+        assert getattr(field, "parent", None) is None
+    photos = SubmissionSerializer._declared_fields["photos"]
+    assert photos.child.parent is photos
