@@ -22,6 +22,7 @@ from datetime import UTC
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from jiesu import rowinsert
 from jiesu.appeals.models import Appeal, Event
 
 GENESIS = ""
@@ -133,7 +134,10 @@ def append_many(entries: list[tuple[Appeal, str, dict]]) -> list[Event]:
     try:
         events = [_chained(appeal, kind, **fields) for appeal, kind, fields in entries]
         if events:
-            Event.objects.bulk_create(events)
+            if len(events) == 1:
+                rowinsert.insert(events[0])
+            else:
+                Event.objects.bulk_create(events)
             appeals = [appeal for appeal, *_ in before.values()]
             if len(appeals) == 1:  # the usual case: a plain UPDATE costs far less to build
                 Appeal.objects.filter(pk=appeals[0].pk).update(
@@ -157,7 +161,7 @@ def save_with_event(appeal: Appeal, kind: str, **fields) -> Event:
     try:
         event = _chained(appeal, kind, **fields)
         appeal.save()
-        Event.objects.bulk_create([event])
+        rowinsert.insert(event)
     except BaseException:
         appeal.audit_head, appeal.audit_count = head, count
         raise

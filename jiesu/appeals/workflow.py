@@ -31,7 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiesu import textcheck
+from jiesu import rowinsert, textcheck
 from jiesu.appeals import audit, clocks, hooks, numbering, timesource, tracking
 from jiesu.appeals.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from jiesu.appeals.models import (
@@ -594,7 +594,7 @@ def receive(
     now = timesource.now()
     number = numbering.next_number(now)
     query_code = tracking.new_code()
-    appeal = Appeal.objects.create(
+    appeal = Appeal(
         number=number,
         query_code_hash=tracking.code_hash(number, query_code),
         channel=channel,
@@ -619,6 +619,7 @@ def receive(
         created_by=actor,
         version=1,
     )
+    rowinsert.insert(appeal)
     event = audit.append(
         appeal,
         "receive",

@@ -25,12 +25,18 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils import timezone
 
 from jiesu.appeals.models import Appeal, Assignment, Clock, ReturnVisit, UnitRequest
 from jiesu.appeals.states import Status
 from jiesu.insights.models import COUNTERS, ChangedAppeal
 from jiesu.workdays import calendar
+
+_MARK_SQL = (
+    f"INSERT INTO {ChangedAppeal._meta.db_table} (appeal_id) VALUES (%s) "  # noqa: S608
+    "ON CONFLICT DO NOTHING"
+)
 
 REACHED = (
     Appeal.Satisfaction.SATISFIED,
@@ -62,7 +68,9 @@ class Part:
 
 def mark_changed(sender, appeal, event, **kwargs):
     """`appeal_event` receiver: queue the appeal for the refresh (idempotent)."""
-    ChangedAppeal.objects.bulk_create([ChangedAppeal(appeal_id=appeal.pk)], ignore_conflicts=True)
+    with connection.cursor() as cursor:
+        # One plain statement (bulk_create would build it anew on every filing).
+        cursor.execute(_MARK_SQL, [appeal.pk])
 
 
 def _clock_state(clock: Clock, step_at=None, *, needs_step=False):

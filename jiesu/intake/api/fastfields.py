@@ -24,13 +24,14 @@ its constructor) is constructed again with its arguments and bound to the new pa
 
 from __future__ import annotations
 
-import copy
-
 from rest_framework import serializers
 
 
 def clone(field: serializers.Field) -> serializers.Field:
-    new = copy.copy(field)
+    # copy.copy without its protocol lookups (__reduce_ex__): fields keep their state in
+    # __dict__ and define no __copy__.
+    new = object.__new__(field.__class__)
+    new.__dict__.update(field.__dict__)
     child = getattr(field, "child", None)
     if isinstance(child, serializers.Field):
         new.child = child.__class__(*child._args, **child._kwargs)
