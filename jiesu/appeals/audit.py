@@ -168,6 +168,25 @@ def save_with_event(appeal: Appeal, kind: str, **fields) -> Event:
     return event
 
 
+def insert_with_first_event(appeal: Appeal, kind: str, **fields) -> Event:
+    """Insert a new appeal and the first event of its chain (`append`'s fields). When the
+    appeal's id is already set (`numbering.take` draws it on PostgreSQL), the event is hashed
+    first and the head goes out with the appeal's own row: two inserts and no update.
+    Otherwise the appeal is inserted, then the event, then its head (three statements)."""
+    if appeal.pk is None:
+        rowinsert.insert(appeal)
+        return append(appeal, kind, **fields)
+    head, count = appeal.audit_head, appeal.audit_count
+    try:
+        event = _chained(appeal, kind, **fields)
+        rowinsert.insert(appeal)
+        rowinsert.insert(event)
+    except BaseException:
+        appeal.audit_head, appeal.audit_count = head, count
+        raise
+    return event
+
+
 def append(appeal: Appeal, kind: str, **fields) -> Event:
     """Append one event to the appeal's chain. The caller holds the appeal's row lock.
 

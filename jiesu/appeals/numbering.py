@@ -21,7 +21,7 @@ bounds how many filings per second can queue on one day's counter (ADR 0010).
 from django.db import connection
 from django.utils import timezone
 
-from jiesu.appeals.models import AppealNumberSequence
+from jiesu.appeals.models import Appeal, AppealNumberSequence
 from jiesu.conf import setting
 
 _TABLE = AppealNumberSequence._meta.db_table
@@ -31,10 +31,40 @@ _SQL = (
 )
 
 
+_APPEAL_IDS = None
+
+
+def _appeal_id_sequence() -> str:
+    global _APPEAL_IDS
+    if _APPEAL_IDS is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, %s)",
+                [Appeal._meta.db_table, Appeal._meta.pk.column],
+            )
+            (_APPEAL_IDS,) = cursor.fetchone()
+    return _APPEAL_IDS
+
+
 def next_number(now) -> str:
+    return take(now, with_id=False)[0]
+
+
+def take(now, *, with_id: bool = True) -> tuple[str, int | None]:
+    """The day's next number and, on PostgreSQL, the new appeal's id, drawn from the appeals'
+    own id sequence in the same statement (so ids follow numbers: the day's row is held). The
+    id lets the caller write the appeal with its first event's chain head in one insert
+    (`audit.insert_with_first_event`); on SQLite it is None and the appeal gets its id when
+    inserted."""
     day = timezone.localtime(now).date()
     prefix = setting("DISTRICT_PREFIX", "PS")
+    params = [connection.ops.adapt_datefield_value(day)]
+    sql = _SQL
+    if with_id and connection.vendor == "postgresql":
+        sql = f"WITH n AS ({_SQL}) SELECT n.last, nextval(%s::regclass) FROM n"  # noqa: S608
+        params.append(_appeal_id_sequence())
     with connection.cursor() as cursor:
-        cursor.execute(_SQL, [connection.ops.adapt_datefield_value(day)])
-        (last,) = cursor.fetchone()
-    return f"{prefix}{day:%Y%m%d}{last:06d}"
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    last, appeal_id = row[0], (row[1] if len(row) > 1 else None)
+    return f"{prefix}{day:%Y%m%d}{last:06d}", appeal_id

@@ -31,7 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiesu import rowinsert, textcheck
+from jiesu import textcheck
 from jiesu.appeals import audit, clocks, hooks, numbering, timesource, tracking
 from jiesu.appeals.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from jiesu.appeals.models import (
@@ -592,9 +592,10 @@ def receive(
             field_errors={"location": [_("The location lies outside the district.")]},
         )
     now = timesource.now()
-    number = numbering.next_number(now)
+    number, appeal_id = numbering.take(now)
     query_code = tracking.new_code()
     appeal = Appeal(
+        id=appeal_id,
         number=number,
         query_code_hash=tracking.code_hash(number, query_code),
         channel=channel,
@@ -619,8 +620,7 @@ def receive(
         created_by=actor,
         version=1,
     )
-    rowinsert.insert(appeal)
-    event = audit.append(
+    event = audit.insert_with_first_event(
         appeal,
         "receive",
         actor=actor,

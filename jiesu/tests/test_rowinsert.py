@@ -44,8 +44,7 @@ def _appeal(number, region):
 
 
 def _row(model, pk, *skip):
-    row = model_to_dict(model.objects.get(pk=pk), exclude=["id", *skip])
-    return {k: v for k, v in row.items()}
+    return model_to_dict(model.objects.get(pk=pk), exclude=["id", *skip])
 
 
 def test_an_appeal_row_is_the_same_as_bulk_create_writes():
