@@ -320,10 +320,10 @@ class SubmittedSerializer(serializers.Serializer):
 
 
 def appeal_links(request, appeal: Appeal) -> dict:
-    return {
-        "self": request.build_absolute_uri(reverse("api:appeal-detail", args=[appeal.number])),
-        "history": request.build_absolute_uri(reverse("api:appeal-history", args=[appeal.number])),
-    }
+    # The history lies under the appeal's own address (api/urls.py; a test follows both links):
+    # one reverse and one absolute address per filing instead of two of each.
+    detail = request.build_absolute_uri(reverse("api:appeal-detail", args=[appeal.number]))
+    return {"self": detail, "history": detail + "history/"}
 
 
 # -- reading ---------------------------------------------------------------------------------

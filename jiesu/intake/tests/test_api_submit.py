@@ -54,6 +54,13 @@ def test_submit_json_with_api_key(wechat):
     assert len(data["query_code"]) == 8
     assert data["links"]["self"].endswith(f"/api/v1/appeals/{data['number']}/")
     assert response["Location"] == data["links"]["self"]
+    # Both links lead where they say (the channel may read what it filed).
+    from urllib.parse import urlsplit
+
+    from django.urls import resolve
+
+    assert resolve(urlsplit(data["links"]["self"]).path).url_name == "appeal-detail"
+    assert resolve(urlsplit(data["links"]["history"]).path).url_name == "appeal-history"
     appeal = Appeal.objects.get(number=data["number"])
     assert appeal.channel == channel.code
     assert appeal.created_by is None
