@@ -487,7 +487,9 @@ def idempotency_key(request, channel, data) -> str:
         channel=channel, idempotency_key__startswith=base
     ).order_by("-created_at", "-id")
     latest = earlier.first()
-    if latest is not None and latest.created_at >= timezone.now() - RETRY_WINDOW:
+    if latest is None:  # the usual case: nothing like it before, and nothing to count
+        return f"{base}0"
+    if latest.created_at >= timezone.now() - RETRY_WINDOW:
         return latest.idempotency_key
     return f"{base}{earlier.count()}"
 
