@@ -152,20 +152,26 @@ def append_many(entries: list[tuple[Appeal, str, dict]]) -> list[Event]:
     return events
 
 
-def save_with_event(appeal: Appeal, kind: str, **fields) -> Event:
-    """Save the appeal (every field) and append one event to its chain, in two statements: the
-    new head and count go out with the rest of the row, then the event is inserted. For a
-    transition, which changes the row anyway; `append`'s fields. The caller holds the appeal's
-    row lock. If writing fails, the head and count are as they were in memory too."""
+def _with_event(appeal: Appeal, kind: str, fields: dict, write_appeal) -> Event:
+    """Chain the event, write the appeal's row (head and count with it), insert the event; if
+    writing fails, the head and count are as they were in memory too."""
     head, count = appeal.audit_head, appeal.audit_count
     try:
         event = _chained(appeal, kind, **fields)
-        appeal.save()
+        write_appeal(appeal)
         rowinsert.insert(event)
     except BaseException:
         appeal.audit_head, appeal.audit_count = head, count
         raise
     return event
+
+
+def save_with_event(appeal: Appeal, kind: str, **fields) -> Event:
+    """Save the appeal (every field) and append one event to its chain, in two statements: the
+    new head and count go out with the rest of the row, then the event is inserted. For a
+    transition, which changes the row anyway; `append`'s fields. The caller holds the appeal's
+    row lock. If writing fails, the head and count are as they were in memory too."""
+    return _with_event(appeal, kind, fields, lambda a: a.save())
 
 
 def insert_with_first_event(appeal: Appeal, kind: str, **fields) -> Event:
@@ -176,15 +182,7 @@ def insert_with_first_event(appeal: Appeal, kind: str, **fields) -> Event:
     if appeal.pk is None:
         rowinsert.insert(appeal)
         return append(appeal, kind, **fields)
-    head, count = appeal.audit_head, appeal.audit_count
-    try:
-        event = _chained(appeal, kind, **fields)
-        rowinsert.insert(appeal)
-        rowinsert.insert(event)
-    except BaseException:
-        appeal.audit_head, appeal.audit_count = head, count
-        raise
-    return event
+    return _with_event(appeal, kind, fields, rowinsert.insert)
 
 
 def append(appeal: Appeal, kind: str, **fields) -> Event:
