@@ -35,6 +35,49 @@ ROOT = Path(__file__).resolve().parent.parent
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
 
 
+#: Base URL -> process id of the gunicorn master serving it (for `server_pids`).
+SERVERS: dict[str, int] = {}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def server_pids(base: str) -> list[int]:
+    """The gunicorn master serving `base` and its workers."""
+    master = SERVERS[base]
+    pids = [master]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat(int(entry))
+            if fields and int(fields[1]) == master:
+                pids.append(int(entry))
+    return pids
+
+
+def cpu_seconds(pids) -> float:
+    """User and system CPU seconds the processes have used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = _stat(pid)
+        if fields:
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def machine_cpu_seconds() -> float:
+    """CPU seconds the whole machine has been busy (all cores; /proc/stat, idle and iowait
+    excluded)."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    return (sum(values) - values[3] - values[4]) / CLOCK_TICKS
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -107,6 +150,7 @@ def gunicorn(env: dict, workers: int, log_dir: Path, threads: int = 1):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    SERVERS[base] = proc.pid
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -124,6 +168,7 @@ def gunicorn(env: dict, workers: int, log_dir: Path, threads: int = 1):
             urllib.request.urlopen(base + "/healthz", timeout=5).close()  # noqa: S310
         yield base
     finally:
+        SERVERS.pop(base, None)
         proc.terminate()
         try:
             proc.wait(timeout=20)

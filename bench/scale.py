@@ -152,11 +152,30 @@ def main():
         results["noop"] = noop
 
         before = Appeal.objects.count()
+        # CPU per filing from /proc: the server's processes, the PostgreSQL backends serving
+        # them (their connections are kept), and the whole machine (wrk and the rest included).
+        web_pids = load.server_pids(base)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+            db_pids = [row[0] for row in cursor.fetchall()]
+        cpu_before = (
+            load.cpu_seconds(web_pids),
+            load.cpu_seconds(db_pids),
+            load.machine_cpu_seconds(),
+        )
         intake = load.wrk(
             base + "/api/v1/appeals/",
             "post.lua",
             [str(api_file), "application/json", f"X-Api-Key={key}"],
             seconds=seconds,
+        )
+        cpu_after = (
+            load.cpu_seconds(web_pids),
+            load.cpu_seconds(db_pids),
+            load.machine_cpu_seconds(),
         )
         created = Appeal.objects.count() - before
         results["intake_appeals_per_s"] = intake["ok_per_s"]
@@ -164,6 +183,21 @@ def main():
             results[f"intake_{p}_ms"] = intake[f"{p}_ms"]
         results["intake"] = {**intake, "appeals_stored": created}
         results["intake_vs_noop"] = round(intake["ok_per_s"] / noop["per_s"], 3)
+        web_ms, db_ms, all_ms = (
+            round(1000 * (after - before_) / max(created, 1), 2)
+            for before_, after in zip(cpu_before, cpu_after, strict=True)
+        )
+        results["intake_cpu_ms_per_appeal"] = {
+            "web_workers": web_ms,
+            "database": db_ms,
+            "machine": all_ms,
+            "database_backends_measured": len(db_pids),
+            "machine_busy_share": round(
+                (cpu_after[2] - cpu_before[2]) / ((os.cpu_count() or 1) * intake["seconds"]), 3
+            )
+            if intake.get("seconds")
+            else None,
+        }
 
         before = Appeal.objects.count()
         o311 = load.wrk(
@@ -262,13 +296,15 @@ def main():
     results["kpi_rebuild_s"] = round(time.perf_counter() - t0, 1)
     results.update(insights_reads.measure(3))
 
+    cpu = results.get("intake_cpu_ms_per_appeal") or {}
     results["bounds"] = (
-        "Intake: CPU. A filing costs about 6.7 ms of web-worker CPU and 2.2 ms of PostgreSQL CPU "
-        "on this machine kind (measured from /proc over a wrk run), and both share the cores, "
-        "so two cores carry about 170 filings a second; the same harness gave 290/s before the "
-        "duplicate signatures, the KPI queue, the gram index for search and the connection "
-        "health check were added (4.3 + 1.1 ms; docs/operations.md, Capacity). Throughput "
-        "grows with cores: web workers first, then a database machine of its own."
+        f"Intake: CPU. In this run a filing cost {cpu.get('web_workers')} ms of web-worker CPU "
+        f"and {cpu.get('database')} ms of PostgreSQL CPU, {cpu.get('machine')} ms of the whole "
+        f"machine's (measured from /proc over the intake run; the machine was "
+        f"{cpu.get('machine_busy_share')} busy), so {workers} cores carry about "
+        f"{round(1000 * workers / cpu['machine']) if cpu.get('machine') else None} filings a "
+        "second at most. Throughput grows with cores: web workers first, then a database "
+        "machine of its own (docs/operations.md, Capacity)."
     )
     out = {
         "machine": machine(workers),
