@@ -100,14 +100,19 @@ class Describer:
         self._leads = {}
         self._notices = {}
 
+    def _current(self, appeal: Appeal):
+        """The current version of the appeal's category's rule (with the rule and its lead
+        unit), read once per category."""
+        key = ("current", appeal.category_id)
+        if key not in self._versions:
+            self._versions[key] = catalog.current_version(appeal.category)
+        return self._versions[key]
+
     def _snapshot(self, appeal: Appeal):
         if appeal.rule_version_id:
             return appeal.rule_version.pk, appeal.rule_version.snapshot
-        key = ("current", appeal.category_id)
-        if key not in self._versions:
-            version = catalog.current_version(appeal.category)
-            self._versions[key] = (version.pk, version.snapshot) if version else (None, None)
-        return self._versions[key]
+        version = self._current(appeal)
+        return (version.pk, version.snapshot) if version else (None, None)
 
     def lead_unit(self, appeal: Appeal):
         leads = getattr(appeal, "open311_leads", None)
@@ -124,7 +129,12 @@ class Describer:
         # Not dispatched yet: the unit the catalogue names for this category and place.
         key = (appeal.category_id, appeal.region_id)
         if key not in self._leads:
-            self._leads[key] = catalog.lead_unit_for(appeal.category, appeal.region)
+            # The rule as read with its current version (one statement fewer than reading it
+            # again; `notice` needs the version anyway).
+            version = self._current(appeal) if appeal.category_id else None
+            self._leads[key] = catalog.lead_unit_for(
+                appeal.category, appeal.region, rule=version.rule if version else None
+            )
         return self._leads[key]
 
     def notice(self, appeal: Appeal, lead) -> str | None:
