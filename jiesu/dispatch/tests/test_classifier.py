@@ -430,3 +430,91 @@ def test_the_pooled_combiner_learns_to_trust_the_informative_member():
     P = pool.predict_proba(np.hstack([informative, noise]))
     assert abs(P.sum(axis=1) - 1).max() < 1e-9
     assert (P.argmax(axis=1) == y).mean() > 0.85
+
+
+# -- the fast prediction path -----------------------------------------------------------------
+
+ODD_TEXTS = [
+    "",
+    " ",
+    "A",
+    "ab",
+    "  \n\t x  Y  \r\n",
+    "ＡＢＣ abc C++ 4.5% #&-_ 123",
+    "１２３…—“引号”",
+    "😀表情 emoji",
+    "路灯坏了，路灯坏了！！",
+    "蒋介石和毛泽东是好朋友吗高科技公司小明硕士毕业于中国科学院计算所",
+]
+
+
+def _same_matrix(a, b):
+    assert a.shape == b.shape and a.dtype == b.dtype
+    assert np.array_equal(a.indptr, b.indptr)
+    assert np.array_equal(a.indices, b.indices)
+    assert np.array_equal(a.data, b.data)
+
+
+def test_fast_segmentation_gives_the_words_jieba_gives(small):
+    import jieba
+
+    for text in ODD_TEXTS + small[0]:
+        for t in (text, text[:40], text.lower()):
+            assert textmodel.jieba_cut(t) == jieba.lcut(t)
+            assert textmodel.segment(t) == textmodel.segment(t, fast=False)
+
+
+def test_fast_path_gives_exactly_what_scikit_learn_gives(trained, small):
+    """Features bit for bit against each vectorizer's own transform, probabilities and the top
+    labels against the scikit-learn path, for every kind of model and both combiners."""
+    import dataclasses
+
+    from sklearn.linear_model import LogisticRegression
+
+    texts, labels = small
+    sample = ODD_TEXTS + texts
+    # The logistic-regression combiner (chosen on large data) fitted on the fixture's scores.
+    K = len(trained.classes)
+    Z = textmodel._member_scores(
+        trained.svm, trained.nbs, trained._matrices(texts, fast=False), "stack", K
+    )
+    y = np.searchsorted(trained.classes, labels)
+    logistic = dataclasses.replace(trained, stacker=LogisticRegression(max_iter=2000).fit(Z, y))
+    two = [i for i, label in enumerate(labels) if label in ("城乡建设", "教育文体")]
+    models = {
+        "stack+pool": trained,
+        "stack+logistic": logistic,
+        "char": textmodel.TextClassifier.train(texts, labels, features="char"),
+        "char+words": textmodel.TextClassifier.train(texts, labels, features="char+words"),
+        "two labels": textmodel.TextClassifier.train(
+            [texts[i] for i in two], [labels[i] for i in two], features="char"
+        ),
+    }
+    for kind, model in models.items():
+        model = textmodel.TextClassifier.loads(model.dumps())
+        for name, v in model.vectorizers:
+            fast = textmodel._FastTfidf.make(v)
+            assert fast is not None, (kind, name)
+            view = sample if name == "char" else [textmodel.segment(t, False) for t in sample]
+            _same_matrix(fast.transform(view), v.transform(view).tocsr())
+            for t in view[:15]:
+                _same_matrix(fast.transform([t]), v.transform([t]).tocsr())
+        expected = model.probabilities(sample, fast=False)
+        assert np.array_equal(model.probabilities(sample), expected), kind
+        for t in sample:
+            # One text at a time, as at intake (a batch may differ in the last bit: BLAS).
+            one = model.probabilities([t], fast=False)[0]
+            assert np.array_equal(model.probabilities([t])[0], one), (kind, t)
+            top = np.argsort(-one)[:3]
+            assert model.predict([t], k=3) == [[(model.classes[j], float(one[j])) for j in top]]
+        _same_matrix(model.transform(sample), model.transform(sample, fast=False))
+    assert models["stack+logistic"].probabilities([]).shape == (0, K)
+
+
+def test_a_vectorizer_configured_otherwise_keeps_its_own_transform(small):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    v = TfidfVectorizer(analyzer="char", ngram_range=(1, 2)).fit(small[0])
+    assert textmodel._FastTfidf.make(v) is None
+    v = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=False).fit(small[0])
+    assert textmodel._FastTfidf.make(v) is None
