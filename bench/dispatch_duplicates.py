@@ -17,7 +17,7 @@ figures, or {} when PostgreSQL is not reachable.
 
 1. A fresh PostgreSQL database (BENCH_DUP_PG_URL, default .../jiesu_bench_dups; dropped and
    created), migrated and seeded with the demo district.
-2. 1,000,000 open appeals (30,000 with --quick; BENCH_DUP_APPEALS overrides) written by one
+2. 1,000,000 open appeals (15,000 with --quick; BENCH_DUP_APPEALS overrides) written by one
    INSERT ... SELECT per batch, with their signature rows and band keys written by COPY (not
    through the workflow: the finder reads only the signature tables and, for the best few, the
    appeals). Texts: the demo knowledge base's real messages, each with a street address
@@ -288,7 +288,7 @@ def run(quick: bool, reuse: bool = False) -> dict:
     from jiesu.dispatch import duplicates
     from jiesu.dispatch.models import AppealSignature, SignatureBand
 
-    n = int(os.environ.get("BENCH_DUP_APPEALS", "30000" if quick else "1000000"))
+    n = int(os.environ.get("BENCH_DUP_APPEALS", "15000" if quick else "1000000"))
     if reuse:  # the database of an earlier run, as it is
         built = {"seconds": None, "box": _box()}
     else:
