@@ -170,24 +170,25 @@ def jieba_cut(text: str) -> list[str]:
             if y - x == 1:
                 buf += blk[x]
             else:
-                if buf:
-                    if len(buf) == 1:
-                        words.append(buf)
-                    elif not get(buf):
-                        words.extend(finalseg.cut(buf))
-                    else:
-                        words.extend(buf)
-                    buf = ""
+                _flush_singles(buf, words, get, finalseg)
+                buf = ""
                 words.append(blk[x:y])
             x = y
-        if buf:
-            if len(buf) == 1:
-                words.append(buf)
-            elif not get(buf):
-                words.extend(finalseg.cut(buf))
-            else:
-                words.extend(buf)
+        _flush_singles(buf, words, get, finalseg)
     return words
+
+
+def _flush_singles(buf: str, words: list[str], get, finalseg) -> None:
+    """A run of single characters, as jieba's `__cut_DAG` emits it: one character as is, a run
+    unknown to the dictionary through the HMM, a known run character by character."""
+    if not buf:
+        return
+    if len(buf) == 1:
+        words.append(buf)
+    elif not get(buf):
+        words.extend(finalseg.cut(buf))
+    else:
+        words.extend(buf)
 
 
 # Per kind of model: the views it extracts, those the SVM reads (side by side), those a
