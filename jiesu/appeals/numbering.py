@@ -46,11 +46,7 @@ def _appeal_id_sequence() -> str:
     return _APPEAL_IDS
 
 
-def next_number(now) -> str:
-    return take(now, with_id=False)[0]
-
-
-def take(now, *, with_id: bool = True) -> tuple[str, int | None]:
+def take(now) -> tuple[str, int | None]:
     """The day's next number and, on PostgreSQL, the new appeal's id, drawn from the appeals'
     own id sequence in the same statement (so ids follow numbers: the day's row is held). The
     id lets the caller write the appeal with its first event's chain head in one insert
@@ -60,7 +56,7 @@ def take(now, *, with_id: bool = True) -> tuple[str, int | None]:
     prefix = setting("DISTRICT_PREFIX", "PS")
     params = [connection.ops.adapt_datefield_value(day)]
     sql = _SQL
-    if with_id and connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
         sql = f"WITH n AS ({_SQL}) SELECT n.last, nextval(%s::regclass) FROM n"  # noqa: S608
         params.append(_appeal_id_sequence())
     with connection.cursor() as cursor:
