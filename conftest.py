@@ -43,6 +43,35 @@ def _fresh_process_copies():
     versions.forget_all()
 
 
+@pytest.fixture
+def steady_process_copies(settings, monkeypatch):
+    """For tests that count statements: what a long-running worker sends per request.
+
+    The calendar (ADR 0009) and the process copies of jiesu.versions (regions, channel keys,
+    active models, the Open311 catalogue) re-read a small version row when their copy is older
+    than a few seconds. On a slow machine that check can fall inside the counted block, so a
+    count would depend on how long the test took. Here the copies never age; a change saved in
+    this process still drops them at once, as always."""
+    from jiesu import versions
+
+    settings.JIESU = {**settings.JIESU, "CALENDAR_CHECK_SECONDS": float("inf")}
+    for copy in versions.all_copies():
+        monkeypatch.setattr(copy, "max_age", float("inf"))
+
+
+@pytest.fixture
+def slow_machine(monkeypatch):
+    """Make every later reading of the monotonic clock a minute further on, as if the test had
+    run on a machine sixty seconds slower: call it between a warm-up and a counted block."""
+    import time
+
+    def later(seconds: float = 60.0) -> None:
+        now = time.monotonic
+        monkeypatch.setattr(time, "monotonic", lambda: now() + seconds)
+
+    return later
+
+
 @pytest.fixture(autouse=True)
 def _languages(settings):
     """Pages are Chinese by default, as in production (LANGUAGE_CODE, LocaleMiddleware).

@@ -68,6 +68,11 @@ class ProcessCopy(Generic[T]):
             self._value, self._seen, self._checked = None, None, float("-inf")
 
 
+def all_copies() -> list[ProcessCopy]:
+    """Every process copy made so far (tests that count statements hold them steady)."""
+    return list(_copies)
+
+
 def forget_all() -> None:
     """Drop every process copy (tests, where a rolled-back transaction sends no signal)."""
     for copy in _copies:

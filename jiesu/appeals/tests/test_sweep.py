@@ -54,7 +54,9 @@ def _sweep_queries(**kwargs) -> tuple[dict, int]:
     return counts, len(_statements(queries))
 
 
-def test_a_batch_costs_the_same_queries_for_one_clock_and_for_twenty(five_dispatched, world):
+def test_a_batch_costs_the_same_queries_for_one_clock_and_for_twenty(
+    five_dispatched, world, steady_process_copies
+):
     one = Clock.objects.filter(kind=Clock.Kind.HANDLE).order_by("pk").first()
     with transaction.atomic():
         # Only one clock due: the others were swept before.

@@ -770,7 +770,9 @@ def test_a_removed_limit_can_be_replaced_in_the_same_save(admin, world):
     assert rule.versions.count() == 3
 
 
-def test_lists_take_a_fixed_number_of_queries(admin, world, django_assert_max_num_queries):
+def test_lists_take_a_fixed_number_of_queries(
+    admin, world, steady_process_copies, django_assert_max_num_queries
+):
     middle = world.leaf.parent
     for i in range(30):
         leaf = Category.objects.create(

@@ -32,11 +32,9 @@ from jiesu.org.models import Unit
 MAX_QUERIES = 30
 
 
-@pytest.fixture(autouse=True)
-def _calendar_checked_once(settings):
-    """Counts compare two page loads: the calendar's periodic version check (every few
-    seconds, ADR 0009) must not fall between them on a slow machine."""
-    settings.JIESU = {**settings.JIESU, "CALENDAR_CHECK_SECONDS": 3600}
+# Counts compare two page loads: the periodic version checks of the calendar and the process
+# copies (every few seconds) must not fall between them on a slow machine.
+pytestmark = pytest.mark.usefixtures("steady_process_copies")
 
 
 def measure(client, url) -> int:

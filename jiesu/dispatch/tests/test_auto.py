@@ -221,7 +221,7 @@ def test_without_a_model_no_task_is_enqueued(world, leaves, at, django_capture_o
 
 
 def test_whether_a_model_is_active_is_asked_once_not_per_appeal(
-    world, active_model, at, django_assert_num_queries
+    world, active_model, at, steady_process_copies, django_assert_num_queries
 ):
     """Intake asks whether a category model is active for every new appeal: a process copy
     answers, so filing appeals costs no extra query; a deactivation here is seen at once."""

@@ -121,7 +121,9 @@ def test_finished_appeals_are_never_offered(world, at):
     assert duplicates.find(appeal) == []
 
 
-def test_many_appeals_in_a_fixed_number_of_queries(world, at, django_assert_max_num_queries):
+def test_many_appeals_in_a_fixed_number_of_queries(
+    world, at, steady_process_copies, django_assert_max_num_queries
+):
     with at(MONDAY_10 - timedelta(days=1)):
         for i in range(3):
             new_appeal(world, lat=22.7 + i * 0.01)

@@ -291,7 +291,7 @@ def test_newest_first_and_the_count_is_capped(o311, monkeypatch):
         assert [e["service_request_id"] for e in page2] == numbers[::-1][3:]
 
 
-def test_the_list_costs_the_same_queries_for_more_requests(o311):
+def test_the_list_costs_the_same_queries_for_more_requests(o311, steady_process_copies):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -111,7 +111,7 @@ class TestResolvePoint:
         assert geo.resolve_point(1.5, 1.2) == district["C1"]
         assert "invalid boundary" in caplog.text
 
-    def test_lookups_ask_no_query_once_loaded(self, district):
+    def test_lookups_ask_no_query_once_loaded(self, district, steady_process_copies):
         geo.resolve_point(1.5, 1.5)
         with CaptureQueriesContext(connection) as ctx:
             assert geo.resolve_point(1.6, 1.6) == district["G1"]
