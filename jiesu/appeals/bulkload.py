@@ -20,7 +20,9 @@ the simulation left. With no appeals stored yet, it first simulates 500 through
 the real workflow (they count towards `count`).
 
 Rows are written with COPY on PostgreSQL and multi-row inserts on SQLite, in batches, each batch
-one transaction. Tracking codes are derived from the number and a seed (`tracking_code`), so a
+one transaction. On PostgreSQL (outside a transaction) a second thread with a connection of its
+own writes each batch while the next is built, so the server indexes one batch while Python
+copies the next (ADR 0029). Tracking codes are derived from the number and a seed (`tracking_code`), so a
 benchmark can open any loaded appeal's public page without storing codes.
 
 Run it on a database no one else writes to at the same time (ids are taken in blocks).
@@ -34,6 +36,8 @@ import json
 import random
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -128,12 +132,23 @@ class _Ids:
         self.next += n
         return first
 
-    def finish(self):
-        if connection.vendor == "postgresql":
-            table = self.model._meta.db_table
-            with connection.cursor() as cursor:
+
+def _advance(days: dict[date, int], sequences: dict) -> None:
+    """Move the day counters and the id sequences past what was written (in the batch's own
+    transaction: a load stopped half-way leaves no number or id that a later filing or load
+    would take again)."""
+    AppealNumberSequence.objects.bulk_create(
+        [AppealNumberSequence(day=day, last=last) for day, last in sorted(days.items())],
+        update_conflicts=True,
+        unique_fields=["day"],
+        update_fields=["last"],
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model, next_id in sequences.items():
                 cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, self.next]
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                    [model._meta.db_table, next_id],
                 )
 
 
@@ -146,6 +161,10 @@ class _Writer:
         self.json = {f.attname for f in self.fields if isinstance(f, models.JSONField)}
         self.rows: list[tuple] = []
 
+    def take(self) -> list[tuple]:
+        rows, self.rows = self.rows, []
+        return rows
+
     def add(self, record: dict):
         row = []
         for name in self.attnames:
@@ -155,17 +174,18 @@ class _Writer:
             row.append(value)
         self.rows.append(tuple(row))
 
-    def flush(self) -> int:
-        if not self.rows:
+    def write(self, rows: list[tuple]) -> int:
+        """Write `rows` through this thread's connection."""
+        if not rows:
             return 0
         table = connection.ops.quote_name(self.model._meta.db_table)
         columns = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-        n = len(self.rows)
+        n = len(rows)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 raw = cursor.cursor
                 with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in self.rows:
+                    for row in rows:
                         copy.write_row(row)
             else:
                 prep = [
@@ -183,11 +203,43 @@ class _Writer:
                             p(v) if p and v is not None else v
                             for p, v in zip(prep, row, strict=True)
                         )
-                        for row in self.rows
+                        for row in rows
                     ],
                 )
-        self.rows = []
         return n
+
+
+class _Batches:
+    """Writes each batch in a transaction of its own. In the background (PostgreSQL, outside a
+    transaction): one batch at a time in a second thread, on that thread's own connection,
+    while the caller builds the next; an error there is raised by the next `submit` or by
+    `close`."""
+
+    def __init__(self, background: bool):
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="bulkload") if background else None
+        self.pending: Future | None = None
+
+    def submit(self, job: Callable[[], None]) -> None:
+        if self.pool is None:
+            job()
+            return
+        self.wait()
+        self.pending = self.pool.submit(job)
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def close(self) -> None:
+        if self.pool is None:
+            return
+        try:
+            self.wait()
+        finally:
+            # The thread's own connection (the lambda looks `connection` up in that thread).
+            self.pool.submit(lambda: connection.close()).result()
+            self.pool.shutdown()
 
 
 def _shift(record: dict, datetimes: list[str], dates: list[str], delta: timedelta) -> None:
@@ -333,42 +385,53 @@ def load(
             report.events += len(t.events)
         report.appeals += len(group)
 
+    batches = _Batches(connection.vendor == "postgresql" and not connection.in_atomic_block)
+
     def flush():
-        with transaction.atomic():
-            for model in [Appeal, *CHILDREN, Event]:
-                n = writers[model].flush()
-                report.rows += n
-                report.per_model[model._meta.label] = report.per_model.get(model._meta.label, 0) + n
+        taken = [(writers[model], writers[model].take()) for model in [Appeal, *CHILDREN, Event]]
+        days = {day: counters[day] for day in touched_days}
+        touched_days.clear()
+        sequences = {model: model_ids.next for model, model_ids in ids.items()}
+
+        def write():
+            with transaction.atomic():
+                for writer, rows in taken:
+                    writer.write(rows)
+                _advance(days, sequences)
+
+        batches.submit(write)
+        for writer, rows in taken:
+            label = writer.model._meta.label
+            report.rows += len(rows)
+            report.per_model[label] = report.per_model.get(label, 0) + len(rows)
         if progress:
             progress(report)
 
     remaining = count
-    # Open histories first, where they are (at most once each).
-    group = _fill(open_units, remaining, rng)
-    if group:
-        copy_round(group, timedelta(0))
-        remaining -= len(group)
-    pending = 0
-    while remaining > 0:
-        # Whole weeks back, never into the future, the same shift for a round of templates
-        # so that merges and other references inside it stay meaningful.
-        week = rng.randint(1, max(1, weeks))
-        delta = -timedelta(weeks=week)
-        group = _fill(finished, remaining, rng)
-        if not group:
-            break
-        copy_round(group, delta)
-        remaining -= len(group)
-        pending += len(group)
-        if pending >= batch:
-            flush()
-            pending = 0
-    flush()
-    with transaction.atomic():
-        for day in sorted(touched_days):
-            AppealNumberSequence.objects.update_or_create(day=day, defaults={"last": counters[day]})
-        for model_ids in ids.values():
-            model_ids.finish()
+    try:
+        # Open histories first, where they are (at most once each).
+        group = _fill(open_units, remaining, rng)
+        if group:
+            copy_round(group, timedelta(0))
+            remaining -= len(group)
+        pending = 0
+        while remaining > 0:
+            # Whole weeks back, never into the future, the same shift for a round of templates
+            # so that merges and other references inside it stay meaningful.
+            week = rng.randint(1, max(1, weeks))
+            delta = -timedelta(weeks=week)
+            group = _fill(finished, remaining, rng)
+            if not group:
+                break
+            copy_round(group, delta)
+            remaining -= len(group)
+            pending += len(group)
+            if pending >= batch:
+                flush()
+                pending = 0
+        flush()
+    finally:
+        batches.close()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -39,11 +39,9 @@ class Appeal(models.Model):
 
     number = models.CharField(_("number"), max_length=32, unique=True)
     channel = models.CharField(
-        _("channel"), max_length=32, db_index=True, help_text=_("Code of the intake channel.")
+        _("channel"), max_length=32, help_text=_("Code of the intake channel.")
     )
-    external_ref = models.CharField(
-        _("reference in the channel"), max_length=128, blank=True, db_index=True
-    )
+    external_ref = models.CharField(_("reference in the channel"), max_length=128, blank=True)
     # Reporter 诉求人
     reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=32, blank=True)
@@ -76,14 +74,15 @@ class Appeal(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         limit_choices_to={"level": Category.Level.LEAF},
+        db_index=False,  # (category, received_at) below serves lookups by category
     )
     grade = models.ForeignKey(
         Grade, verbose_name=_("grade"), null=True, blank=True, on_delete=models.PROTECT
     )
     # Where it stands
     status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
-    )
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )  # indexed with received_at below
     status_before_return = models.CharField(max_length=20, blank=True, editable=False)
     rule_version = models.ForeignKey(
         HandlingRuleVersion,
@@ -147,9 +146,13 @@ class Appeal(models.Model):
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
         ordering = ["-received_at", "-id"]
+        # Every index is paid on every filing and transition (ADR 0029): no single-column index
+        # where a composite one starts with the column, no LIKE (pattern_ops) copy of a column
+        # nobody searches by prefix. The number keeps its pattern index (search by prefix).
         indexes = [
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["category", "received_at"]),
+            models.Index(fields=["channel", "external_ref"], name="appeals_channel_ref"),
             # The supervision desk's "closed, citizen not satisfied" list, newest rating first.
             models.Index(
                 fields=["citizen_rating", "citizen_rated_at"], name="appeals_rating_rated"
@@ -259,7 +262,11 @@ class Assignment(models.Model):
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="assignments")
     unit = models.ForeignKey(
-        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments"
+        Unit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        db_index=False,  # (unit, active, state) below serves lookups by unit
     )
     role = models.CharField(_("role"), max_length=8, choices=Role.choices)
     state = models.CharField(
@@ -521,9 +528,12 @@ class Event(PermanentRecord, models.Model):
     change_refused = _("History events are permanent and cannot be changed.")
     delete_refused = _("History events are permanent and cannot be deleted.")
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="events")
+    # Indexed by the unique (appeal, seq) below, which starts with the appeal.
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     seq = models.PositiveIntegerField(_("sequence in the appeal"))
-    kind = models.CharField(_("what"), max_length=40, db_index=True)
+    kind = models.CharField(_("what"), max_length=40)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("who"),
@@ -541,7 +551,7 @@ class Event(PermanentRecord, models.Model):
     payload = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"))
     prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("history event")
@@ -549,7 +559,11 @@ class Event(PermanentRecord, models.Model):
         ordering = ["appeal_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["appeal", "seq"], name="appeals_event_seq_unique"),
+            # A constraint, not `unique=True`: PostgreSQL then keeps no second (LIKE) index of
+            # the hashes, which no query reads (ADR 0029).
+            models.UniqueConstraint(fields=["hash"], name="appeals_event_hash_unique"),
         ]
+        indexes = [models.Index(fields=["kind"], name="appeals_event_kind")]
 
     def __str__(self):
         return f"{self.appeal} #{self.seq} {self.kind}"

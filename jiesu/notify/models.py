@@ -43,7 +43,7 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed (retrying)")
         DEAD = "dead", _("Given up")
 
-    event = models.CharField(_("event"), max_length=64, db_index=True)
+    event = models.CharField(_("event"), max_length=64)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     # Exactly one kind of recipient: a staff user, a unit (all its staff), or an address
     # (a citizen's phone number, an e-mail address, a webhook URL).
@@ -67,8 +67,8 @@ class Notification(models.Model):
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     context = models.JSONField(_("message context"), default=dict, blank=True)
     # What the message is about, for people reading the outbox (e.g. an appeal number).
-    subject_ref = models.CharField(_("about"), max_length=64, blank=True, db_index=True)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True)
+    subject_ref = models.CharField(_("about"), max_length=64, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=128)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -99,8 +99,18 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        # Declared here rather than with `db_index`/`unique` on the fields: PostgreSQL then keeps
+        # no LIKE (pattern_ops) copy of them, which no query reads and every message paid for
+        # on insert (ADR 0029).
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["event"], name="notify_notification_event"),
+            models.Index(fields=["subject_ref"], name="notify_notification_subject"),
+        ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="notify_notification_idempotency_unique"
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(recipient_user__isnull=False)

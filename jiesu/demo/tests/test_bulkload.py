@@ -77,3 +77,77 @@ def test_bad_arguments_are_refused(db):
         call_command("load_appeals", count=5)
     assert not Appeal.objects.exists()
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def _file_one():
+    from jiesu.appeals import workflow
+
+    return workflow.receive(
+        channel="hotline", title="路灯不亮", description="坪山某路段路灯不亮", anonymous=True
+    )
+
+
+def _every_number_counted():
+    per_day = Counter(n[2:10] for n in Appeal.objects.values_list("number", flat=True))
+    last = {f"{s.day:%Y%m%d}": s.last for s in AppealNumberSequence.objects.all()}
+    return all(last.get(day, 0) >= n for day, n in per_day.items())
+
+
+def test_a_load_stopped_half_way_leaves_numbers_and_ids_to_later_filings(demo, monkeypatch):
+    """Each batch moves the day counters and the id sequences in its own transaction: what a
+    failed load had written stays valid, and nothing filed later takes its numbers."""
+    before = Appeal.objects.count()
+    real_write = bulkload._Writer.write
+    batches = []
+
+    def failing_write(self, rows):
+        if self.model is Appeal:
+            batches.append(len(rows))
+            if len(batches) == 3:
+                raise RuntimeError("disk full")
+        return real_write(self, rows)
+
+    monkeypatch.setattr(bulkload._Writer, "write", failing_write)
+    with pytest.raises(RuntimeError, match="disk full"):
+        bulkload.load(200, weeks=4, batch=40)
+    written = Appeal.objects.count() - before
+    assert 0 < written < 200  # two batches (and the open histories with the first) stayed
+    assert _every_number_counted()
+    assert all(problem is None for _, problem in audit.verify_all())
+    monkeypatch.undo()
+    appeal = _file_one()
+    assert appeal.pk > Appeal.objects.exclude(pk=appeal.pk).order_by("-pk").first().pk
+    bulkload.load(30, weeks=4)  # and a second load goes on from there
+    assert Appeal.objects.count() == before + written + 1 + 30
+    assert _every_number_counted()
+
+
+@pytest.fixture
+def committed_demo(transactional_db, settings, postgres_only):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", verbosity=0)
+    call_command("simulate", appeals=40, days=15, seed=3)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_postgresql_batches_are_written_by_a_second_thread(committed_demo, monkeypatch):
+    """Outside a transaction, PostgreSQL batches go out from a writer thread with its own
+    connection while the next is built; the result is the same valid history."""
+    import threading
+
+    threads = set()
+    real_write = bulkload._Writer.write
+
+    def recording_write(self, rows):
+        threads.add(threading.current_thread().name)
+        return real_write(self, rows)
+
+    monkeypatch.setattr(bulkload._Writer, "write", recording_write)
+    before = Appeal.objects.count()
+    report = bulkload.load(250, weeks=6, batch=60)
+    assert report.appeals == 250 and Appeal.objects.count() == before + 250
+    assert threads and all(name.startswith("bulkload") for name in threads)
+    assert all(problem is None for _, problem in audit.verify_all())
+    assert _every_number_counted()
+    appeal = _file_one()
+    assert appeal.pk > Appeal.objects.exclude(pk=appeal.pk).order_by("-pk").first().pk
