@@ -50,7 +50,9 @@ def timed(fn, repeat=5):
 
 def scale(quick: bool) -> dict | None:
     """Run bench/scale.py in its own process; its JSON, or None when it cannot run."""
-    pg = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/jiesu_bench_scale")
+    import load
+
+    pg = os.environ.get("BENCH_PG_URL", load.default_pg_url("jiesu_bench_scale"))
     probe = pg.rsplit("/", 1)[0] + "/postgres"
     try:
         import psycopg

@@ -13,8 +13,8 @@ its own, on PostgreSQL, and merges its JSON into bench/results/latest.json.
     python bench/scale.py [--quick] --out FILE
     python bench/scale.py --reads-only [--quick] --out FILE   # on a database loaded before
 
-1. A fresh PostgreSQL database (BENCH_PG_URL, default .../jiesu_bench_scale; dropped and
-   created), migrated, seeded with the demo district and 500 simulated histories.
+1. A fresh PostgreSQL database (BENCH_PG_URL, default .../jiesu_bench_scale through the local
+   Unix socket when there is one; dropped and created), migrated, seeded with the demo district and 500 simulated histories.
 2. gunicorn serving it with production settings and one sync worker per core, a shared Redis
    cache (BENCH_REDIS_URL); wrk (in its own process) as the load generator, 16 connections.
 3. The same server's no-op endpoint (/healthz: one SELECT 1) as the baseline; then intake
@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import load  # noqa: E402
 
-DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/jiesu_bench_scale"
+DEFAULT_PG = load.default_pg_url("jiesu_bench_scale")
 
 
 def fresh_database(url: str) -> None:
@@ -324,6 +324,7 @@ def machine(workers: int) -> dict:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "database": "postgresql",
+        "database_connection": load.pg_connection(os.environ.get("BENCH_PG_URL", DEFAULT_PG)),
         "web": f"gunicorn, {workers} sync workers",
         "load_generator": "wrk, 2 threads, 16 connections (reads also: one per worker)",
     }

@@ -41,3 +41,21 @@ class DirectOnPostgreSQL(migrations.SeparateDatabaseAndState):
 
     def describe(self):
         return "Index changes (direct SQL on PostgreSQL)"
+
+
+def rename_unique_sql(table: str, column: str, new_name: str) -> str:
+    """SQL renaming the unique constraint on `table`.`column`, whatever it is called (Django
+    names it `<table>_<column>_key` when it creates the table, something else when a migration
+    adds it back)."""
+    # Names written in the migrations, not input:
+    return f"""
+DO $$
+DECLARE found text;
+BEGIN
+    SELECT conname INTO STRICT found FROM pg_constraint
+     WHERE conrelid = '{table}'::regclass AND contype = 'u'
+       AND conkey = ARRAY[(SELECT attnum FROM pg_attribute
+                            WHERE attrelid = '{table}'::regclass AND attname = '{column}')];
+    EXECUTE format('ALTER TABLE {table} RENAME CONSTRAINT %I TO {new_name}', found);
+END $$;
+"""  # noqa: S608

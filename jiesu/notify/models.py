@@ -118,7 +118,7 @@ class Notification(models.Model):
                     | ~models.Q(recipient_address="")
                 ),
                 name="notify_notification_has_recipient",
-            )
+            ),
         ]
 
     def __str__(self):

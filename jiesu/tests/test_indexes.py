@@ -47,13 +47,18 @@ def test_no_index_is_the_start_of_another(table):
             continue
         columns = index["columns"]
         for other_name, other in indexes.items():
-            if other_name != name and len(other["columns"]) > len(columns):
-                if other["columns"][: len(columns)] == columns and other.get("type") in (
+            longer = other_name != name and len(other["columns"]) > len(columns)
+            if (
+                longer
+                and other["columns"][: len(columns)] == columns
+                and other.get("type")
+                in (
                     None,
                     "btree",
                     "idx",
-                ):
-                    redundant.append((name, columns, other_name))
+                )
+            ):
+                redundant.append((name, columns, other_name))
     assert redundant == []
 
 

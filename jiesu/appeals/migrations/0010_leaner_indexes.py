@@ -13,10 +13,11 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from jiesu.migration_ops import DirectOnPostgreSQL
+from jiesu.migration_ops import DirectOnPostgreSQL, rename_unique_sql
 
 
-POSTGRESQL = """
+POSTGRESQL = (
+    """
 DROP INDEX IF EXISTS appeals_appeal_category_id_d6680b99;
 DROP INDEX IF EXISTS appeals_appeal_channel_f1a6fe98;
 DROP INDEX IF EXISTS appeals_appeal_channel_f1a6fe98_like;
@@ -28,21 +29,13 @@ DROP INDEX IF EXISTS appeals_event_appeal_id_58441b01;
 DROP INDEX IF EXISTS appeals_assignment_unit_id_39b33425;
 DROP INDEX IF EXISTS appeals_event_hash_8712c2f1_like;
 DROP INDEX IF EXISTS appeals_event_kind_efd681f8_like;
-DO $$
-DECLARE unique_hash text;
-BEGIN
-    -- appeals_event_hash_key when made by 0001, another name when made by going back past here
-    SELECT conname INTO STRICT unique_hash FROM pg_constraint
-     WHERE conrelid = 'appeals_event'::regclass AND contype = 'u'
-       AND conkey = ARRAY[(SELECT attnum FROM pg_attribute
-                            WHERE attrelid = 'appeals_event'::regclass AND attname = 'hash')];
-    EXECUTE format('ALTER TABLE appeals_event RENAME CONSTRAINT %I TO appeals_event_hash_unique',
-                   unique_hash);
-END $$;
-ALTER INDEX IF EXISTS appeals_event_kind_efd681f8 RENAME TO appeals_event_kind;
+"""
+    + rename_unique_sql("appeals_event", "hash", "appeals_event_hash_unique")
+    + """ALTER INDEX IF EXISTS appeals_event_kind_efd681f8 RENAME TO appeals_event_kind;
 CREATE INDEX IF NOT EXISTS appeals_event_kind ON appeals_event (kind);
 CREATE INDEX appeals_channel_ref ON appeals_appeal (channel, external_ref);
 """
+)
 
 
 class Migration(migrations.Migration):

@@ -6,7 +6,7 @@ renamed, not rebuilt."""
 from django.conf import settings
 from django.db import migrations, models
 
-from jiesu.migration_ops import DirectOnPostgreSQL
+from jiesu.migration_ops import DirectOnPostgreSQL, rename_unique_sql
 
 POSTGRESQL = """
 DROP INDEX IF EXISTS notify_notification_event_349c9b6b_like;
@@ -17,18 +17,9 @@ CREATE INDEX IF NOT EXISTS notify_notification_event ON notify_notification (eve
 ALTER INDEX IF EXISTS notify_notification_subject_ref_64c73be0
     RENAME TO notify_notification_subject;
 CREATE INDEX IF NOT EXISTS notify_notification_subject ON notify_notification (subject_ref);
-DO $$
-DECLARE unique_key text;
-BEGIN
-    SELECT conname INTO STRICT unique_key FROM pg_constraint
-     WHERE conrelid = 'notify_notification'::regclass AND contype = 'u'
-       AND conkey = ARRAY[(SELECT attnum FROM pg_attribute
-                            WHERE attrelid = 'notify_notification'::regclass
-                              AND attname = 'idempotency_key')];
-    EXECUTE format('ALTER TABLE notify_notification RENAME CONSTRAINT %I '
-                   'TO notify_notification_idempotency_unique', unique_key);
-END $$;
-"""
+""" + rename_unique_sql(
+    "notify_notification", "idempotency_key", "notify_notification_idempotency_unique"
+)
 
 
 class Migration(migrations.Migration):
