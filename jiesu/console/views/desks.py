@@ -9,9 +9,11 @@
 # See the Mulan PSL v2 for more details.
 """The workbenches: each role's queue, oldest or most urgent first, new work without reload."""
 
+from collections import Counter
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -247,20 +249,31 @@ def supervision(request):
         querysets,
     )
     current = _tab(request, tabs)
-    overdue_by_unit = (
-        running.filter(due_at__lt=now, assignment__isnull=False)
-        .values("assignment__unit__name")
-        .annotate(n=Count("appeal", distinct=True))
-        .order_by("-n")[:20]
-    )
     return _render(
         request,
         "supervision",
         tabs,
         current,
         querysets[current],
-        {"overdue_by_unit": overdue_by_unit},
+        {"overdue_by_unit": _overdue_by_unit(running.filter(due_at__lt=now))},
     )
+
+
+def _overdue_by_unit(overdue: QuerySet[Clock], limit: int = 20) -> list[dict]:
+    """The units with the most overdue appeals (an appeal counted once per unit, however many
+    of its clocks ran out), most first.
+
+    In two small reads rather than one join: cancelled clocks keep no stop time, so the planner
+    cannot tell how few clocks are still running and, at a million appeals, hashed every
+    assignment to find the handful overdue (200 ms); the running clocks' own index finds them
+    directly, and their assignments are read by id."""
+    pairs = set(overdue.exclude(assignment=None).values_list("appeal_id", "assignment_id"))
+    unit_of = dict(
+        Assignment.objects.filter(pk__in={a for _, a in pairs}).values_list("pk", "unit__name")
+    )
+    counts = Counter(name for name, _ in {(unit_of[a], appeal) for appeal, a in pairs})
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return [{"assignment__unit__name": name, "n": n} for name, n in ranked]
 
 
 def manage(request):
