@@ -193,6 +193,12 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["ENGINE"] = "jiesu.postgres"
+        # No JIT compilation for the web's and workers' queries (ADR 0029): PostgreSQL compiles
+        # any query it estimates expensive, 50-60 ms each time, and its estimate is far off for
+        # the few running clocks among millions; the queries here are short. The read replica
+        # (reports) keeps the server's default. DATABASE_JIT=true restores it here too.
+        if not env.bool("DATABASE_JIT", default=False):
+            DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 # A read replica for reports and exports (jiesu.dbrouting): reads inside `analytics()` go there.
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
