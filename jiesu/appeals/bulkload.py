@@ -22,8 +22,8 @@ the real workflow (they count towards `count`).
 Rows are written with COPY on PostgreSQL and multi-row inserts on SQLite, in batches, each batch
 one transaction. On PostgreSQL (outside a transaction) a second thread with a connection of its
 own writes each batch while the next is built, so the server indexes one batch while Python
-copies the next (ADR 0029). Tracking codes are derived from the number and a seed (`tracking_code`), so a
-benchmark can open any loaded appeal's public page without storing codes.
+copies the next (ADR 0029). Tracking codes are derived from the number and a seed
+(`tracking_code`), so a benchmark can open any loaded appeal's public page without storing codes.
 
 Run it on a database no one else writes to at the same time (ids are taken in blocks).
 """
@@ -174,13 +174,12 @@ class _Writer:
             row.append(value)
         self.rows.append(tuple(row))
 
-    def write(self, rows: list[tuple]) -> int:
+    def write(self, rows: list[tuple]) -> None:
         """Write `rows` through this thread's connection."""
         if not rows:
-            return 0
+            return
         table = connection.ops.quote_name(self.model._meta.db_table)
         columns = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-        n = len(rows)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 raw = cursor.cursor
@@ -206,7 +205,6 @@ class _Writer:
                         for row in rows
                     ],
                 )
-        return n
 
 
 class _Batches:
