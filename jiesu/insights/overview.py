@@ -72,21 +72,19 @@ def open_points(scope: kpis.Scope_, now=None, limit=MAP_POINTS) -> list[dict]:
             scope.unit_q(prefix="assignments__unit__"), assignments__active=True
         ).distinct()
     rows = list(qs.order_by("-received_at").values("pk", "number", "lat", "lng", "status")[:limit])
-    due = dict(
-        _running_handle_clocks(kpis.Scope_(True))
+    # One read of the shown appeals' running handling clocks: (due, warning) by appeal.
+    clocks = {
+        appeal_id: (due_at, warn_at)
+        for appeal_id, due_at, warn_at in _running_handle_clocks(kpis.Scope_(True))
         .filter(appeal_id__in=[r["pk"] for r in rows])
-        .values_list("appeal_id", "due_at")
-    )
-    warn = dict(
-        _running_handle_clocks(kpis.Scope_(True))
-        .filter(appeal_id__in=[r["pk"] for r in rows])
-        .values_list("appeal_id", "warn_at")
-    )
+        .values_list("appeal_id", "due_at", "warn_at")
+    }
     points = []
     for r in rows:
         light = ""
-        if r["pk"] in due:
-            light = "red" if due[r["pk"]] < now else "yellow" if warn[r["pk"]] <= now else "green"
+        if r["pk"] in clocks:
+            due_at, warn_at = clocks[r["pk"]]
+            light = "red" if due_at < now else "yellow" if warn_at <= now else "green"
         points.append(
             {
                 "number": r["number"],

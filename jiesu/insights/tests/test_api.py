@@ -132,3 +132,35 @@ def test_schema_lists_the_insights_endpoints(client, db):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     for path in ("kpis", "overview", "trends", "hotspots", "emerging", "topics"):
         assert f"/api/v1/insights/{path}/" in schema
+
+
+def test_map_points_carry_the_light_of_the_lead_units_handling_clock(
+    refreshed, django_assert_num_queries
+):
+    """The overview map's open appeals: their light from the running handling clock of the
+    active lead assignment (none without one), read in one query beside the appeals'."""
+    from datetime import timedelta
+
+    from jiesu.appeals.models import Clock
+    from jiesu.insights import kpis, overview
+
+    returned = refreshed.returned
+    clock = Clock.objects.get(
+        appeal=returned,
+        kind=Clock.Kind.HANDLE,
+        stopped_at__isnull=True,
+        cancelled=False,
+        assignment__active=True,
+    )
+
+    def lights(now):
+        with django_assert_num_queries(2):
+            points = overview.open_points(kpis.Scope_(True), now=now)
+        return {p["number"]: p["light"] for p in points}
+
+    assert lights(clock.warn_at - timedelta(minutes=1))[returned.number] == "green"
+    assert lights(clock.warn_at)[returned.number] == "yellow"
+    assert lights(clock.due_at)[returned.number] == "yellow"
+    late = lights(clock.due_at + timedelta(minutes=1))
+    assert late[returned.number] == "red"
+    assert late[refreshed.waiting.number] == ""  # received, no unit holds it yet
