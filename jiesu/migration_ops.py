@@ -59,3 +59,19 @@ BEGIN
     EXECUTE format('ALTER TABLE {table} RENAME CONSTRAINT %I TO {new_name}', found);
 END $$;
 """  # noqa: S608
+
+
+class OnPostgreSQL(migrations.RunSQL):
+    """Raw SQL run on PostgreSQL only (planner statistics and other PostgreSQL objects that
+    other databases have no counterpart of); elsewhere the operation does nothing."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return "PostgreSQL only: " + super().describe()
