@@ -32,7 +32,8 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 import h3
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from scipy.stats import poisson
 
@@ -164,13 +165,14 @@ def emerging(user, day: dt.date, *, scope: kpis.Scope_ | None = None) -> dict:
     share_of_week = ((day - week).days + 1) / 7
     pairs = set(now_counts) | set(past_counts)
     tests = max(1, len(pairs))
+    middle_by_pk = {m["pk"]: m for m in mid_of.values() if m}
+    sub_by_pk = {s["pk"]: s for s in sub_of.values() if s}
     issues = []
     for key, count in now_counts.items():
         baseline = (past_counts[key] + 1) / BASELINE_WEEKS * share_of_week
         p = float(poisson.sf(count - 1, baseline))
         if count >= MIN_COUNT and p < ALPHA / tests:
-            mid = next(m for m in mid_of.values() if m and m["pk"] == key[0])
-            sub = next(s for s in sub_of.values() if s and s["pk"] == key[1])
+            mid, sub = middle_by_pk[key[0]], sub_by_pk[key[1]]
             issues.append(
                 {
                     "category": {"code": mid["code"], "name": mid["name"], "volume": count},
@@ -179,27 +181,55 @@ def emerging(user, day: dt.date, *, scope: kpis.Scope_ | None = None) -> dict:
                     "count": count,
                     "baseline": round(baseline, 3),
                     "p_value": p,
-                    "numbers": _numbers(key, week, day, scope),
+                    "numbers": [],
+                    "_key": key,
                 }
             )
+    numbers = _numbers({i["_key"] for i in issues}, week, day, scope, mid_of, sub_of)
+    for issue in issues:
+        issue["numbers"] = numbers.get(issue.pop("_key"), [])
     issues.sort(key=lambda i: (i["p_value"], -i["count"]))
     return {"week": week.isoformat(), "alpha": ALPHA, "tests": tests, "issues": issues}
 
 
-def _numbers(key, week, day, scope) -> list[str]:
-    middle, sub = key
-    leaves = kpis._leaf_ids_under(Category.objects.get(pk=middle))
-    sub_path = Region.objects.get(pk=sub).path
+def _numbers(keys, week, day, scope, mid_of, sub_of) -> dict[tuple, list[str]]:
+    """The newest NUMBERS_SHOWN appeal numbers this week of each (middle category, subdistrict)
+    key, counted as `emerging` counts them, in one query whatever the number of keys: at most
+    NUMBERS_SHOWN parts of each (category, region) pair are read (a window over the pairs),
+    then merged per key."""
+    if not keys:
+        return {}
+    middles = {middle for middle, _sub in keys}
+    subs = {sub for _middle, sub in keys}
     qs = AppealPart.objects.filter(
         main=True,
         day__gte=week,
         day__lte=day,
-        category_id__in=leaves,
-        region__path__startswith=sub_path,
+        category_id__in=[pk for pk, m in mid_of.items() if m and m["pk"] in middles],
+        region_id__in=[pk for pk, s in sub_of.items() if s and s["pk"] in subs],
     )
     if not scope.district:
         qs = qs.filter(scope.unit_q())
-    return list(qs.order_by("-appeal_id").values_list("appeal__number", flat=True)[:NUMBERS_SHOWN])
+    rows = (
+        qs.annotate(
+            newest=Window(
+                RowNumber(),
+                partition_by=[F("category_id"), F("region_id")],
+                order_by=F("appeal_id").desc(),
+            )
+        )
+        .filter(newest__lte=NUMBERS_SHOWN)
+        .values_list("category_id", "region_id", "appeal_id", "appeal__number")
+    )
+    found: dict[tuple, dict[int, str]] = defaultdict(dict)
+    for category_id, region_id, appeal_id, number in rows:
+        key = (mid_of[category_id]["pk"], sub_of[region_id]["pk"])
+        if key in keys:
+            found[key][appeal_id] = number
+    return {
+        key: [by_id[pk] for pk in sorted(by_id, reverse=True)[:NUMBERS_SHOWN]]
+        for key, by_id in found.items()
+    }
 
 
 REPEAT_MIN = 3
