@@ -453,6 +453,10 @@ class TopicSerializer(serializers.Serializer):
 class TopicResultSerializer(serializers.Serializer):
     day = serializers.DateField()
     days = serializers.IntegerField()
+    computed_at = serializers.DateTimeField(
+        help_text="When the clusters were computed: they are kept for up to 5 minutes per "
+        "scope and day."
+    )
     topics = TopicSerializer(many=True)
 
 
@@ -461,7 +465,8 @@ class TopicResultSerializer(serializers.Serializer):
     summary="Topic clusters of similar appeals",
     description="Appeals of the last 28 days whose texts are alike (character 2-3-gram TF-IDF, "
     "cosine >= 0.3, single linkage), at least 4 from at least 2 reporters, hottest first; "
-    "within what the caller may see.",
+    "within what the caller may see. Computed at most every 5 minutes per scope and day "
+    "(`computed_at`).",
     parameters=[OverviewQuery],
     responses={200: TopicResultSerializer, **ERRORS},
 )
@@ -469,12 +474,13 @@ class TopicView(InsightsView):
     def get(self, request):
         q = self.query(OverviewQuery)
         day = q.get("day") or overview.today()
-        found = topics.appeal_topics(request.user, day)
+        found, computed_at = topics.recent_topics(request.user, day)
         fields = ("title", "heat", "messages", "writers", "first", "last", "places", "refs")
         return Response(
             {
                 "day": day.isoformat(),
                 "days": topics.TOPIC_DAYS,
+                "computed_at": computed_at.isoformat(),
                 "topics": [{k: t.as_dict()[k] for k in fields} for t in found],
             }
         )

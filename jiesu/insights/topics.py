@@ -36,11 +36,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.utils import timezone
 
 THRESHOLD = 0.3
@@ -293,6 +295,28 @@ def appeal_topics(
     ]
     found = [t for t in rank(messages, minimum=minimum) if t.writers >= 2]
     return found[:TOPIC_SHOWN]
+
+
+# The hotspots page, its export and the API share one clustering per scope and day for this
+# long: clustering the latest few thousand texts takes about a second (1.4 s at a million
+# appeals), and topics form over days, not minutes. The alerting task clusters afresh.
+TOPIC_CACHE_SECONDS = 300
+
+
+def recent_topics(user, day: dt.date) -> tuple[list[Topic], dt.datetime]:
+    """`appeal_topics` for what `user` may see, with the time they were computed, from the
+    shared cache when computed less than TOPIC_CACHE_SECONDS ago for the same scope and day."""
+    from jiesu.appeals import timesource
+    from jiesu.insights import kpis
+
+    scope = kpis.scope_for(user)
+    identity = repr((scope.district, scope.unit_paths, day.isoformat(), TOPIC_DAYS, TOPIC_MIN))
+    key = "insights:topics:" + hashlib.sha256(identity.encode()).hexdigest()[:32]
+    found = cache.get(key)
+    if found is None:
+        found = (appeal_topics(user, day, scope=scope), timesource.now())
+        cache.set(key, found, TOPIC_CACHE_SECONDS)
+    return found
 
 
 def signature(topic: Topic) -> str:

@@ -344,6 +344,7 @@ def hotspots_page(request):
     flags = None
     if permissions.can(request.user, Action.SUPERVISE):
         flags = list(EmergingFlag.objects.all()[:20])
+    topic_clusters, topics_at = topics.recent_topics(request.user, overview.today())
     return render(
         request,
         "insights/hotspots.html",
@@ -358,7 +359,9 @@ def hotspots_page(request):
             repeats=repeats,
             flags=flags,
             query=request.GET.urlencode(),
-            topic_clusters=topics.appeal_topics(request.user, overview.today()),
+            topic_clusters=topic_clusters,
+            topics_at=topics_at,
+            topic_minutes=topics.TOPIC_CACHE_SECONDS // 60,
             topic_days=topics.TOPIC_DAYS,
             hotspots_url=reverse("insights-api:hotspots")
             + "?"
@@ -532,7 +535,7 @@ def hotspot_export(request, table, fmt):
                 "; ".join(name for name, _n in t.places),
                 " ".join(t.refs),
             ]
-            for t in topics.appeal_topics(user, day)
+            for t in topics.recent_topics(user, day)[0]
         ]
         start = day - dt.timedelta(days=topics.TOPIC_DAYS - 1)
         end = day

@@ -146,6 +146,46 @@ def test_topic_cluster_of_similar_appeals(rising):
     assert topic.places == [("坪山街道", 6)]
 
 
+def test_topics_are_kept_per_scope_and_day_for_a_few_minutes(rising, monkeypatch):
+    """The page, its export and the API share one clustering per scope and day for
+    TOPIC_CACHE_SECONDS (a clustering of thousands of texts takes about a second)."""
+    from django.core.cache import cache
+
+    _topic_keys = set()
+    real_set = cache.set
+
+    def remember(key, *args, **kwargs):
+        if key.startswith("insights:topics:"):
+            _topic_keys.add(key)
+            assert args[1] == topics.TOPIC_CACHE_SECONDS == 300
+        return real_set(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", remember)
+    analyst, leader = rising.u("analyst"), rising.u("leader")
+    with timesource.frozen_at(WEDNESDAY):
+        [topic], at = topics.recent_topics(analyst, DAY)
+    assert topic.messages == 6 and at == WEDNESDAY
+    _file(
+        rising,
+        WEDNESDAY - timedelta(hours=1),
+        rising.leaf,
+        title="和平路口井盖缺失又有行人摔伤",
+        description="和平路口的井盖丢失，晚上看不见，已经有人摔倒受伤，请尽快处理。",
+        reporter_phone="13900009999",
+    )
+    for i in range(4):  # other matters (a gram in more than 30% of the texts says nothing)
+        _file(rising, WEDNESDAY - timedelta(hours=2, minutes=i), rising.leaf, title=f"路灯不亮{i}")
+    with timesource.frozen_at(WEDNESDAY + timedelta(minutes=1)):
+        [kept], kept_at = topics.recent_topics(analyst, DAY)
+        # Another scope is computed on its own (the leader's unit holds none of these).
+        assert topics.recent_topics(leader, DAY)[0] == []
+    assert kept.messages == 6 and kept_at == WEDNESDAY
+    cache.delete_many(list(_topic_keys))  # as when TOPIC_CACHE_SECONDS have passed
+    with timesource.frozen_at(WEDNESDAY + timedelta(minutes=6)):
+        [fresh], fresh_at = topics.recent_topics(analyst, DAY)
+    assert fresh.messages == 7 and fresh_at == WEDNESDAY + timedelta(minutes=6)
+
+
 def test_supervisors_are_told_once_per_issue(rising):
     with timesource.frozen_at(WEDNESDAY):
         first = alerts.flag_emerging(DAY)
@@ -196,6 +236,7 @@ def test_the_hotspots_page_shows_topics_and_flags(rising, client):
         client.force_login(rising.u("supervisor"))
         page = client.get("/console/insights/hotspots/").content.decode()
     assert 'data-testid="topic"' in page and "和平路" in page
+    assert "15:00" in page.split('data-testid="topics-at"')[1][:60]  # when they were computed
     assert page.count('data-testid="flag"') == 2
     with timesource.frozen_at(WEDNESDAY):
         client.force_login(rising.u("analyst"))
