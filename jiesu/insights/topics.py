@@ -303,6 +303,12 @@ def appeal_topics(
 TOPIC_CACHE_SECONDS = 300
 
 
+def cache_key(scope, day: dt.date) -> str:
+    """The shared cache's key of the topics of `scope` (a `kpis.Scope_`) on `day`."""
+    identity = repr((scope.district, scope.unit_paths, day.isoformat(), TOPIC_DAYS, TOPIC_MIN))
+    return "insights:topics:" + hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
 def recent_topics(user, day: dt.date) -> tuple[list[Topic], dt.datetime]:
     """`appeal_topics` for what `user` may see, with the time they were computed, from the
     shared cache when computed less than TOPIC_CACHE_SECONDS ago for the same scope and day."""
@@ -310,8 +316,7 @@ def recent_topics(user, day: dt.date) -> tuple[list[Topic], dt.datetime]:
     from jiesu.insights import kpis
 
     scope = kpis.scope_for(user)
-    identity = repr((scope.district, scope.unit_paths, day.isoformat(), TOPIC_DAYS, TOPIC_MIN))
-    key = "insights:topics:" + hashlib.sha256(identity.encode()).hexdigest()[:32]
+    key = cache_key(scope, day)
     found = cache.get(key)
     if found is None:
         found = (appeal_topics(user, day, scope=scope), timesource.now())
