@@ -107,6 +107,7 @@ def main():
     from jiesu.workdays import calendar
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)  # the embedded default cache (as bootstrap)
     call_command("seed_demo", verbosity=0)
     results = {}
 
