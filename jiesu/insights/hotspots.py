@@ -85,8 +85,10 @@ def spatial(user, start: dt.date, end: dt.date, *, category=None, resolution=RES
     if cells:
         mean = total / len(cells)
         threshold = ALPHA / len(cells)
-        names = dict(Category.objects.values_list("pk", "name"))
-        codes = dict(Category.objects.values_list("pk", "code"))
+        categories = {
+            pk: {"code": code, "name": name}
+            for pk, code, name in Category.objects.values_list("pk", "code", "name")
+        }
         for cell, items in cells.items():
             count = len(items)
             p = float(poisson.sf(count - 1, mean))
@@ -103,7 +105,7 @@ def spatial(user, start: dt.date, end: dt.date, *, category=None, resolution=RES
                     "count": count,
                     "p_value": p,
                     "categories": [
-                        {"code": codes.get(c, ""), "name": names.get(c, ""), "volume": n}
+                        {**categories.get(c, {"code": "", "name": ""}), "volume": n}
                         for c, n in cats.most_common(3)
                     ],
                     "numbers": [n for n, _c in items[:NUMBERS_SHOWN]],
@@ -167,27 +169,27 @@ def emerging(user, day: dt.date, *, scope: kpis.Scope_ | None = None) -> dict:
     tests = max(1, len(pairs))
     middle_by_pk = {m["pk"]: m for m in mid_of.values() if m}
     sub_by_pk = {s["pk"]: s for s in sub_of.values() if s}
-    issues = []
+    flagged = []
     for key, count in now_counts.items():
         baseline = (past_counts[key] + 1) / BASELINE_WEEKS * share_of_week
         p = float(poisson.sf(count - 1, baseline))
         if count >= MIN_COUNT and p < ALPHA / tests:
             mid, sub = middle_by_pk[key[0]], sub_by_pk[key[1]]
-            issues.append(
-                {
-                    "category": {"code": mid["code"], "name": mid["name"], "volume": count},
-                    "region": {"code": sub["code"], "name": sub["name"], "volume": count},
-                    "week": week.isoformat(),
-                    "count": count,
-                    "baseline": round(baseline, 3),
-                    "p_value": p,
-                    "numbers": [],
-                    "_key": key,
-                }
+            flagged.append(
+                (
+                    key,
+                    {
+                        "category": {"code": mid["code"], "name": mid["name"], "volume": count},
+                        "region": {"code": sub["code"], "name": sub["name"], "volume": count},
+                        "week": week.isoformat(),
+                        "count": count,
+                        "baseline": round(baseline, 3),
+                        "p_value": p,
+                    },
+                )
             )
-    numbers = _numbers({i["_key"] for i in issues}, week, day, scope, mid_of, sub_of)
-    for issue in issues:
-        issue["numbers"] = numbers.get(issue.pop("_key"), [])
+    numbers = _numbers({key for key, _issue in flagged}, week, day, scope, mid_of, sub_of)
+    issues = [{**issue, "numbers": numbers.get(key, [])} for key, issue in flagged]
     issues.sort(key=lambda i: (i["p_value"], -i["count"]))
     return {"week": week.isoformat(), "alpha": ALPHA, "tests": tests, "issues": issues}
 

@@ -138,6 +138,21 @@ def test_a_steady_pair_is_not_flagged(rising):
     assert "0201" not in codes
 
 
+def test_a_spatial_hotspot_names_its_top_categories(rising):
+    """The fixture's 31 appeals share one point; six more lie each in a cell of its own. The
+    hot cell names its categories by code and name with their volumes, most first."""
+    for i in range(6):
+        _file(rising, WEDNESDAY, rising.leaf, title=f"散点{i}", lat=22.2 + 0.1 * i, lng=114.2)
+    result = hotspots.spatial(rising.u("analyst"), DAY - timedelta(weeks=10), DAY)
+    assert result["total"] == 37
+    [hot] = result["hotspots"]
+    assert hot["count"] == 31
+    assert hot["categories"] == [
+        {"code": "0201001", "name": "井盖缺失", "volume": 17},
+        {"code": rising.leaf.code, "name": rising.leaf.name, "volume": 14},
+    ]
+
+
 def test_topic_cluster_of_similar_appeals(rising):
     found = topics.appeal_topics(None, DAY, scope=kpis.Scope_(True))
     [topic] = found
