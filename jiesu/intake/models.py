@@ -85,6 +85,16 @@ class ChannelSubmission(models.Model):
                 fields=["channel", "idempotency_key"], name="intake_submission_idempotent"
             )
         ]
+        indexes = [
+            # Open311 finds an identical earlier POST by the prefix of its derived key
+            # (`open311:<digest>:`); PostgreSQL answers a prefix (LIKE) from a btree only in
+            # pattern order, so without this the lookup read every submission of the channel.
+            models.Index(
+                fields=["idempotency_key"],
+                name="intake_submission_key_prefix",
+                opclasses=["varchar_pattern_ops"],
+            )
+        ]
 
     def __str__(self):
         return f"{self.channel.code}:{self.idempotency_key} → {self.appeal}"
