@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
 
 
-#: Base URL -> process id of the gunicorn master serving it (for `server_pids`).
+#: Base URL -> process id of the gunicorn master serving it (for its CPU figures).
 SERVERS: dict[str, int] = {}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -49,26 +49,30 @@ def _stat(pid: int) -> list[str] | None:
         return None
 
 
-def server_pids(base: str) -> list[int]:
-    """The gunicorn master serving `base` and its workers."""
-    master = SERVERS[base]
-    pids = [master]
+def tree_cpu_seconds(root: int) -> float:
+    """User and system CPU seconds used so far by `root` and its children, the exited ones
+    included: the kernel adds a reaped child's time to its parent's (cutime, cstime), so the
+    figure keeps growing when gunicorn replaces a worker or PostgreSQL ends a backend (Django
+    closes a connection older than CONN_MAX_AGE and opens another, mid-run)."""
+    total = 0
+    pids = [root]
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             fields = _stat(int(entry))
-            if fields and int(fields[1]) == master:
+            if fields and int(fields[1]) == root:
                 pids.append(int(entry))
-    return pids
-
-
-def cpu_seconds(pids) -> float:
-    """User and system CPU seconds the processes have used so far (Linux /proc)."""
-    total = 0
     for pid in pids:
         fields = _stat(pid)
         if fields:
-            total += int(fields[11]) + int(fields[12])
+            total += sum(int(v) for v in fields[11:15])
     return total / CLOCK_TICKS
+
+
+def parent_pid(pid: int) -> int:
+    fields = _stat(pid)
+    if fields is None:
+        raise OSError(f"no process {pid}")
+    return int(fields[1])
 
 
 def machine_cpu_seconds() -> float:

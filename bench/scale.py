@@ -152,31 +152,29 @@ def main():
         results["noop"] = noop
 
         before = Appeal.objects.count()
-        # CPU per filing from /proc: the server's processes, the PostgreSQL backends serving
-        # them (their connections are kept), and the whole machine (wrk and the rest included).
-        web_pids = load.server_pids(base)
+        # CPU per filing from /proc: the gunicorn master and its workers, the whole PostgreSQL
+        # server (the postmaster and its children: backends, WAL writer, autovacuum; ended
+        # backends included), and the whole machine (wrk and the rest included).
+        master = load.SERVERS[base]
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            cursor.execute("SELECT pg_backend_pid()")
+            postmaster = load.parent_pid(cursor.fetchone()[0])
+
+        def cpu_now():
+            return (
+                load.tree_cpu_seconds(master),
+                load.tree_cpu_seconds(postmaster),
+                load.machine_cpu_seconds(),
             )
-            db_pids = [row[0] for row in cursor.fetchall()]
-        cpu_before = (
-            load.cpu_seconds(web_pids),
-            load.cpu_seconds(db_pids),
-            load.machine_cpu_seconds(),
-        )
+
+        cpu_before = cpu_now()
         intake = load.wrk(
             base + "/api/v1/appeals/",
             "post.lua",
             [str(api_file), "application/json", f"X-Api-Key={key}"],
             seconds=seconds,
         )
-        cpu_after = (
-            load.cpu_seconds(web_pids),
-            load.cpu_seconds(db_pids),
-            load.machine_cpu_seconds(),
-        )
+        cpu_after = cpu_now()
         created = Appeal.objects.count() - before
         results["intake_appeals_per_s"] = intake["ok_per_s"]
         for p in ("p50", "p95", "p99"):
@@ -191,7 +189,7 @@ def main():
             "web_workers": web_ms,
             "database": db_ms,
             "machine": all_ms,
-            "database_backends_measured": len(db_pids),
+            "database_measured": "the PostgreSQL server's processes, ended backends included",
             "machine_busy_share": round(
                 (cpu_after[2] - cpu_before[2]) / ((os.cpu_count() or 1) * intake["seconds"]), 3
             )
