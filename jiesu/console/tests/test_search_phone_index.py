@@ -1,0 +1,67 @@
+# Copyright (c) 2026 The Jiesu contributors
+# Jiesu is licensed under Mulan PSL v2.
+# You can use this software according to the terms and conditions of the Mulan PSL v2.
+# You may obtain a copy of Mulan PSL v2 at:
+#          http://license.coscl.org.cn/MulanPSL2
+# THIS SOFTWARE IS PROVIDED ON AN "AS IS" BASIS, WITHOUT WARRANTIES OF ANY KIND,
+# EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
+# MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
+# See the Mulan PSL v2 for more details.
+"""The search by phone reads only the appeals of that phone (PostgreSQL, migration
+appeals.0012): by the whole number and by its last four digits, spaces and dashes ignored.
+Before, both compared expressions no index held (`LIKE '%1234'`, a normalised copy of the
+number), and at a million appeals every phone search read the whole table."""
+
+import json
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from jiesu.appeals.models import Appeal
+from jiesu.appeals.tests.conftest import new_appeal
+
+OTHERS = 3000
+URL = "/console/search/"
+
+
+def _nodes(node):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _appeals_read(sql: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return sum(
+        n.get("Actual Rows", 0) * n.get("Actual Loops", 1) + n.get("Rows Removed by Filter", 0)
+        for n in _nodes(plan[0]["Plan"])
+        if n.get("Relation Name") == "appeals_appeal" or "appeals_phone" in n.get("Index Name", "")
+    )
+
+
+@pytest.mark.django_db
+def test_a_phone_search_reads_only_that_phones_appeals(postgres_only, as_user, world):
+    typed = new_appeal(world, reporter_phone="0755-8888 9999")
+    fields = [f for f in Appeal._meta.concrete_fields if not f.primary_key]
+    copies = []
+    for i in range(OTHERS):
+        values = {f.attname: getattr(typed, f.attname) for f in fields}
+        values.update(number=f"T{i:09d}", reporter_phone=f"139{i:08d}")
+        copies.append(Appeal(**values))
+    Appeal.objects.bulk_create(copies)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE appeals_appeal")
+    client = as_user("supervisor")
+    for phone in ("075588889999", "0755-8888 9999", "9999"):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(URL, {"phone": phone}).content.decode()
+        assert set(re.findall(r'<a href="/console/appeals/(\w+)/">', page)) == {typed.number}
+        reads = [q["sql"] for q in queries.captured_queries if "REVERSE(" in q["sql"]]
+        assert reads, "the search by phone compares the reversed digits"
+        for sql in reads:
+            assert _appeals_read(sql) < 50, (phone, sql)
