@@ -9,9 +9,9 @@
 # See the Mulan PSL v2 for more details.
 """Which appeals a staff member may see in the console (the API uses the same rule)."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 
-from jiesu.appeals.models import Appeal
+from jiesu.appeals.models import Appeal, Assignment
 from jiesu.org import permissions
 from jiesu.org.permissions import Action
 
@@ -24,7 +24,10 @@ def visible_appeals(user):
     if permissions.can(user, Action.VIEW_APPEAL):
         return Appeal.objects.all()
     units = permissions.units_in_scope(user, Action.VIEW_APPEAL)
-    return Appeal.objects.filter(Q(assignments__unit__in=units)).distinct()
+    # A semi-join, not a join made unique by DISTINCT: DISTINCT compared whole rows (long
+    # descriptions included) and made a unit's search count cost twice as much at scale.
+    in_scope = Assignment.objects.filter(appeal=OuterRef("pk"), unit__in=units)
+    return Appeal.objects.filter(Exists(in_scope))
 
 
 def may_view(user, appeal) -> bool:

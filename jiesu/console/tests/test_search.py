@@ -128,6 +128,30 @@ def test_units_search_only_their_appeals_and_not_confidential_phones(as_user, wo
     assert numbers(supervisor.get(URL, {"phone": "13600009999"})) == {cases["secret"].number}
 
 
+def test_a_unit_finds_an_appeal_it_was_assigned_twice_once(as_user, world, cases):
+    """The water office assisted on the garbage appeal twice (an ended assignment and the
+    current one): one result, counted once. The unit's scope is a semi-join; a join made
+    unique by DISTINCT compared whole rows, long descriptions included, and cost twice as much
+    at a million appeals."""
+    from jiesu.appeals.models import Assignment
+
+    unit = world.u("water_handler").unit
+    earlier = Assignment.objects.get(appeal=cases["garbage"], unit=unit)
+    earlier.pk, earlier.active = None, False
+    earlier.save()
+    client = as_user("water_handler")
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(URL).content.decode()
+    assert numbers_listed(html) == [cases["secret"].number, cases["garbage"].number]
+    assert re.search(r'data-testid="result-count">\s*2 ', html)
+    reads = [q["sql"] for q in queries if '"appeals_appeal"' in q["sql"]]
+    assert reads and not [sql for sql in reads if "DISTINCT" in sql.upper()]
+
+
+def numbers_listed(html: str) -> list[str]:
+    return re.findall(r'<a href="/console/appeals/(\w+)/">', html)
+
+
 def test_search_refuses_roles_without_it(as_user, cases):
     assert as_user("admin").get(URL).status_code == 403
     # Analysts search (the insights drill-down lands here), masked.
