@@ -13,7 +13,8 @@
 which the real workflow wrote) as many times as needed: each copy gets new ids, a new number in
 the day it now falls on, its times moved back by whole weeks (so weekdays and working hours stay
 what they were), its references remapped within the copy (assignments, clocks, requests,
-notices, visits, merges) and its hash chain recomputed, so `verify_audit` passes on everything
+notices, visits, merges), a caller of its own in most copies (`reporter_phone`) and its hash
+chain recomputed, so `verify_audit` passes on everything
 it wrote. Finished histories (closed, rejected, answered, merged) are moved up to `weeks` weeks
 back; open ones are copied once at most, where they are, so that the open workload stays what
 the simulation left. With no appeals stored yet, it first simulates 500 through
@@ -68,6 +69,25 @@ def tracking_code(seed: str, number: str) -> str:
     """The query code of a loaded appeal: derived, so benchmarks need not store codes."""
     digest = hmac.new(seed.encode(), number.encode(), hashlib.sha256).digest()
     return "".join(tracking.ALPHABET[b % len(tracking.ALPHABET)] for b in digest[: tracking.LENGTH])
+
+
+#: The share of copies whose caller is the template's again (repeat callers); the others call
+#: from a number of their own.
+REPEAT_CALLERS = 0.1
+
+
+def reporter_phone(seed: str, number: str, template_phone: str) -> str:
+    """The caller of a copy: one copy in ten keeps the template's number (repeat callers); the
+    others get a mobile number of their own, derived from the copy's number. Copying the few
+    hundred simulated callers a million times made every number look like a thousand appeals'
+    and led the database to read whole tables for a phone it did not know (caller history,
+    search by phone); a city's callers are mostly new."""
+    if not template_phone:
+        return template_phone  # anonymous stays anonymous
+    digest = hmac.new(seed.encode(), b"phone:" + number.encode(), hashlib.sha256).digest()
+    if digest[0] < round(256 * REPEAT_CALLERS):
+        return template_phone
+    return f"1{3 + digest[1] % 7}{int.from_bytes(digest[2:8], 'big') % 10**9:09d}"
 
 
 @dataclass
@@ -338,6 +358,7 @@ def load(
             a["query_code_hash"] = tracking.code_hash(
                 a["number"], tracking_code(code_seed, a["number"])
             )
+            a["reporter_phone"] = reporter_phone(code_seed, a["number"], a["reporter_phone"])
             for name, related in child_refs[Appeal]:
                 if a[name] is not None:
                     a[name] = maps[related][a[name]]

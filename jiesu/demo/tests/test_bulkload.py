@@ -59,6 +59,25 @@ def test_loaded_appeals_are_valid_and_their_chains_verify(demo, capsys):
         assert a.appeal_id in set(loaded.values_list("pk", flat=True))
 
 
+def test_copies_mostly_have_callers_of_their_own(demo):
+    """Most copies call from a number of their own (a city's callers are mostly new); about one
+    in ten is the template's caller again; anonymous appeals stay without a phone."""
+    before = set(Appeal.objects.values_list("pk", flat=True))
+    template_phones = set(
+        Appeal.objects.exclude(reporter_phone="").values_list("reporter_phone", flat=True)
+    )
+    call_command("load_appeals", count=600, weeks=8, batch=200)
+    loaded = Appeal.objects.exclude(pk__in=before)
+    phones = list(loaded.exclude(reporter_phone="").values_list("reporter_phone", flat=True))
+    assert len(phones) > 300
+    repeated = sum(p in template_phones for p in phones)
+    assert 0.03 * len(phones) < repeated < 0.2 * len(phones)
+    new = [p for p in phones if p not in template_phones]
+    assert len(set(new)) > 0.98 * len(new)
+    assert all(len(p) == 11 and p[0] == "1" and p.isdigit() for p in new)
+    assert not loaded.filter(anonymous=True).exclude(reporter_phone="").exists()
+
+
 def test_later_ordinary_filings_do_not_collide(demo):
     from jiesu.appeals import workflow
 
