@@ -396,13 +396,23 @@ def measure_reads(tmp: Path, env: dict, workers: int, seconds: int, token: str) 
     (tmp / "track.txt").write_text("\n".join(lines) + "\n")
 
     sup = session_cookie(user=supervisor)
+    intake = session_cookie(user=User.objects.get(username="intake"))
+    handler = session_cookie(user=User.objects.get(username="handler"))
+    # A caller of the loaded history (the search by phone, whole and last four digits; the
+    # intake desk's caller history) and a caller never seen before.
+    phone = next((a.reporter_phone for a in sample if a.reporter_phone), "13800000000")
     desk_lines = [
         f"/console/supervision/\t{sup}",
         f"/console/search/?q=%E5%9E%83%E5%9C%BE\t{sup}",
         f"/console/search/?status=in_progress\t{sup}",
         f"/console/search/\t{sup}",
+        f"/console/search/?phone={phone}\t{sup}",
+        f"/console/search/?phone={phone[-4:]}\t{sup}",
+        f"/console/search/\t{handler}",
         f"/console/dispatch/\t{session_cookie(user=User.objects.get(username='dispatcher'))}",
-        f"/console/intake/\t{session_cookie(user=User.objects.get(username='intake'))}",
+        f"/console/intake/\t{intake}",
+        f"/console/intake/caller/?phone={phone}\t{intake}",
+        f"/console/intake/caller/?phone=13912345678\t{intake}",
     ]
     (tmp / "lists.txt").write_text("\n".join(desk_lines) + "\n")
     (tmp / "api_list.txt").write_text("/api/v1/appeals/?page_size=50\n")

@@ -307,7 +307,12 @@ class Assignment(models.Model):
                 violation_error_message=_("An appeal has one lead unit at a time."),
             )
         ]
-        indexes = [models.Index(fields=["unit", "active", "state"])]
+        indexes = [
+            models.Index(fields=["unit", "active", "state"]),
+            # A unit's appeals (its search, its scope in reports): read from the index alone,
+            # without visiting each of a busy unit's tens of thousands of assignment rows.
+            models.Index(fields=["unit", "appeal"], name="appeals_assignment_unit_appeal"),
+        ]
 
     def __str__(self):
         return f"{self.appeal} → {self.unit} ({self.get_role_display()})"

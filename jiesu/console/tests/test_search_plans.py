@@ -7,10 +7,12 @@
 # EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
 # MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
 # See the Mulan PSL v2 for more details.
-"""The search by phone reads only the appeals of that phone (PostgreSQL, migration
-appeals.0012): by the whole number and by its last four digits, spaces and dashes ignored.
-Before, both compared expressions no index held (`LIKE '%1234'`, a normalised copy of the
-number), and at a million appeals every phone search read the whole table."""
+"""The plans of searches that read whole tables at a million appeals (PostgreSQL):
+
+- by phone (migration appeals.0012): the whole number and its last four digits, spaces and
+  dashes ignored, compared expressions no index held (`LIKE '%1234'`, a normalised copy);
+- a unit's search (migration appeals.0013): counting its appeals visited every one of its
+  assignment rows."""
 
 import json
 import re
@@ -19,8 +21,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jiesu.appeals.models import Appeal
-from jiesu.appeals.tests.conftest import new_appeal
+from jiesu.appeals.models import Appeal, Assignment
+from jiesu.appeals.tests.conftest import dispatched, new_appeal
 
 OTHERS = 3000
 URL = "/console/search/"
@@ -65,3 +67,32 @@ def test_a_phone_search_reads_only_that_phones_appeals(postgres_only, as_user, w
         assert reads, "the search by phone compares the reversed digits"
         for sql in reads:
             assert _appeals_read(sql) < 50, (phone, sql)
+
+
+@pytest.mark.django_db
+def test_a_units_search_reads_its_appeals_from_the_index(postgres_only, as_user, world):
+    appeal = dispatched(world)  # the urban office leads, the water office assists
+    water = world.u("water_handler").unit
+    other = Assignment.objects.exclude(unit=water).get(appeal=appeal)
+    # Another unit's long history of assisting (rows the water office's search must not read).
+    fields = [f for f in Assignment._meta.concrete_fields if not f.primary_key]
+    copies = []
+    for _ in range(OTHERS):
+        values = {f.attname: getattr(other, f.attname) for f in fields}
+        values.update(role=Assignment.Role.ASSIST, active=False)
+        copies.append(Assignment(**values))
+    Assignment.objects.bulk_create(copies)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE appeals_assignment")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    client = as_user("water_handler")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(URL).content.decode()
+    assert set(re.findall(r'<a href="/console/appeals/(\w+)/">', page)) == {appeal.number}
+    [count] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + count)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    used = {n.get("Index Name") for n in _nodes(plan[0]["Plan"])}
+    assert "appeals_assignment_unit_appeal" in used, used
