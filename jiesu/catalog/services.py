@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from jiesu.catalog.models import (
@@ -123,6 +124,30 @@ def record_version(rule: HandlingRule, user: User | None = None) -> HandlingRule
     return _record_version(rule, user)[0]
 
 
+def current_versions(category_ids) -> dict[int, HandlingRuleVersion]:
+    """`current_version` of several categories in one query, by category id (categories
+    without a rule or a version are absent)."""
+    latest = (
+        HandlingRuleVersion.objects.filter(rule=OuterRef("rule"))
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    versions = HandlingRuleVersion.objects.filter(
+        rule__category_id__in=set(category_ids), number=Subquery(latest)
+    ).select_related("rule__lead_unit")
+    return {version.rule.category_id: version for version in versions}
+
+
+def district_time_limits() -> list[tuple]:
+    """The district-wide default time limits as (clock, type code, grade code, amount, unit),
+    for `resolve_time_limits(..., defaults=)` when many are resolved at once."""
+    return list(
+        TimeLimit.objects.filter(rule__isnull=True).values_list(
+            "clock", "appeal_type__code", "grade__code", "amount", "unit"
+        )
+    )
+
+
 def current_version(category: Category) -> HandlingRuleVersion | None:
     """The latest version of the category's handling rule; None if it has no rule or version."""
     return (
@@ -163,6 +188,8 @@ def resolve_time_limit(
     appeal_type_code: str | None,
     grade_code: str | None,
     version: HandlingRuleVersion | Mapping | None = None,
+    *,
+    defaults: list[tuple] | None = None,
 ) -> tuple[int, str]:
     """The time limit for one clock as (amount, duration unit code), e.g. (3, "wd").
 
@@ -171,7 +198,9 @@ def resolve_time_limit(
     then grade, then type, then a limit for any type and grade. Raises `TimeLimitNotFound`
     when nothing applies.
     """
-    return resolve_time_limits([clock], appeal_type_code, grade_code, version)[str(clock)]
+    return resolve_time_limits([clock], appeal_type_code, grade_code, version, defaults=defaults)[
+        str(clock)
+    ]
 
 
 def resolve_time_limits(
@@ -179,9 +208,12 @@ def resolve_time_limits(
     appeal_type_code: str | None,
     grade_code: str | None,
     version: HandlingRuleVersion | Mapping | None = None,
+    *,
+    defaults: list[tuple] | None = None,
 ) -> dict[str, tuple[int, str]]:
     """`resolve_time_limit` for several clocks at once, by clock: the district defaults are
-    read once (one query), and only when the version leaves a clock without a limit."""
+    read once (one query), and only when the version leaves a clock without a limit.
+    `defaults`: `district_time_limits()` read before, when resolving many at once."""
     wanted = [str(clock) for clock in clocks]
     for clock in wanted:
         if clock not in Clock.values:
@@ -200,13 +232,18 @@ def resolve_time_limits(
                 found[clock] = limit
     missing = [clock for clock in wanted if clock not in found]
     if missing:
-        defaults: dict[str, list] = {clock: [] for clock in missing}
-        for clock, *entry in TimeLimit.objects.filter(
-            rule__isnull=True, clock__in=missing
-        ).values_list("clock", "appeal_type__code", "grade__code", "amount", "unit"):
-            defaults[clock].append(entry)
+        by_clock: dict[str, list] = {clock: [] for clock in missing}
+        if defaults is None:
+            defaults = list(
+                TimeLimit.objects.filter(rule__isnull=True, clock__in=missing).values_list(
+                    "clock", "appeal_type__code", "grade__code", "amount", "unit"
+                )
+            )
+        for clock, *entry in defaults:
+            if clock in by_clock:
+                by_clock[clock].append(entry)
         for clock in missing:
-            limit = _most_specific(defaults[clock], appeal_type_code, grade_code)
+            limit = _most_specific(by_clock[clock], appeal_type_code, grade_code)
             if limit is None:
                 raise TimeLimitNotFound(
                     _(
@@ -223,11 +260,17 @@ def resolve_time_limits(
     return found
 
 
-def _unit_for_region(region: Region) -> Unit | None:
-    """The active unit bound to the region or, failing that, to its nearest ancestor."""
+def _unit_for_region(region: Region, bound: list[Unit] | None = None) -> Unit | None:
+    """The active unit bound to the region or, failing that, to its nearest ancestor.
+    `bound`: every active unit bound to a region, by depth and code, when read before."""
     # The region's ancestors are named by its materialised path: no need to read them.
     chain = [region.pk, *reversed(region.ancestor_ids())]
-    units = list(Unit.objects.filter(active=True, region_id__in=chain).order_by("depth", "code"))
+    if bound is None:
+        units = list(
+            Unit.objects.filter(active=True, region_id__in=chain).order_by("depth", "code")
+        )
+    else:
+        units = [unit for unit in bound if unit.region_id in chain]
     for area in chain:
         for unit in units:
             if unit.region_id == area:
@@ -236,7 +279,11 @@ def _unit_for_region(region: Region) -> Unit | None:
 
 
 def lead_unit_for(
-    category: Category, region: Region | None = None, *, rule: HandlingRule | None = None
+    category: Category,
+    region: Region | None = None,
+    *,
+    rule: HandlingRule | None = None,
+    memo: dict | None = None,
 ) -> Unit | None:
     """The unit that leads an appeal of this (leaf) category, optionally located in a region.
 
@@ -246,7 +293,8 @@ def lead_unit_for(
     no rule, no lead unit, an inactive one, no region, no bound unit — the district backstop
     unit leads (first-ask responsibility, 兜底). Returns None only if no backstop is configured.
     `rule`: the category's rule with its lead unit, when the caller has just read it (e.g. with
-    `current_version`); read here otherwise.
+    `current_version`); read here otherwise. `memo`: a dict kept by a caller that asks for many
+    appeals at once (a list of them): each region's unit and the backstop are then read once.
     """
     if rule is None or rule.category_id != category.pk:
         rule = HandlingRule.objects.filter(category=category).select_related("lead_unit").first()
@@ -255,7 +303,25 @@ def lead_unit_for(
             if rule.lead_unit is not None and rule.lead_unit.active:
                 return rule.lead_unit
         elif region is not None:
-            unit = _unit_for_region(region)
+            if memo is None:
+                unit = _unit_for_region(region)
+            else:
+                bound = _remembered(memo, "bound", _bound_units)
+                unit = _remembered(
+                    memo, ("region", region.pk), lambda: _unit_for_region(region, bound)
+                )
             if unit is not None:
                 return unit
-    return Unit.backstop()
+    return _remembered(memo, "backstop", Unit.backstop)
+
+
+def _bound_units() -> list[Unit]:
+    return list(Unit.objects.filter(active=True, region__isnull=False).order_by("depth", "code"))
+
+
+def _remembered(memo: dict | None, key, read):
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]

@@ -336,12 +336,20 @@ def _to_fields(answers: Answers) -> None:
 
 
 def notice(
-    *, snapshot: dict | None, appeal_type_code: str | None, grade_code: str | None, lead
+    *,
+    snapshot: dict | None,
+    appeal_type_code: str | None,
+    grade_code: str | None,
+    lead,
+    defaults: list[tuple] | None = None,
 ) -> str | None:
-    """`service_notice`: who handles it and within what time, from the rule (version)."""
+    """`service_notice`: who handles it and within what time, from the rule (version).
+    `defaults`: the district's time limits read before (`catalog.district_time_limits`)."""
     grade_code = grade_code or (snapshot or {}).get("default_grade")
     try:
-        amount, unit = catalog.resolve_time_limit("handle", appeal_type_code, grade_code, snapshot)
+        amount, unit = catalog.resolve_time_limit(
+            "handle", appeal_type_code, grade_code, snapshot, defaults=defaults
+        )
     except catalog.TimeLimitNotFound:
         amount = unit = None
     parts = []

@@ -93,12 +93,28 @@ def sidecar(appeal: Appeal):
 
 
 class Describer:
-    """Turns appeals into Open311 request dicts, remembering rule and unit look-ups."""
+    """Turns appeals into Open311 request dicts, remembering rule and unit look-ups. `prime`
+    reads what a list of appeals needs in a few queries (a thousand appeals of a list needed
+    some 800 queries, one per category, place and notice, and 1.3 s at a million appeals)."""
 
     def __init__(self):
         self._versions = {}
         self._leads = {}
         self._notices = {}
+        self._units: dict = {}  # catalog.lead_unit_for's memo: units by region, the backstop
+        self._defaults: list[tuple] | None = None
+
+    def prime(self, appeals) -> None:
+        """Read the current rule versions of the appeals' categories at once, and the
+        district's time limits."""
+        wanted = {a.category_id for a in appeals if a.category_id}
+        wanted -= {c for kind, c in self._versions if kind == "current"}
+        if wanted:
+            found = catalog.current_versions(wanted)
+            for category_id in wanted:
+                self._versions["current", category_id] = found.get(category_id)
+        if self._defaults is None:
+            self._defaults = catalog.district_time_limits()
 
     def _current(self, appeal: Appeal):
         """The current version of the appeal's category's rule (with the rule and its lead
@@ -133,7 +149,10 @@ class Describer:
             # again; `notice` needs the version anyway).
             version = self._current(appeal) if appeal.category_id else None
             self._leads[key] = catalog.lead_unit_for(
-                appeal.category, appeal.region, rule=version.rule if version else None
+                appeal.category,
+                appeal.region,
+                rule=version.rule if version else None,
+                memo=self._units,
             )
         return self._leads[key]
 
@@ -144,7 +163,11 @@ class Describer:
         key = (version_pk, type_code, grade_code, lead.pk if lead else None)
         if key not in self._notices:
             self._notices[key] = catalogue.notice(
-                snapshot=snapshot, appeal_type_code=type_code, grade_code=grade_code, lead=lead
+                snapshot=snapshot,
+                appeal_type_code=type_code,
+                grade_code=grade_code,
+                lead=lead,
+                defaults=self._defaults,
             )
         return self._notices[key]
 

@@ -38,7 +38,7 @@ from django.views.decorators.csrf import csrf_exempt
 from jiesu import textcheck
 from jiesu.appeals import timesource
 from jiesu.appeals.errors import WorkflowError
-from jiesu.appeals.states import FINAL_STATES
+from jiesu.appeals.states import FINAL_STATES, OPEN_STATES
 from jiesu.catalog.models import HandlingRule, HandlingRuleVersion
 from jiesu.conf import setting
 from jiesu.intake import channels
@@ -360,7 +360,9 @@ def list_requests(request, fmt):
                 % {"value": ", ".join(sorted(wrong))[:64]}
             )
         if statuses == {"open"}:
-            queryset = queryset.exclude(status__in=FINAL_STATES)
+            # The open states named (not "not final"): the (status, received_at) index then
+            # reads the open appeals only, newest first.
+            queryset = queryset.filter(status__in=sorted(OPEN_STATES))
         elif statuses == {"closed"}:
             queryset = queryset.filter(status__in=FINAL_STATES)
         start_raw = (data.get("start_date") or "").strip()
@@ -381,10 +383,11 @@ def list_requests(request, fmt):
             start = end - WINDOW
         queryset = queryset.filter(received_at__gte=start, received_at__lte=end)
     offset = (page - 1) * page_size
-    appeals = records.with_details(queryset.order_by("-received_at", "-id"))[
-        offset : offset + page_size
-    ]
+    appeals = list(
+        records.with_details(queryset.order_by("-received_at", "-id"))[offset : offset + page_size]
+    )
     describer = records.Describer()
+    describer.prime(appeals)
     return render.document("service_requests", [describer.request(a) for a in appeals], fmt)
 
 
