@@ -24,7 +24,7 @@ Other rooms use these, never the models' internals:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -124,7 +124,7 @@ def record_version(rule: HandlingRule, user: User | None = None) -> HandlingRule
     return _record_version(rule, user)[0]
 
 
-def current_versions(category_ids) -> dict[int, HandlingRuleVersion]:
+def current_versions(category_ids: Iterable[int]) -> dict[int, HandlingRuleVersion]:
     """`current_version` of several categories in one query, by category id (categories
     without a rule or a version are absent)."""
     latest = (
@@ -319,7 +319,7 @@ def _bound_units() -> list[Unit]:
     return list(Unit.objects.filter(active=True, region__isnull=False).order_by("depth", "code"))
 
 
-def _remembered(memo: dict | None, key, read):
+def _remembered(memo: dict | None, key: Hashable, read: Callable[[], Any]) -> Any:
     if memo is None:
         return read()
     if key not in memo:
