@@ -158,12 +158,16 @@ def main():
         master = load.SERVERS[base]
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
-            postmaster = load.parent_pid(cursor.fetchone()[0])
+            backend = cursor.fetchone()[0]
+        try:
+            postmaster = load.parent_pid(backend)
+        except OSError:  # PostgreSQL on another machine: its CPU is not ours to read
+            postmaster = None
 
         def cpu_now():
             return (
                 load.tree_cpu_seconds(master),
-                load.tree_cpu_seconds(postmaster),
+                load.tree_cpu_seconds(postmaster) if postmaster else 0.0,
                 load.machine_cpu_seconds(),
             )
 
@@ -187,7 +191,7 @@ def main():
         )
         results["intake_cpu_ms_per_appeal"] = {
             "web_workers": web_ms,
-            "database": db_ms,
+            "database": db_ms if postmaster else None,
             "machine": all_ms,
             "database_measured": "the PostgreSQL server's processes, ended backends included",
             "machine_busy_share": round(
