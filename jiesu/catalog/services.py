@@ -138,14 +138,14 @@ def current_versions(category_ids: Iterable[int]) -> dict[int, HandlingRuleVersi
     return {version.rule.category_id: version for version in versions}
 
 
-def district_time_limits() -> list[tuple]:
+def district_time_limits(clocks: Iterable[str] | None = None) -> list[tuple]:
     """The district-wide default time limits as (clock, type code, grade code, amount, unit),
-    for `resolve_time_limits(..., defaults=)` when many are resolved at once."""
-    return list(
-        TimeLimit.objects.filter(rule__isnull=True).values_list(
-            "clock", "appeal_type__code", "grade__code", "amount", "unit"
-        )
-    )
+    of the given clocks or all; read once by a caller resolving many at once and passed to
+    `resolve_time_limits(..., defaults=)`."""
+    limits = TimeLimit.objects.filter(rule__isnull=True)
+    if clocks is not None:
+        limits = limits.filter(clock__in=list(clocks))
+    return list(limits.values_list("clock", "appeal_type__code", "grade__code", "amount", "unit"))
 
 
 def current_version(category: Category) -> HandlingRuleVersion | None:
@@ -234,11 +234,7 @@ def resolve_time_limits(
     if missing:
         by_clock: dict[str, list] = {clock: [] for clock in missing}
         if defaults is None:
-            defaults = list(
-                TimeLimit.objects.filter(rule__isnull=True, clock__in=missing).values_list(
-                    "clock", "appeal_type__code", "grade__code", "amount", "unit"
-                )
-            )
+            defaults = district_time_limits(missing)
         for clock, *entry in defaults:
             if clock in by_clock:
                 by_clock[clock].append(entry)
@@ -303,13 +299,8 @@ def lead_unit_for(
             if rule.lead_unit is not None and rule.lead_unit.active:
                 return rule.lead_unit
         elif region is not None:
-            if memo is None:
-                unit = _unit_for_region(region)
-            else:
-                bound = _remembered(memo, "bound", _bound_units)
-                unit = _remembered(
-                    memo, ("region", region.pk), lambda: _unit_for_region(region, bound)
-                )
+            bound = None if memo is None else _remembered(memo, "bound", _bound_units)
+            unit = _remembered(memo, ("region", region.pk), lambda: _unit_for_region(region, bound))
             if unit is not None:
                 return unit
     return _remembered(memo, "backstop", Unit.backstop)
