@@ -12,7 +12,6 @@ clocks keep no stop time, so "no stop time" and "not cancelled" are correlated, 
 statistics on both columns together the planner expects many times the running clocks there
 are (and then hashes whole tables to join them)."""
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -21,20 +20,15 @@ from django.utils import timezone
 
 from jiesu.appeals.models import Clock
 from jiesu.appeals.tests.conftest import new_appeal, world  # noqa: F401
+from jiesu.tests.plans import explain
 from jiesu.workdays.units import DurationUnit
 
 STOPPED, CANCELLED, RUNNING = 2000, 300, 20
 
 
 def _estimated_running() -> float:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "EXPLAIN (FORMAT JSON) SELECT id FROM appeals_clock "
-            "WHERE stopped_at IS NULL AND NOT cancelled"
-        )
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return plan[0]["Plan"]["Plan Rows"]
+    top = explain("SELECT id FROM appeals_clock WHERE stopped_at IS NULL AND NOT cancelled")[0]
+    return top["Plan Rows"]
 
 
 @pytest.mark.django_db

@@ -14,7 +14,6 @@
 - a unit's search (migration appeals.0013): counting its appeals visited every one of its
   assignment rows."""
 
-import json
 import re
 
 import pytest
@@ -23,25 +22,16 @@ from django.test.utils import CaptureQueriesContext
 
 from jiesu.appeals.models import Appeal, Assignment
 from jiesu.appeals.tests.conftest import dispatched, new_appeal
+from jiesu.tests.plans import explain
 
 OTHERS = 3000
 URL = "/console/search/"
 
 
-def _nodes(node):
-    yield node
-    for child in node.get("Plans", []):
-        yield from _nodes(child)
-
-
 def _appeals_read(sql: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
     return sum(
         n.get("Actual Rows", 0) * n.get("Actual Loops", 1) + n.get("Rows Removed by Filter", 0)
-        for n in _nodes(plan[0]["Plan"])
+        for n in explain(sql, analyze=True)
         if n.get("Relation Name") == "appeals_appeal" or "appeals_phone" in n.get("Index Name", "")
     )
 
@@ -90,9 +80,5 @@ def test_a_units_search_reads_its_appeals_from_the_index(postgres_only, as_user,
         page = client.get(URL).content.decode()
     assert set(re.findall(r'<a href="/console/appeals/(\w+)/">', page)) == {appeal.number}
     [count] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + count)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    used = {n.get("Index Name") for n in _nodes(plan[0]["Plan"])}
+    used = {n.get("Index Name") for n in explain(count)}
     assert "appeals_assignment_unit_appeal" in used, used

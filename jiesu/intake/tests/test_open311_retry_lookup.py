@@ -12,22 +12,15 @@ of its derived key (`open311:<digest>:`). On PostgreSQL that lookup must come fr
 pattern order (migration intake.0004): with only the (channel, key) index it read every
 submission the channel ever made, so each POST cost more than the one before."""
 
-import json
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from jiesu.intake.models import ChannelSubmission
 from jiesu.intake.tests.test_open311 import o311, valid_request, world  # noqa: F401
+from jiesu.tests.plans import explain
 
 EARLIER = 3000
-
-
-def _plan_nodes(node):
-    yield node
-    for child in node.get("Plans", []):
-        yield from _plan_nodes(child)
 
 
 @pytest.mark.django_db
@@ -55,11 +48,7 @@ def test_the_retry_lookup_reads_only_its_own_prefix(postgres_only, o311):  # noq
         for q in queries.captured_queries
         if "LIKE" in q["sql"] and "intake_channelsubmission" in q["sql"]
     ]
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + lookup)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    nodes = list(_plan_nodes(plan[0]["Plan"]))
+    nodes = explain(lookup, analyze=True)
     read = sum(n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0) for n in nodes)
     assert read < 10, nodes
     assert any(n.get("Index Name") == "intake_submission_key_prefix" for n in nodes), nodes
