@@ -17,9 +17,21 @@ processes no longer running are removed when gunicorn starts, and a worker's liv
 marked dead when it exits (jiesu.ops.metrics adds up the rest)."""
 
 import os
+import time
 from pathlib import Path
 
+from jiesu.conf import TIME_ZONE
+
+# The master's own lines (start, stop, worker exits) in the district's time, as Django's are:
+# Debian servers run in UTC by default.
+os.environ.setdefault("TZ", TIME_ZONE)
+time.tzset()
+
 JSON = os.environ.get("JIESU_LOG_FORMAT", "text") == "json"
+
+# One sync worker per core (measured best: docs/adr/0010-one-server-scale.md); WEB_CONCURRENCY
+# or --workers on the command line sets another number.
+workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
 
 logconfig_dict = {
     "version": 1,

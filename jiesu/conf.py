@@ -12,6 +12,10 @@ read in one way by every room: `setting("MAX_EXTENSION_DAYS", 15)`."""
 
 from django.conf import settings
 
+#: The district's time zone: settings.TIME_ZONE, and the time of log lines written where
+#: Django's settings are not loaded (gunicorn's master process).
+TIME_ZONE = "Asia/Shanghai"
+
 
 def setting(name: str, default):
     """`settings.JIESU[name]`, or `default` when it is not set (read at each call, so tests and

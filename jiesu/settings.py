@@ -15,11 +15,14 @@ Production mode (DEBUG=false) refuses to start with the development secret key.
 """
 
 import os
+import sys
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from jiesu.conf import TIME_ZONE as DISTRICT_TIME_ZONE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("JIESU_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -39,7 +42,11 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         "Set SECRET_KEY in the environment to a long random value."
     )
 if not DEBUG and (
-    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 10 or SECRET_KEY.startswith("django-insecure-")
+    len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 10
+    or SECRET_KEY.startswith("django-insecure-")
+    # A placeholder left in from an example file (deploy/jiesu.env.example).
+    or "change-me" in SECRET_KEY.lower()
 ):
     # Sessions, CSRF tokens, query-code hashes and tracking grants are only as strong as this.
     raise ImproperlyConfigured(
@@ -230,7 +237,7 @@ LOGIN_URL = "console:login"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "jiesu" / "locale"]
-TIME_ZONE = "Asia/Shanghai"
+TIME_ZONE = DISTRICT_TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 
@@ -325,6 +332,25 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# PROMETHEUS_MULTIPROC_DIR: the folder the web and worker processes of a machine keep their
+# metrics in (jiesu.telemetry makes it when it can). A process that can neither find nor make
+# it (a one-off `manage.py` command run before the folder exists, by a user who may not create
+# it) keeps its figures to itself and says so: no command fails for want of a metrics folder.
+# Decided here, before prometheus_client is imported (it reads the variable once).
+_METRICS_FOLDER = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _METRICS_FOLDER:
+    try:
+        os.makedirs(_METRICS_FOLDER, exist_ok=True)
+        if not os.access(_METRICS_FOLDER, os.W_OK | os.X_OK):
+            raise PermissionError(f"cannot write in {_METRICS_FOLDER}")
+    except OSError as exc:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        print(  # noqa: T201 - logging is not configured yet
+            f"jiesu: PROMETHEUS_MULTIPROC_DIR={_METRICS_FOLDER} cannot be used ({exc}); this "
+            "process keeps its metrics to itself (docs/operations.md, Install on a server).",
+            file=sys.stderr,
+        )
 
 # JIESU_LOG_FORMAT=json: one JSON object per line with the request id and user id
 # (jiesu.ops.logs); `text` (the default) is Python's plain format.

@@ -15,3 +15,6 @@ class DemoConfig(AppConfig):
     name = "jiesu.demo"
     label = "demo"
     verbose_name = _("Demo data")
+
+    def ready(self):
+        from jiesu.demo import checks  # noqa: F401 - registers the deployment check

@@ -22,7 +22,8 @@ standard tools; docs/operations.md ("Backup and restore") has the procedure.
 
 The audit signing key is never part of a backup (it proves that the history was not rewritten,
 so it must not travel with the data); keep it as the `SECRET_KEY` is kept.
-A `manifest.json` beside the files names them with their SHA-256 and the counts of appeals and
+The folder and its files are readable by the service user only (they hold names and phone
+numbers). A `manifest.json` beside the files names them with their SHA-256 and the counts of appeals and
 events, to compare after a restore.
 """
 
@@ -121,7 +122,9 @@ def backup(directory: Path, *, media: bool = True) -> dict:
     """Write a backup into a new folder under `directory`; returns the manifest."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     target = Path(directory) / f"jiesu-{stamp}"
-    target.mkdir(parents=True, exist_ok=False)
+    # Names and phone numbers: for the service user only, whatever the umask.
+    target.mkdir(parents=True, exist_ok=False, mode=0o700)
+    target.chmod(0o700)
     before = counts()
     vendor = connection.vendor
     if vendor == "postgresql":
@@ -142,10 +145,12 @@ def backup(directory: Path, *, media: bool = True) -> dict:
         # At least these many: the copy is taken after counting, while the service runs.
         "counts_before": before,
         "restore": (
-            "pg_restore --no-owner --dbname NEW_DATABASE database.dump"
+            "pg_restore --no-owner --role=OWNER --jobs=4 --dbname NEW_DATABASE database.dump"
             if vendor == "postgresql"
             else "copy database.sqlite3 to the database path with the service stopped"
         ),
     }
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    for written in [*files, target / "manifest.json"]:
+        written.chmod(0o600)
     return {"folder": str(target), **manifest}

@@ -33,9 +33,11 @@ import traceback
 import uuid
 from collections.abc import Mapping
 from contextvars import ContextVar
+from zoneinfo import ZoneInfo
 
 from django.core.signals import request_finished
 
+from jiesu.conf import TIME_ZONE as DISTRICT_TIME_ZONE
 from jiesu.logsafety import mask
 
 _request: ContextVar = ContextVar("jiesu_log_request", default=None)
@@ -101,11 +103,10 @@ def _time(record: logging.LogRecord) -> str:
     from django.conf import settings
 
     try:
-        from zoneinfo import ZoneInfo
-
-        tz = ZoneInfo(settings.TIME_ZONE)
-    except Exception:  # noqa: BLE001 - settings not configured: UTC
-        tz = dt.UTC
+        name = settings.TIME_ZONE
+    except Exception:  # noqa: BLE001 - settings not configured (gunicorn's master)
+        name = DISTRICT_TIME_ZONE
+    tz = ZoneInfo(name)
     return dt.datetime.fromtimestamp(record.created, tz).isoformat(timespec="milliseconds")
 
 

@@ -71,6 +71,11 @@ def run_backup(tmp_path):
     with tarfile.open(folder / "media.tar.gz") as tar:
         assert "media/attachments/photo.jpg" in tar.getnames()
     assert "AUDIT_SIGNING_KEY" not in (folder / "manifest.json").read_text()
+    # Following the guide once, the dump (names, phone numbers) was readable by every local
+    # user (0644 in a 0755 folder): the service user's only, whatever the umask.
+    assert folder.stat().st_mode & 0o777 == 0o700
+    for item in folder.iterdir():
+        assert item.stat().st_mode & 0o777 == 0o600, item.name
     return folder, manifest
 
 

@@ -200,3 +200,74 @@ def test_admin_login_page_is_chinese_by_default(client):
     assert "登录" in response.content.decode()
     english = client.get("/en/admin/login/")
     assert "Log in" in english.content.decode()
+
+
+def example_environment() -> dict:
+    """deploy/jiesu.env.example as an operator copies it, before filling anything in."""
+    values = {}
+    for line in (ROOT / "deploy" / "jiesu.env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def test_production_refuses_the_example_environment_file_as_it_comes(tmp_path):
+    """Following the guide once, the example's placeholder secret key was long and varied
+    enough to be accepted: a server started with a key anybody can read in the repository."""
+    environment = example_environment()
+    assert environment["DEBUG"] == "false"
+    for folder in ("STATIC_ROOT", "MEDIA_ROOT", "JIESU_VAR_DIR", "PROMETHEUS_MULTIPROC_DIR"):
+        environment[folder] = str(tmp_path / folder.lower())
+    result = run_settings(tmp_path, **environment)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        "change-me-to-64-random-characters-python3-c-import-secrets-token_urlsafe-64",
+        "CHANGE-ME" + STRONG_KEY,
+    ],
+)
+def test_production_refuses_a_placeholder_secret(tmp_path, placeholder):
+    result = run_settings(tmp_path, DEBUG="false", SECRET_KEY=placeholder)
+    assert result.returncode != 0
+    assert "weak SECRET_KEY" in result.stderr
+
+
+def test_a_command_runs_when_the_metrics_folder_cannot_be_made(tmp_path):
+    """Following the guide once, `migrate` failed (PermissionError on /run/jiesu-metrics): the
+    environment file names the metrics folder, which did not exist yet and which the service
+    user may not create. The command runs; the process keeps its metrics to itself and says
+    why."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}
+    }
+    environment.update(
+        JIESU_VAR_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="jiesu.settings",
+        PROMETHEUS_MULTIPROC_DIR=str(blocker / "metrics"),
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from jiesu import telemetry; telemetry.TASKS_RECOVERED.inc();"
+            "print(telemetry.TASKS_RECOVERED._value.get())",
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "1.0"
+    assert "PROMETHEUS_MULTIPROC_DIR" in result.stderr
+    assert "keeps its metrics to itself" in result.stderr
