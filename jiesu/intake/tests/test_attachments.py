@@ -14,6 +14,7 @@ import io
 import os
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -357,3 +358,17 @@ def test_stray_files_of_a_rolled_back_transaction(media):
     names = sorted(p.name for p in samples.stored_files(media))
     assert len(names) == 2 and all(kept.sha256 in n for n in names)
     assert Attachment.objects.get() == kept
+
+
+def test_stored_files_are_not_for_every_local_user(media):
+    """Following the operations guide once, uploads were 0644 in 0755 folders (Django's
+    default mode, set after saving whatever the service's umask): photos of citizens and their
+    streets readable by every account on the server."""
+    store(samples.jpeg_bytes(80, 60))
+    files = samples.stored_files(media)
+    assert files
+    for path in files:
+        assert path.stat().st_mode & 0o777 == 0o640, path
+        for folder in path.relative_to(media).parents:
+            if folder != Path("."):
+                assert (media / folder).stat().st_mode & 0o777 == 0o750, folder
