@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from jiesu.notify import delivery
 from jiesu.notify.models import Notification
-from jiesu.org.admin_base import ReferenceDataAdmin
+from jiesu.org.admin_base import IndexedValuesFilter, ReferenceDataAdmin
 
 
 class GenericTemplateFilter(admin.SimpleListFilter):
@@ -49,9 +49,16 @@ class NotificationAdmin(ReferenceDataAdmin):
         "next_attempt_at",
         "short_error",
     ]
-    list_filter = ["status", "channel", "event", GenericTemplateFilter]
+    # Quick on an outbox of millions: the event filter's values by a skip scan of its index, no
+    # date hierarchy (its year and month lists read every row), no second count of the table.
+    list_filter = [
+        "status",
+        "channel",
+        IndexedValuesFilter.on("event", _("event")),
+        GenericTemplateFilter,
+    ]
     search_fields = ["subject_ref", "recipient_address", "event", "idempotency_key"]
-    date_hierarchy = "created_at"
+    show_full_result_count = False
     list_select_related = ["recipient_user", "recipient_unit"]
     actions = ["retry_now"]
 
