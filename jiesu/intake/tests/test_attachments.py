@@ -372,3 +372,25 @@ def test_stored_files_are_not_for_every_local_user(media):
         for folder in path.relative_to(media).parents:
             if folder != Path("."):
                 assert (media / folder).stat().st_mode & 0o777 == 0o750, folder
+
+
+def test_collected_static_files_stay_readable_by_the_web_server(settings, tmp_path):
+    """Following the guide after the uploads became 0640, nginx (another user) answered 403 for
+    every static file: `collectstatic` wrote through the same default modes."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            **settings.STORAGES["staticfiles"],
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        },
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    files = [p for p in (tmp_path / "static").rglob("*") if p.is_file()]
+    assert len(files) > 100
+    for path in files:
+        assert path.stat().st_mode & 0o777 == 0o644, path
+    for folder in [p for p in (tmp_path / "static").rglob("*") if p.is_dir()]:
+        assert folder.stat().st_mode & 0o777 == 0o755, folder
