@@ -15,13 +15,14 @@ from drf_spectacular.views import SpectacularAPIView
 
 from jiesu.intake.api.views import ApiReferenceView
 from jiesu.ops.metrics import metrics
-from jiesu.views import healthz
+from jiesu.views import favicon, healthz
 
 admin.site.site_header = admin.site.site_title = "接诉 Jiesu"
 admin.site.index_title = "参考数据管理"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/insights/", include("jiesu.insights.api_urls")),

@@ -18,3 +18,12 @@ def test_language_prefix_comes_back_after_a_test_changed_the_default_language():
         # English is the default language here, so its links carry no prefix.
         assert translate_url("/", "en") == "/"
     assert translate_url("/", "en") == "/en/"
+
+
+def test_the_browsers_icon_request_is_answered_without_an_error(client, db):
+    """Opening the admin or a JSON endpoint in a browser logged a 404 for /favicon.ico and a
+    console error on every first visit."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 204
+    assert "max-age=86400" in response["Cache-Control"]
+    assert client.post("/favicon.ico").status_code == 405
