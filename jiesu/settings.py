@@ -341,7 +341,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # PROMETHEUS_MULTIPROC_DIR: the folder the web and worker processes of a machine keep their
-# metrics in (jiesu.telemetry makes it when it can). A process that can neither find nor make
+# metrics in, made here when it can be. A process that can neither find nor make
 # it (a one-off `manage.py` command run before the folder exists, by a user who may not create
 # it) keeps its figures to itself and says so: no command fails for want of a metrics folder.
 # Decided here, before prometheus_client is imported (it reads the variable once).

@@ -20,14 +20,9 @@ here: the endpoint reads them when it is scraped.
 
 from __future__ import annotations
 
-import os
-
-# The shared folder may not exist yet when a worker starts before the web (gunicorn.conf.py
-# makes it too); the client opens its files there as the first metric is made.
-if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
-
-from prometheus_client import Counter, Histogram  # noqa: E402
+# The shared folder (PROMETHEUS_MULTIPROC_DIR) is made, or given up for this process, by the
+# settings, before prometheus_client reads the variable.
+from prometheus_client import Counter, Histogram
 
 # Request latency buckets, in seconds: intake answers in tens of milliseconds, reports in
 # seconds.
