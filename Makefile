@@ -65,7 +65,7 @@ test: lint browser
 browser:
 	@{ command -v chromium && command -v msgfmt && command -v xgettext; } >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext; \
+			apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium fonts-noto-cjk gettext; \
 		else \
 			echo "*** chromium or gettext is missing: sudo apt-get install chromium fonts-noto-cjk gettext (browser and translation tests will be skipped) ***"; \
 		fi; }
