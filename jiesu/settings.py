@@ -17,6 +17,7 @@ Production mode (DEBUG=false) refuses to start with the development secret key.
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -172,9 +173,26 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "jiesu.wsgi.application"
 
+
+def _database_url(name: str, default: str | None = None) -> dict:
+    """`env.db(name)`, refusing a URL whose password carries an unencoded `/`, `#` or `?`: the
+    parser would silently read the rest as the database name, a fragment or options, and part
+    of the password as the host ("failed to resolve host ...")."""
+    raw = env.str(name, default=default or "")
+    parts = urlsplit(raw)
+    server = not parts.scheme.startswith("sqlite")  # a file path may hold any character
+    if server and ("@" in parts.path or "@" in parts.query or parts.fragment):
+        raise ImproperlyConfigured(
+            f"{name}: the password (or user name) holds a character that must be "
+            "percent-encoded in a URL (/ as %2F, # as %23, ? as %3F, % as %25, @ as %40), "
+            "or use a password of letters and digits. See docs/operations.md, step 3."
+        )
+    return env.db_url_config(raw)
+
+
 # Database: SQLite under var/ by default; PostgreSQL via DATABASE_URL=postgres://user@host:5432/name
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'jiesu.sqlite3'}"),
+    "default": _database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'jiesu.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so two writers queue instead of
@@ -208,7 +226,7 @@ else:
             DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 # A read replica for reports and exports (jiesu.dbrouting): reads inside `analytics()` go there.
 if env.str("DATABASE_REPLICA_URL", default=""):
-    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"] = _database_url("DATABASE_REPLICA_URL")
     DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
     if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":

@@ -15,3 +15,6 @@ class CatalogConfig(AppConfig):
     name = "jiesu.catalog"
     label = "catalog"
     verbose_name = _("Category catalogue")
+
+    def ready(self):
+        from jiesu.catalog import checks  # noqa: F401 - registers the deployment checks

@@ -186,6 +186,53 @@ def test_production_with_a_secret_and_postgres_url(tmp_path):
     assert result.stdout.split()[-1] == "jiesu.postgres"
 
 
+@pytest.mark.parametrize(
+    "password", ["Pa/ss1", "Pa#ss1", "Pa?ss1", "Pa@ss/w#rd:1"], ids=["slash", "hash", "ask", "all"]
+)
+def test_a_database_password_with_unencoded_url_characters_is_refused(tmp_path, password):
+    """Following the operations guide with a password holding `@`, `/` and `#`, the server failed
+    with `failed to resolve host 'ss'`: the URL parser read part of the password as the host."""
+    for name in ("DATABASE_URL", "DATABASE_REPLICA_URL"):
+        urls = {"DATABASE_URL": "postgres://jiesu@db.example:5432/jiesu"}
+        urls[name] = f"postgres://jiesu:{password}@db.example:5432/jiesu"
+        result = run_settings(tmp_path, **urls)
+        assert result.returncode != 0
+        assert f"{name}: the password" in result.stderr
+        assert "%2F" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "password"),
+    [
+        ("postgres://jiesu:Pa%40ss%2Fw%23rd%3A1%25x@db.example:5432/jiesu", "Pa@ss/w#rd:1%x"),
+        # `@` and `:` need no encoding in a password: the host follows the last `@`.
+        ("postgres://jiesu:Pa@ss:1@db.example:5432/jiesu", "Pa@ss:1"),
+    ],
+    ids=["encoded", "at-and-colon"],
+)
+def test_a_database_password_is_read_back(tmp_path, url, password):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings;"
+            "d = settings.DATABASES['default']; print(d['PASSWORD'], d['HOST'], d['NAME'])",
+        ],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}},
+            "JIESU_VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "jiesu.settings",
+            "DATABASE_URL": url,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [password, "db.example", "jiesu"]
+
+
 @pytest.mark.django_db
 def test_healthz(client):
     response = client.get("/healthz")

@@ -19,7 +19,10 @@ from jiesu.catalog.importing import CatalogImportError, import_catalog
 class Command(BaseCommand):
     help = (
         "Import the category catalogue (and handling rules) from a .csv or .xlsx file. "
-        "The whole file is checked first; if anything is wrong, nothing is changed."
+        "The whole file is checked first; if anything is wrong, nothing is changed. Columns: "
+        "docs/guide/catalogue.md (example: jiesu/demo/data/pingshan_catalogue.csv; on an empty "
+        "catalogue `export_catalog FILE.xlsx` writes the headers to fill in). Units named as "
+        "lead or assisting units must exist first."
     )
 
     def add_arguments(self, parser):
