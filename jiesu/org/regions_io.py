@@ -51,6 +51,7 @@ class ImportProblems(Exception):
 class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # already exactly as in the file
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
 
@@ -277,11 +278,17 @@ def import_regions(
     if problems:
         raise ImportProblems(problems)
     if dry_run:
-        known = set(
-            Region.objects.filter(code__in=[i.code for i in items]).values_list("code", flat=True)
-        )
+        known = {r.code: r for r in Region.objects.filter(code__in=[i.code for i in items])}
+        parents = dict(Region.objects.values_list("code", "pk"))
         for item in items:
-            (report.updated if item.code in known else report.created).append(item.code)
+            region = known.get(item.code)
+            if region is None:
+                report.created.append(item.code)
+            else:
+                parent_id = parents.get(item.parent_code) if item.parent_code else None
+                before = _state(region)
+                _apply(region, item, parent_id)
+                (report.unchanged if _state(region) == before else report.updated).append(item.code)
         return report
 
     items.sort(key=lambda i: (Region.level_rank(i.level), i.index))
@@ -294,28 +301,52 @@ def import_regions(
             if region is None:
                 region = Region(code=item.code)
             if item.parent_code is None:
-                region.parent = None
+                parent_id = None
             elif item.parent_code in saved:
-                region.parent = saved[item.parent_code]
+                parent_id = saved[item.parent_code].pk
             else:
-                region.parent = Region.objects.get(code=item.parent_code)
-            region.name = item.name
-            region.level = item.level
-            region.geometry_note = item.note
-            if item.active is not None:
-                region.active = item.active
-            if item.geometry is not None:
-                region.boundary = geo.to_geojson(item.geometry)
-            else:
-                region.boundary = None
-                region.center_lng, region.center_lat = item.center or (None, None)
+                parent_id = Region.objects.values_list("pk", flat=True).get(code=item.parent_code)
+            before = None if created else _state(region)
+            _apply(region, item, parent_id)
+            saved[item.code] = region
+            if before is not None and _state(region) == before:
+                # Saving would change nothing but the geometry caches' fingerprints.
+                report.unchanged.append(item.code)
+                continue
             try:
                 region.save()
             except ValidationError as exc:  # not expected after the checks; never half-done
                 raise ImportProblems([f"{item.where}: {m}" for m in exc.messages]) from exc
-            saved[item.code] = region
             (report.created if created else report.updated).append(item.code)
     return report
+
+
+def _apply(region: Region, item: _Item, parent_id) -> None:
+    """Set the region's imported fields from the file's feature (not saved)."""
+    region.parent_id = parent_id
+    region.name = item.name
+    region.level = item.level
+    region.geometry_note = item.note
+    if item.active is not None:
+        region.active = item.active
+    if item.geometry is not None:
+        region.boundary = geo.to_geojson(item.geometry)
+    else:
+        region.boundary = None
+        region.center_lng, region.center_lat = item.center or (None, None)
+
+
+def _state(region: Region) -> tuple:
+    """What an import may change, to tell a real update from a file that repeats the data."""
+    return (
+        region.parent_id,
+        region.name,
+        region.level,
+        region.geometry_note,
+        region.active,
+        json.dumps(region.boundary, sort_keys=True),
+        None if region.boundary else (region.center_lng, region.center_lat),
+    )
 
 
 def export_regions(queryset=None) -> dict:

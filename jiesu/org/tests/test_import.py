@@ -88,7 +88,10 @@ class TestImport:
         data["features"][0]["geometry"] = square(5, 0, 10, 5)
         data["features"][4]["geometry"] = square(6, 1, 7, 2)
         report = import_regions(data)
-        assert report.created == [] and len(report.updated) == 5
+        assert report.created == []
+        changed = ["440310", "440310001001", "440310001001G1"]
+        assert sorted(report.updated) == changed
+        assert len(report.unchanged) == 2 and not set(report.unchanged) & set(changed)
         assert dict(Region.objects.values_list("code", "pk")) == ids  # same rows
         assert Region.objects.get(code="440310").name == "Pingshan District"
         community = Region.objects.get(code="440310001001")
@@ -251,15 +254,20 @@ class TestCommands:
         path = write(tmp_path, good_file())
         call_command("import_regions", path)
         out = capsys.readouterr().out
-        assert "created 5 region(s), updated 0" in out
+        assert "created 5 region(s), updated 0, 0 unchanged" in out
         target = tmp_path / "out.geojson"
         call_command("export_regions", str(target))
         exported = json.loads(target.read_text(encoding="utf-8"))
         assert exported["type"] == "FeatureCollection"
         assert len(exported["features"]) == 5
-        # The exported file imports again as a pure update.
+        # The exported file imports again and changes nothing (it reported "updated 5").
+        call_command("import_regions", str(target), "--dry-run")
+        assert "would create 0 region(s), would update 0, 5 unchanged" in capsys.readouterr().out
         call_command("import_regions", str(target))
-        assert "created 0 region(s), updated 5" in capsys.readouterr().out
+        assert "created 0 region(s), updated 0, 5 unchanged" in capsys.readouterr().out
+        Region.objects.filter(code="440310").update(name="坪山")
+        call_command("import_regions", str(target))
+        assert "created 0 region(s), updated 1, 4 unchanged" in capsys.readouterr().out
 
     def test_import_command_refuses_bad_file(self, tmp_path):
         data = good_file()

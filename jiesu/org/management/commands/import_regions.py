@@ -52,6 +52,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{file}: {verb} {len(report.created)} region(s), {verb2} "
-                f"{len(report.updated)}; {len(report.warnings)} warning(s)."
+                f"{len(report.updated)}, {len(report.unchanged)} unchanged; "
+                f"{len(report.warnings)} warning(s)."
             )
         )
