@@ -306,10 +306,10 @@ def import_regions(
                 parent_id = saved[item.parent_code].pk
             else:
                 parent_id = Region.objects.values_list("pk", flat=True).get(code=item.parent_code)
-            before = None if created else _state(region)
+            previous = None if created else _state(region)
             _apply(region, item, parent_id)
             saved[item.code] = region
-            if before is not None and _state(region) == before:
+            if previous is not None and _state(region) == previous:
                 # Saving would change nothing but the geometry caches' fingerprints.
                 report.unchanged.append(item.code)
                 continue
