@@ -20,12 +20,24 @@ defaults apply, then `get_db_prep_save`), the primary key from the database when
 `pre_save`/`post_save` signals (like `bulk_create`). Models whose fields need more than a plain
 placeholder (custom `get_placeholder`, database defaults, generated columns) are inserted by
 `bulk_create` instead, so the result is the same either way.
+
+`batched()` holds the writes nobody reads back at once (`later(sql, params)`, and `insert` of an
+object whose primary key is already set) and sends them together, in order, in one round trip
+(ADR 0032). A filing writes its appeal, its first event, its duplicate signature and its KPI
+queue row while it holds the day's number: one round trip instead of four shortens that hold,
+which is what the filings of one day queue on. Any other statement on the connection meanwhile
+sends the held ones first, so nothing ever reads around a held write.
 """
 
 from __future__ import annotations
 
-from django.db import connections, router
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Model
+
+# The connection attribute holding the statements of an open batch (a list), else absent/None.
+_HELD = "_jiesu_held_writes"
 
 _PLANS: dict = {}
 
@@ -54,28 +66,128 @@ def _plain(model) -> bool:
     return True
 
 
+def _plan(model, alias: str, connection, with_pk: bool):
+    key = (model, alias, connection.vendor, with_pk)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plain = _plain(model) and connection.features.can_return_columns_from_insert
+        plan = _PLANS[key] = _Plan(model, connection, with_pk) if plain else False
+    return plan
+
+
+def columns_and_values(obj: Model, using: str | None = None) -> tuple[list, list]:
+    """The concrete fields of `obj` (its primary key set) and their values as `insert` would
+    write them, for a caller that builds its own INSERT around them."""
+    model = type(obj)
+    alias = using or router.db_for_write(model, instance=obj)
+    connection = connections[alias]
+    plan = _plan(model, alias, connection, True)
+    if plan is False:
+        raise ValueError(f"{model.__name__} needs more than plain placeholders")
+    return plan.fields, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in plan.fields]
+
+
 def insert(obj: Model, using: str | None = None) -> Model:
     """INSERT `obj` (a new object) in one statement; sets its primary key and marks it saved."""
     model = type(obj)
     alias = using or router.db_for_write(model, instance=obj)
     connection = connections[alias]
     with_pk = obj.pk is not None
-    key = (model, alias, connection.vendor, with_pk)
-    plan = _PLANS.get(key)
-    if plan is None:
-        plain = _plain(model) and connection.features.can_return_columns_from_insert
-        plan = _PLANS[key] = _Plan(model, connection, with_pk) if plain else False
+    plan = _plan(model, alias, connection, with_pk)
     if plan is False:
         model._base_manager.using(alias).bulk_create([obj])
         return obj
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in plan.fields]
+    held = getattr(connection, _HELD, None)
+    if with_pk and held is not None:
+        held.append((plan.sql, params))
+    else:
+        _execute(connection, plan.sql, params, obj, plan, with_pk)
+    obj._state.adding = False
+    obj._state.db = alias
+    return obj
+
+
+def _execute(connection, sql, params, obj, plan, with_pk) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(plan.sql, params)
+        cursor.execute(sql, params)
         if not with_pk:
             (value,) = cursor.fetchone()
             for converter in plan.pk.get_db_converters(connection):
                 value = converter(value, plan.pk, connection)
             setattr(obj, plan.pk.attname, value)
-    obj._state.adding = False
-    obj._state.db = alias
-    return obj
+
+
+def later(sql: str, params=(), using: str = DEFAULT_DB_ALIAS) -> None:
+    """Run a write whose result nobody reads (no rows back, no row count): held until the
+    open `batched()` block sends it, or run at once when no block is open. `sql` takes `%s`
+    placeholders (a literal percent sign written `%%`), as `cursor.execute` does."""
+    connection = connections[using]
+    held = getattr(connection, _HELD, None)
+    if held is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+    else:
+        held.append((sql, list(params)))
+
+
+@contextmanager
+def batched(using: str = DEFAULT_DB_ALIAS):
+    """Hold `later` writes (and inserts of objects with their key set) and send them together,
+    in order, when the block ends; any other statement run meanwhile on the connection sends
+    them first. Use inside a transaction (`atomic`): if the block raises, the held writes are
+    dropped with the rest of it. PostgreSQL only (one string of statements through the simple
+    query protocol); elsewhere each write runs at once, as without the block. Nested blocks
+    join the outer one."""
+    connection = connections[using]
+    if (
+        connection.vendor != "postgresql"
+        # Server-side binding sends one statement per message: nothing to join.
+        or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+        or getattr(connection, _HELD, None) is not None
+    ):
+        yield
+        return
+    setattr(connection, _HELD, [])
+    try:
+        with connection.execute_wrapper(_send_held_first):
+            yield
+            _send(connection)
+    finally:
+        setattr(connection, _HELD, None)
+
+
+def _send(connection, last: tuple[str, list] | None = None) -> list | None:
+    held = list(getattr(connection, _HELD, None) or ())
+    if last is not None:
+        held.append(last)
+    if not held:
+        return None
+    setattr(connection, _HELD, [])
+    sql = ";\n".join(statement for statement, _ in held)
+    params = [value for _, values in held for value in values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if last is None:
+            return None
+        while cursor.nextset():  # to the last statement's result
+            pass
+        return cursor.fetchall()
+
+
+def last(sql: str, params, using: str = DEFAULT_DB_ALIAS) -> list:
+    """Send the held writes and then this statement, in one round trip inside an open
+    `batched()` block (else the statement alone); return this statement's rows."""
+    connection = connections[using]
+    if getattr(connection, _HELD, None) is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            return cursor.fetchall()
+    return _send(connection, (sql, list(params))) or []
+
+
+def _send_held_first(execute, sql, params, many, context):
+    connection = context["connection"]
+    if getattr(connection, _HELD, None):
+        _send(connection)
+    return execute(sql, params, many, context)

@@ -175,14 +175,21 @@ def save_with_event(appeal: Appeal, kind: str, **fields) -> Event:
 
 
 def insert_with_first_event(appeal: Appeal, kind: str, **fields) -> Event:
-    """Insert a new appeal and the first event of its chain (`append`'s fields). When the
-    appeal's id is already set (`numbering.take` draws it on PostgreSQL), the event is hashed
-    first and the head goes out with the appeal's own row: two inserts and no update.
-    Otherwise the appeal is inserted, then the event, then its head (three statements)."""
-    if appeal.pk is None:
-        rowinsert.insert(appeal)
-        return append(appeal, kind, **fields)
-    return _with_event(appeal, kind, fields, rowinsert.insert)
+    """Insert a new appeal (without an id: SQLite) and the first event of its chain
+    (`append`'s fields): the appeal, then the event, then its head (three statements)."""
+    rowinsert.insert(appeal)
+    return append(appeal, kind, **fields)
+
+
+def first_event(appeal: Appeal, kind: str, event_id: int, **fields) -> Event:
+    """The first event of a new appeal whose id is already drawn (`numbering.ids`): hashed,
+    the head set on the appeal in memory (it goes out with the appeal's row), and the event
+    inserted (held in an open `rowinsert.batched()` block; its foreign key to the appeal is
+    checked at the commit, so it may precede the appeal's row)."""
+    event = _chained(appeal, kind, **fields)
+    event.id = event_id
+    rowinsert.insert(event)
+    return event
 
 
 def append(appeal: Appeal, kind: str, **fields) -> Event:

@@ -13,6 +13,12 @@
 `appeal` and `event` (an `appeals.models.Event`). A receiver may write in the same transaction
 (e.g. a reward decision that must not be lost); work that talks to the outside world belongs in
 `transaction.on_commit` or in an outbox row. A receiver that raises aborts the transition.
+
+One exception, for speed at intake: for a new appeal's `receive` event on PostgreSQL the
+receivers run before the appeal's number exists (`appeal.number` is empty; the day's number is
+drawn by the statement that writes the appeal, after them: ADR 0032). The appeal's id and
+every other field are set; what needs the number belongs in `transaction.on_commit`. Their
+writes (`rowinsert.later`) go out with the appeal's own.
 """
 
 from django.dispatch import Signal

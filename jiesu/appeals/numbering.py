@@ -11,17 +11,20 @@
 
 `PS20261126000123` is the 123rd appeal received on 26 November 2026 (Asia/Shanghai).
 
-The day's counter is taken with one statement (an upsert that increments and returns it), on
-SQLite and PostgreSQL alike. The row stays locked until the filing transaction commits, so
-numbers never repeat and have no gaps: a filing that rolls back gives its number back. The
-transaction after the number is short (the appeal, its first event, the commit), which is what
-bounds how many filings per second can queue on one day's counter (ADR 0010).
+The day's counter is taken with one statement (an upsert that increments and returns it). The
+row stays locked until the filing transaction commits, so numbers never repeat and have no
+gaps: a filing that rolls back gives its number back. How long it stays locked bounds how many
+filings per second one day's counter lets through (ADR 0010), so on PostgreSQL the upsert is
+part of the very statement that inserts the appeal, sent last after the filing's other writes,
+and only the commit follows it (`insert_numbered`, ADR 0032). SQLite, which serialises writers
+anyway, takes the number first (`take`).
 """
 
 from django.db import connection
 from django.utils import timezone
 
-from jiesu.appeals.models import Appeal, AppealNumberSequence
+from jiesu import rowinsert
+from jiesu.appeals.models import Appeal, AppealNumberSequence, Event
 from jiesu.conf import setting
 
 _TABLE = AppealNumberSequence._meta.db_table
@@ -31,36 +34,83 @@ _SQL = (
 )
 
 
-_APPEAL_IDS = None
+_ID_SEQUENCES: tuple[str, str] | None = None
 
 
-def _appeal_id_sequence() -> str:
-    global _APPEAL_IDS
-    if _APPEAL_IDS is None:
+def _id_sequences() -> tuple[str, str]:
+    """The id sequences of the appeals and of their events (PostgreSQL)."""
+    global _ID_SEQUENCES
+    if _ID_SEQUENCES is None:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_get_serial_sequence(%s, %s)",
-                [Appeal._meta.db_table, Appeal._meta.pk.column],
+                "SELECT pg_get_serial_sequence(%s, %s), pg_get_serial_sequence(%s, %s)",
+                [Appeal._meta.db_table, "id", Event._meta.db_table, "id"],
             )
-            (_APPEAL_IDS,) = cursor.fetchone()
-    return _APPEAL_IDS
+            _ID_SEQUENCES = cursor.fetchone()
+    return _ID_SEQUENCES
 
 
-def take(now) -> tuple[str, int | None]:
-    """The day's next number and, on PostgreSQL, the new appeal's id, drawn from the appeals'
-    own id sequence in the same statement (so ids follow numbers: the day's row is held). The
-    id lets the caller write the appeal with its first event's chain head in one insert
-    (`audit.insert_with_first_event`); on SQLite it is None and the appeal gets its id when
-    inserted."""
+def numbers_in_the_insert() -> bool:
+    """Whether the day's number is drawn by the statement that inserts the appeal
+    (`insert_numbered`, PostgreSQL), rather than first (`take`, SQLite)."""
+    return connection.vendor == "postgresql"
+
+
+def ids() -> tuple[int, int]:
+    """PostgreSQL: the ids of a new appeal and of its first event, from their tables' own
+    sequences. Drawing an id takes no lock (nor gives it back on a rollback: ids may have gaps,
+    numbers may not)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s::regclass), nextval(%s::regclass)", _id_sequences())
+        appeal_id, event_id = cursor.fetchone()
+    return appeal_id, event_id
+
+
+_NUMBERED: dict = {}
+
+
+def insert_numbered(appeal: Appeal, now) -> str:
+    """PostgreSQL: insert `appeal` (its id set, everything but the number prepared) with the
+    day's next number drawn by the same statement, sent last after the writes held in the open
+    `rowinsert.batched()` block; set and return the number.
+
+    The day's counter row is locked from this statement to the commit: one statement and the
+    commit, with nothing computed in between (ADR 0032). Numbers stay gapless: a filing that
+    rolls back gives its number back."""
+    day = timezone.localtime(now).date()
+    fields, values = rowinsert.columns_and_values(appeal)
+    sql = _NUMBERED.get(connection.alias)
+    if sql is None:
+        qn = connection.ops.quote_name
+        select = ", ".join(
+            # The day's prefix, then the counter as at least six digits (as `take` formats it).
+            "%s || lpad(n.last::text, greatest(6, length(n.last::text)), '0')"
+            if f.name == "number"
+            else "%s"
+            for f in fields
+        )
+        sql = _NUMBERED[connection.alias] = (
+            f"WITH n AS ({_SQL}) "  # noqa: S608 - model and column names only
+            f"INSERT INTO {qn(Appeal._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+            f"SELECT {select} FROM n RETURNING {qn('number')}"
+        )
+    at = [f.name for f in fields].index("number")
+    values[at] = f"{setting('DISTRICT_PREFIX', 'PS')}{day:%Y%m%d}"
+    [(number,)] = rowinsert.last(sql, [connection.ops.adapt_datefield_value(day), *values])
+    appeal.number = number
+    appeal._state.adding = False
+    appeal._state.db = connection.alias
+    return number
+
+
+def take(now) -> str:
+    """The day's next number, taken before the appeal is inserted (SQLite, which has no
+    sequence to draw the ids from first: the appeal gets its id when inserted). PostgreSQL
+    files through `ids` and `insert_numbered` instead. The counter row stays locked until the
+    filing commits."""
     day = timezone.localtime(now).date()
     prefix = setting("DISTRICT_PREFIX", "PS")
-    params = [connection.ops.adapt_datefield_value(day)]
-    sql = _SQL
-    if connection.vendor == "postgresql":
-        sql = f"WITH n AS ({_SQL}) SELECT n.last, nextval(%s::regclass) FROM n"  # noqa: S608
-        params.append(_appeal_id_sequence())
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    last, appeal_id = row[0], (row[1] if len(row) > 1 else None)
-    return f"{prefix}{day:%Y%m%d}{last:06d}", appeal_id
+        cursor.execute(_SQL, [connection.ops.adapt_datefield_value(day)])
+        (last,) = cursor.fetchone()
+    return f"{prefix}{day:%Y%m%d}{last:06d}"

@@ -36,7 +36,26 @@ def normalise(code: str) -> str:
 
 
 def code_hash(number: str, code: str) -> str:
+    """The stored form of a query code bound to the appeal's number (SQLite filings, bulk
+    loads, and every appeal filed before ADR 0032)."""
     return salted_hmac("jiesu.appeals.query_code", f"{number}:{normalise(code)}").hexdigest()
+
+
+#: Marks a query-code hash bound to the appeal's id instead of its number.
+BY_ID = "2:"
+
+
+def code_hash_by_id(appeal_id: int, code: str) -> str:
+    """The stored form of a query code bound to the appeal's id: on PostgreSQL the number is
+    drawn by the statement that writes the appeal, after this hash is computed (ADR 0032)."""
+    digest = salted_hmac("jiesu.appeals.query_code.id", f"{appeal_id}:{normalise(code)}")
+    return BY_ID + digest.hexdigest()
+
+
+def _expected(appeal, code: str) -> str:
+    if appeal.query_code_hash.startswith(BY_ID):
+        return code_hash_by_id(appeal.pk, code)
+    return code_hash(appeal.number, code)
 
 
 def is_last_four(code: str) -> bool:
@@ -52,7 +71,7 @@ def check_code(appeal, code: str, *, allow_last_four: bool = True) -> bool:
     if not code:
         return False
     if appeal.query_code_hash and constant_time_compare(
-        appeal.query_code_hash, code_hash(appeal.number, code)
+        appeal.query_code_hash, _expected(appeal, code)
     ):
         return True
     phone = appeal.reporter_phone or ""

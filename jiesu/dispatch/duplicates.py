@@ -47,6 +47,7 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
+from jiesu import rowinsert
 from jiesu.appeals.hooks import appeal_event
 from jiesu.appeals.models import Appeal
 from jiesu.appeals.states import FINAL_STATES
@@ -163,19 +164,21 @@ def write_signature(appeal, *, new: bool = False) -> None:
     marks = ", ".join(["%s"] * len(row))
     insert = f"INSERT INTO {AppealSignature._meta.db_table} ({columns}) VALUES ({marks})"  # noqa: S608 (constant names)
     band_table = SignatureBand._meta.db_table
+    if connection.vendor == "postgresql":
+        # Held with the filing's other writes when they go out together (`rowinsert.batched`).
+        rowinsert.later(
+            f"WITH s AS ({insert}) INSERT INTO {band_table} (appeal_id, key) "  # noqa: S608
+            "SELECT %s, unnest(%s::bigint[])",
+            [*row.values(), appeal.pk, keys],
+            using=connection.alias,
+        )
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH s AS ({insert}) INSERT INTO {band_table} (appeal_id, key) "  # noqa: S608
-                "SELECT %s, unnest(%s::bigint[])",
-                [*row.values(), appeal.pk, keys],
-            )
-        else:
-            cursor.execute(insert, list(row.values()))
-            cursor.executemany(
-                f"INSERT INTO {band_table} (appeal_id, key) VALUES (%s, %s)",  # noqa: S608
-                [(appeal.pk, key) for key in keys],
-            )
+        cursor.execute(insert, list(row.values()))
+        cursor.executemany(
+            f"INSERT INTO {band_table} (appeal_id, key) VALUES (%s, %s)",  # noqa: S608
+            [(appeal.pk, key) for key in keys],
+        )
 
 
 def forget(appeal_id: int) -> None:

@@ -25,9 +25,9 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.utils import timezone
 
+from jiesu import rowinsert
 from jiesu.appeals.models import Appeal, Assignment, Clock, ReturnVisit, UnitRequest
 from jiesu.appeals.states import Status
 from jiesu.insights.models import COUNTERS, ChangedAppeal
@@ -67,10 +67,10 @@ class Part:
 
 
 def mark_changed(sender, appeal, event, **kwargs):
-    """`appeal_event` receiver: queue the appeal for the refresh (idempotent)."""
-    with connection.cursor() as cursor:
-        # One plain statement (bulk_create would build it anew on every filing).
-        cursor.execute(_MARK_SQL, [appeal.pk])
+    """`appeal_event` receiver: queue the appeal for the refresh (idempotent). One plain
+    statement (bulk_create would build it anew on every filing), sent with the transition's
+    other writes when they are held together (`rowinsert.batched`)."""
+    rowinsert.later(_MARK_SQL, [appeal.pk])
 
 
 def _clock_state(clock: Clock, step_at=None, *, needs_step=False):

@@ -336,8 +336,12 @@ def test_concurrent_receive_numbers_are_unique_and_sequential(world):
     total = threads * per_thread
     expected = [f"PS20261102{i:06d}" for i in range(1, total + 1)]
     assert sorted(n for o in outcomes for n in o.value) == expected
-    # Numbers are handed out in the order the appeals are stored: no gaps, no swaps.
-    assert list(Appeal.objects.order_by("pk").values_list("number", flat=True)) == expected
+    # No gaps, no repeats. On SQLite numbers also follow the ids (the number is taken first);
+    # on PostgreSQL ids are drawn before the number, without a lock (ADR 0032).
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        assert list(Appeal.objects.order_by("pk").values_list("number", flat=True)) == expected
     assert AppealNumberSequence.objects.get(day=MONDAY_10.date()).last == total
     assert Event.objects.filter(kind="receive").count() == total
     for appeal in Appeal.objects.all():

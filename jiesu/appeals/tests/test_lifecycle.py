@@ -294,6 +294,28 @@ def test_query_code_is_given_once_and_stored_hashed(world):
     assert not tracking.check_code(stored, "")
 
 
+def test_a_query_code_is_bound_to_its_own_appeal_in_both_stored_forms(world):
+    """Appeals filed on PostgreSQL store the code's hash bound to the appeal's id (their number is
+    drawn by the statement that writes them: ADR 0032); SQLite filings, bulk loads and older
+    appeals bind it to the number. Both verify, and neither opens another appeal."""
+    from jiesu.appeals import tracking
+
+    appeal, other = new_appeal(world), new_appeal(world)
+    code = tracking.new_code()
+    for stored in (
+        tracking.code_hash(appeal.number, code),
+        tracking.code_hash_by_id(appeal.pk, code),
+    ):
+        Appeal.objects.filter(pk=appeal.pk).update(query_code_hash=stored)
+        Appeal.objects.filter(pk=other.pk).update(query_code_hash=stored)
+        assert tracking.check_code(Appeal.objects.get(pk=appeal.pk), code)
+        assert tracking.check_code(Appeal.objects.get(pk=appeal.pk), code.lower())
+        # The same stored hash copied onto another appeal does not open that one.
+        assert not tracking.check_code(Appeal.objects.get(pk=other.pk), code, allow_last_four=False)
+    assert tracking.code_hash_by_id(appeal.pk, code).startswith(tracking.BY_ID)
+    assert not tracking.code_hash(appeal.number, code).startswith(tracking.BY_ID)
+
+
 def test_citizen_rating_after_completion_only_once(world):
     appeal = in_progress(world)
     with pytest.raises(InvalidTransition):
