@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -319,10 +319,31 @@ class SubmittedSerializer(serializers.Serializer):
     links = LinksSerializer()
 
 
+_SAMPLE_NUMBER = "PS00000000000000"
+_NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")  # the URL converter's (api/urls.py): nothing to quote
+_DETAIL_PATHS: dict[tuple, tuple[str, str]] = {}
+
+
+def appeal_path(number: str) -> str:
+    """`reverse("api:appeal-detail", args=[number])`, reversed once per URL configuration,
+    script prefix and language: a filing answers with this link, and resolving the pattern
+    anew was a twentieth of a filing's CPU."""
+    if not _NUMBER.fullmatch(number):
+        return reverse("api:appeal-detail", args=[number])
+    key = (get_script_prefix(), get_urlconf(), get_language())
+    parts = _DETAIL_PATHS.get(key)
+    if parts is None:
+        head, _, tail = reverse("api:appeal-detail", args=[_SAMPLE_NUMBER]).partition(
+            _SAMPLE_NUMBER
+        )
+        parts = _DETAIL_PATHS[key] = (head, tail)
+    return parts[0] + number + parts[1]
+
+
 def appeal_links(request, appeal: Appeal) -> dict:
     # The history lies under the appeal's own address (api/urls.py; a test follows both links):
     # one reverse and one absolute address per filing instead of two of each.
-    detail = request.build_absolute_uri(reverse("api:appeal-detail", args=[appeal.number]))
+    detail = request.build_absolute_uri(appeal_path(appeal.number))
     return {"self": detail, "history": detail + "history/"}
 
 

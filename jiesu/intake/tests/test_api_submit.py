@@ -564,3 +564,20 @@ def test_nul_in_text_never_reaches_the_database(settings, tmp_path):
     assert response.status_code == 400
     assert set(field_codes(response)) == {"description", "address"}
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_the_links_of_a_filing_are_the_reversed_addresses(settings):
+    """The detail path is reversed once and reused (`appeal_path`): it must stay what `reverse`
+    gives, under another script prefix too, and fall back to `reverse` for anything else."""
+    from django.urls import reverse, set_script_prefix
+
+    from jiesu.intake.api.serializers import appeal_path
+
+    try:
+        for prefix in ("/", "/jiesu/"):
+            set_script_prefix(prefix)
+            for number in ("PS20261206000001", "PS20261206001234", "X-1", "PS202612061000000"):
+                assert appeal_path(number) == reverse("api:appeal-detail", args=[number])
+            assert appeal_path("PS20261206000001").startswith(prefix)
+    finally:
+        set_script_prefix("/")
