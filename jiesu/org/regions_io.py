@@ -34,13 +34,17 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from jiesu.org import geo
 from jiesu.org.models import Region
 
 
 class ImportProblems(Exception):
-    """The file cannot be imported; `problems` lists every reason, by feature."""
+    """The file cannot be imported; `problems` lists every reason, by feature.
+
+    Problems and warnings are in the active language (the command's: zh-hans by default).
+    """
 
     def __init__(self, problems: list[str]):
         self.problems = problems
@@ -74,7 +78,14 @@ class _Item:
 
 
 def _where(index: int, code) -> str:
-    return f"features[{index}] (code {code})" if code else f"features[{index}]"
+    if not code:
+        return f"features[{index}]"
+    return _("features[%(index)s] (code %(code)s)") % {"index": index, "code": code}
+
+
+def _at(where: str, problem) -> str:
+    """A problem (or warning) of the feature at `where`."""
+    return _("%(where)s: %(problem)s") % {"where": where, "problem": problem}
 
 
 def _text(value) -> str | None:
@@ -90,11 +101,15 @@ def read_file(path) -> dict:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ImportProblems([f"cannot read {path}: {exc}"]) from exc
+        raise ImportProblems(
+            [_("cannot read %(path)s: %(error)s") % {"path": path, "error": exc}]
+        ) from exc
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise ImportProblems([f"{path} is not valid JSON: {exc}"]) from exc
+        raise ImportProblems(
+            [_("%(path)s is not valid JSON: %(error)s") % {"path": path, "error": exc}]
+        ) from exc
 
 
 def _max_length(field_name: str) -> int:
@@ -107,11 +122,11 @@ def _max_length(field_name: str) -> int:
 
 def _parse_features(data, problems: list[str]) -> list[_Item]:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        problems.append("the file must be a GeoJSON FeatureCollection")
+        problems.append(_("the file must be a GeoJSON FeatureCollection"))
         return []
     features = data.get("features")
     if not isinstance(features, list):
-        problems.append("the FeatureCollection has no 'features' list")
+        problems.append(_("the FeatureCollection has no 'features' list"))
         return []
     max_code = _max_length("code")
     max_name = _max_length("name")
@@ -119,60 +134,70 @@ def _parse_features(data, problems: list[str]) -> list[_Item]:
     items = []
     for index, feature in enumerate(features):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            problems.append(f"{_where(index, None)}: not a GeoJSON Feature")
+            problems.append(_at(_where(index, None), _("not a GeoJSON Feature")))
             continue
         props = feature.get("properties")
         if not isinstance(props, dict):
-            problems.append(f"{_where(index, None)}: has no 'properties' object")
+            problems.append(_at(_where(index, None), _("has no 'properties' object")))
             continue
         try:
             code = _text(props.get("code"))
         except TypeError:
             code = None
         if not code:
-            problems.append(f"{_where(index, None)}: 'code' is missing or not a string")
+            problems.append(_at(_where(index, None), _("'code' is missing or not a string")))
             continue
         item = _Item(index=index, code=code)
         where = item.where
         if len(code) > max_code:
-            problems.append(f"{where}: 'code' is longer than {max_code} characters")
+            problems.append(
+                _at(where, _("'code' is longer than %(max)s characters") % {"max": max_code})
+            )
         try:
             item.name = _text(props.get("name")) or ""
         except TypeError:
             item.name = ""
         if not item.name:
-            problems.append(f"{where}: 'name' is missing")
+            problems.append(_at(where, _("'name' is missing")))
         elif len(item.name) > max_name:
-            problems.append(f"{where}: 'name' is longer than {max_name} characters")
+            problems.append(
+                _at(where, _("'name' is longer than %(max)s characters") % {"max": max_name})
+            )
         level = props.get("level")
         if level not in Region.Level.values:
             problems.append(
-                f"{where}: 'level' is {level!r}; expected one of {', '.join(Region.Level.values)}"
+                _at(
+                    where,
+                    _("'level' is %(value)r; expected one of %(levels)s")
+                    % {"value": level, "levels": ", ".join(Region.Level.values)},
+                )
             )
         else:
             item.level = level
         try:
             item.parent_code = _text(props.get("parent_code")) or None
         except TypeError:
-            problems.append(f"{where}: 'parent_code' is not a string")
+            problems.append(_at(where, _("'parent_code' is not a string")))
         try:
             item.note = _text(props.get("note")) or ""
         except TypeError:
-            problems.append(f"{where}: 'note' is not a string")
+            problems.append(_at(where, _("'note' is not a string")))
         if len(item.note) > max_note:
-            problems.append(f"{where}: 'note' is longer than {max_note} characters")
+            problems.append(
+                _at(where, _("'note' is longer than %(max)s characters") % {"max": max_note})
+            )
         if "active" in props:
             if not isinstance(props["active"], bool):
-                problems.append(f"{where}: 'active' must be true or false")
+                problems.append(_at(where, _("'active' must be true or false")))
             else:
                 item.active = props["active"]
         if "geometry" not in feature:
-            problems.append(f"{where}: has no 'geometry' member (use null for no boundary)")
+            problems.append(_at(where, _("has no 'geometry' member (use null for no boundary)")))
         elif feature["geometry"] is not None:
             try:
                 item.geometry = geo.parse_boundary(feature["geometry"])
             except ValidationError as exc:
-                problems.extend(f"{where}: {message}" for message in exc.messages)
+                problems.extend(_at(where, message) for message in exc.messages)
         else:
             lng, lat = props.get("center_lng"), props.get("center_lat")
             if lng is not None or lat is not None:
@@ -180,7 +205,7 @@ def _parse_features(data, problems: list[str]) -> list[_Item]:
                     lat, lng = geo.check_coordinates(lat, lng)
                     item.center = (lng, lat)
                 except ValueError as exc:
-                    problems.append(f"{where}: centre: {exc}")
+                    problems.append(_at(where, _("centre: %(error)s") % {"error": exc}))
         items.append(item)
     return items
 
@@ -191,7 +216,11 @@ def _check(items: list[_Item], problems: list[str], warnings: list[str], toleran
         first = by_code.get(item.code)
         if first is not None:
             problems.append(
-                f"{item.where}: duplicate code, already used by features[{first.index}]"
+                _at(
+                    item.where,
+                    _("duplicate code, already used by features[%(index)s]")
+                    % {"index": first.index},
+                )
             )
         else:
             by_code[item.code] = item
@@ -210,12 +239,17 @@ def _check(items: list[_Item], problems: list[str], warnings: list[str], toleran
         if item.parent_code is None:
             problem = Region.level_problem(item.level, None)
             if problem:
-                problems.append(f"{item.where}: {problem} (set 'parent_code')")
+                problems.append(
+                    _at(item.where, _("%(problem)s (set 'parent_code')") % {"problem": problem})
+                )
             continue
         if item.parent_code not in by_code and item.parent_code not in in_db:
             problems.append(
-                f"{item.where}: parent_code {item.parent_code} is neither in the file "
-                "nor in the database"
+                _at(
+                    item.where,
+                    _("parent_code %(parent)s is neither in the file nor in the database")
+                    % {"parent": item.parent_code},
+                )
             )
             continue
         parent_level = level_of(item.parent_code)
@@ -223,7 +257,13 @@ def _check(items: list[_Item], problems: list[str], warnings: list[str], toleran
             continue  # the parent's own level is already reported
         problem = Region.level_problem(item.level, parent_level)
         if problem:
-            problems.append(f"{item.where}: {problem} (parent {item.parent_code})")
+            problems.append(
+                _at(
+                    item.where,
+                    _("%(problem)s (parent %(parent)s)")
+                    % {"problem": problem, "parent": item.parent_code},
+                )
+            )
 
     # Regions that stay in the database as they are must still fit under a region the file
     # changes (e.g. a community turned into a subdistrict would strand its grid cells).
@@ -236,8 +276,14 @@ def _check(items: list[_Item], problems: list[str], warnings: list[str], toleran
         parent = by_code[parent_code]
         if parent.level and Region.level_problem(level, parent.level):
             problems.append(
-                f"{parent.where}: level {parent.level!r} does not fit its child {code} "
-                f"({level}) that stays in the database"
+                _at(
+                    parent.where,
+                    _(
+                        "level %(level)r does not fit its child %(child)s (%(child_level)s) "
+                        "that stays in the database"
+                    )
+                    % {"level": parent.level, "child": code, "child_level": level},
+                )
             )
 
     if problems:
@@ -254,8 +300,15 @@ def _check(items: list[_Item], problems: list[str], warnings: list[str], toleran
         share = geo.sticks_out(item.geometry, parent_geometry, tolerance)
         if share is not None:
             warnings.append(
-                f"{item.where}: lies {share:.1%} outside its parent {item.parent_code} "
-                f"(tolerance {tolerance:.1%})"
+                _at(
+                    item.where,
+                    _("lies %(share)s outside its parent %(parent)s (tolerance %(tolerance)s)")
+                    % {
+                        "share": f"{share:.1%}",
+                        "parent": item.parent_code,
+                        "tolerance": f"{tolerance:.1%}",
+                    },
+                )
             )
 
 
@@ -316,7 +369,7 @@ def import_regions(
             try:
                 region.save()
             except ValidationError as exc:  # not expected after the checks; never half-done
-                raise ImportProblems([f"{item.where}: {m}" for m in exc.messages]) from exc
+                raise ImportProblems([_at(item.where, m) for m in exc.messages]) from exc
             (report.created if created else report.updated).append(item.code)
     return report
 

@@ -10,9 +10,14 @@
 """GeoJSON import and export of regions."""
 
 import json
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from jiesu.org import geo
 from jiesu.org.models import Region
@@ -294,3 +299,108 @@ class TestCommands:
         call_command("import_regions", write(tmp_path, good_file()), "--dry-run")
         assert "would create 5" in capsys.readouterr().out
         assert not Region.objects.exists()
+
+
+@contextmanager
+def default_language():
+    """As `manage.py` runs a command: no language activated, so LANGUAGE_CODE (zh-hans) speaks.
+    (The project's autouse fixture activates English for code called from tests.)"""
+    previous = translation.get_language()
+    translation.deactivate()
+    try:
+        assert translation.get_language() == "zh-hans"
+        yield
+    finally:
+        translation.activate(previous)
+
+
+def bad_level_file(tmp_path):
+    data = good_file()
+    data["features"][0]["properties"]["level"] = "street"
+    return write(tmp_path, data)
+
+
+@pytest.mark.django_db
+class TestLanguage:
+    """The command reports in the user's language, zh-hans by default, as import_catalog does."""
+
+    def test_summary_is_chinese_by_default(self, tmp_path, capsys):
+        path = write(tmp_path, good_file())
+        with default_language():
+            call_command("import_regions", path, "--dry-run")
+            assert (
+                f"{path}：将新建 5 个区域，将更新 0 个，0 个无变化；0 条警告。"
+                in capsys.readouterr().out
+            )
+            call_command("import_regions", path)
+            assert (
+                f"{path}：新建 5 个区域，更新 0 个，0 个无变化；0 条警告。"
+                in capsys.readouterr().out
+            )
+
+    def test_problems_are_chinese_by_default(self, tmp_path):
+        with default_language(), pytest.raises(CommandError) as error:
+            call_command("import_regions", bad_level_file(tmp_path))
+        text = str(error.value)
+        assert "中有 1 处问题，未做任何修改：" in text
+        assert (
+            "features[0]（代码 440310001001）：'level' 为 'street'，应为以下之一："
+            "district, subdistrict, community, grid" in text
+        )
+        assert not Region.objects.exists()
+
+    def test_unknown_parent_is_chinese_by_default(self):
+        data = good_file()
+        data["features"][0]["properties"]["parent_code"] = "999"
+        with default_language(), pytest.raises(ImportProblems) as error:
+            import_regions(data)
+        assert error.value.problems == [
+            "features[0]（代码 440310001001）：parent_code 999 既不在文件中，也不在数据库中"
+        ]
+
+    def test_warning_is_chinese_by_default(self, tmp_path, capsys):
+        data = good_file()
+        data["features"][4]["geometry"] = square(4, 1, 6, 2)
+        with default_language():
+            call_command("import_regions", write(tmp_path, data))
+        captured = capsys.readouterr()
+        assert (
+            "警告：features[4]（代码 440310001001G1）：有 50.0% 位于上级区域 440310001001 "
+            "之外（容差 1.0%）" in captured.err
+        )
+        assert "1 条警告。" in captured.out
+
+    def test_tolerance_error_is_chinese_by_default(self, tmp_path):
+        with default_language(), pytest.raises(CommandError) as error:
+            call_command("import_regions", write(tmp_path, good_file()), "--tolerance", "2")
+        assert str(error.value) == "--tolerance 必须介于 0 和 1 之间"
+
+    def test_english_when_english_is_active(self, tmp_path, capsys):
+        path = write(tmp_path, good_file())
+        with translation.override("en"):
+            call_command("import_regions", path)
+            assert (
+                f"{path}: created 5 region(s), updated 0, 0 unchanged; 0 warning(s)."
+                in capsys.readouterr().out
+            )
+            with pytest.raises(CommandError) as error:
+                call_command("import_regions", bad_level_file(tmp_path))
+        text = str(error.value)
+        assert "1 problem(s); nothing was changed:" in text
+        assert (
+            "features[0] (code 440310001001): 'level' is 'street'; expected one of "
+            "district, subdistrict, community, grid" in text
+        )
+
+
+def test_manage_py_reports_in_chinese(tmp_path):
+    """The real command line: no language activated by the command, LANGUAGE_CODE applies."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_regions", "x.geojson", "--tolerance", "2"],
+        cwd=Path(__file__).resolve().parents[3],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "CommandError: --tolerance 必须介于 0 和 1 之间" in result.stderr

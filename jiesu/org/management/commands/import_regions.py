@@ -10,6 +10,7 @@
 """manage.py import_regions FILE.geojson — create or update regions from GeoJSON."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from jiesu.org import geo
 from jiesu.org.regions_io import ImportProblems, import_regions, read_file
@@ -36,23 +37,35 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, dry_run=False, tolerance=geo.OUTSIDE_TOLERANCE, **options):
+        # Messages follow the active language: zh-hans (LANGUAGE_CODE) when run from manage.py.
         if not 0 <= tolerance <= 1:
-            raise CommandError("--tolerance must be between 0 and 1")
+            raise CommandError(_("--tolerance must be between 0 and 1"))
         try:
             report = import_regions(read_file(file), dry_run=dry_run, tolerance=tolerance)
         except ImportProblems as exc:
+            heading = _("%(file)s: %(count)s problem(s); nothing was changed:") % {
+                "file": file,
+                "count": len(exc.problems),
+            }
             lines = "\n".join(f"  {p}" for p in exc.problems)
-            raise CommandError(
-                f"{file}: {len(exc.problems)} problem(s); nothing was changed:\n{lines}"
-            ) from exc
+            raise CommandError(f"{heading}\n{lines}") from exc
         for warning in report.warnings:
-            self.stderr.write(self.style.WARNING(f"warning: {warning}"))
-        verb = "would create" if dry_run else "created"
-        verb2 = "would update" if dry_run else "updated"
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{file}: {verb} {len(report.created)} region(s), {verb2} "
-                f"{len(report.updated)}, {len(report.unchanged)} unchanged; "
-                f"{len(report.warnings)} warning(s)."
+            self.stderr.write(self.style.WARNING(_("warning: %(warning)s") % {"warning": warning}))
+        if dry_run:
+            summary = _(
+                "%(file)s: would create %(created)s region(s), would update %(updated)s, "
+                "%(unchanged)s unchanged; %(warnings)s warning(s)."
             )
-        )
+        else:
+            summary = _(
+                "%(file)s: created %(created)s region(s), updated %(updated)s, "
+                "%(unchanged)s unchanged; %(warnings)s warning(s)."
+            )
+        counts = {
+            "file": file,
+            "created": len(report.created),
+            "updated": len(report.updated),
+            "unchanged": len(report.unchanged),
+            "warnings": len(report.warnings),
+        }
+        self.stdout.write(self.style.SUCCESS(summary % counts))
