@@ -357,3 +357,28 @@ def test_receive_checks_an_enterprise_reporters_credit_code(world):
         world, reporter_is_enterprise=True, reporter_credit_code=" 91440300708461136t"
     )
     assert appeal.reporter_credit_code == "91440300708461136T"
+
+
+def test_the_receivers_of_a_new_appeal_see_its_id_and_the_number_comes_with_its_insert(world):
+    """The hook's contract for `receive` (appeals/hooks.py, ADR 0032): on PostgreSQL the
+    receivers run before the day's number is drawn (it is drawn by the appeal's own insert),
+    with the id and every other field set; on SQLite the number comes first."""
+    from django.db import connection
+
+    from jiesu.appeals import hooks
+
+    seen = []
+
+    def receiver(sender, appeal, event, **kwargs):
+        if event.kind == "receive":
+            seen.append((appeal.pk, appeal.number, appeal.title, event.appeal_id))
+
+    hooks.appeal_event.connect(receiver, dispatch_uid="test.receive_contract")
+    try:
+        appeal = new_appeal(world)
+    finally:
+        hooks.appeal_event.disconnect(dispatch_uid="test.receive_contract")
+    [(pk, number, title, event_appeal)] = seen
+    assert pk == appeal.pk == event_appeal and title == appeal.title
+    assert number == ("" if connection.vendor == "postgresql" else appeal.number)
+    assert appeal.number and Appeal.objects.get(pk=appeal.pk).number == appeal.number
