@@ -330,35 +330,23 @@ def import_regions(
         _check(items, problems, report.warnings, tolerance)
     if problems:
         raise ImportProblems(problems)
-    if dry_run:
-        known = {r.code: r for r in Region.objects.filter(code__in=[i.code for i in items])}
-        parents = dict(Region.objects.values_list("code", "pk"))
-        for item in items:
-            region = known.get(item.code)
-            if region is None:
-                report.created.append(item.code)
-            else:
-                parent_id = parents.get(item.parent_code) if item.parent_code else None
-                before = _state(region)
-                _apply(region, item, parent_id)
-                (report.unchanged if _state(region) == before else report.updated).append(item.code)
-        return report
-
     items.sort(key=lambda i: (Region.level_rank(i.level), i.index))
     with transaction.atomic():
-        saved: dict[str, Region] = {}
         existing = {r.code: r for r in Region.objects.filter(code__in=[i.code for i in items])}
+        # Parents already in the database, in one query (the file's own are taken as saved).
+        in_db = dict(
+            Region.objects.filter(
+                code__in={i.parent_code for i in items if i.parent_code}
+            ).values_list("code", "pk")
+        )
+        saved: dict[str, Region] = {}
         for item in items:
             region = existing.get(item.code)
             created = region is None
             if region is None:
                 region = Region(code=item.code)
-            if item.parent_code is None:
-                parent_id = None
-            elif item.parent_code in saved:
-                parent_id = saved[item.parent_code].pk
-            else:
-                parent_id = Region.objects.values_list("pk", flat=True).get(code=item.parent_code)
+            code = item.parent_code
+            parent_id = None if code is None else (saved[code].pk if code in saved else in_db[code])
             previous = None if created else _state(region)
             _apply(region, item, parent_id)
             saved[item.code] = region
@@ -366,10 +354,11 @@ def import_regions(
                 # Saving would change nothing but the geometry caches' fingerprints.
                 report.unchanged.append(item.code)
                 continue
-            try:
-                region.save()
-            except ValidationError as exc:  # not expected after the checks; never half-done
-                raise ImportProblems([_at(item.where, m) for m in exc.messages]) from exc
+            if not dry_run:
+                try:
+                    region.save()
+                except ValidationError as exc:  # not expected after the checks; never half-done
+                    raise ImportProblems([_at(item.where, m) for m in exc.messages]) from exc
             (report.created if created else report.updated).append(item.code)
     return report
 
