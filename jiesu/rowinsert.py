@@ -23,10 +23,11 @@ placeholder (custom `get_placeholder`, database defaults, generated columns) are
 
 `batched()` holds the writes nobody reads back at once (`later(sql, params)`, and `insert` of an
 object whose primary key is already set) and sends them together, in order, in one round trip
-(ADR 0032). A filing writes its appeal, its first event, its duplicate signature and its KPI
-queue row while it holds the day's number: one round trip instead of four shortens that hold,
-which is what the filings of one day queue on. Any other statement on the connection meanwhile
-sends the held ones first, so nothing ever reads around a held write.
+(ADR 0032); `last(sql, params)` sends them followed by one statement whose rows it returns. A
+filing on PostgreSQL sends its first event, duplicate signature and KPI queue row, then the
+appeal's insert that draws the day's number, so the day's counter is held for that statement
+and the commit only. Any other statement on the connection meanwhile sends the held ones first,
+so nothing ever reads around a held write.
 """
 
 from __future__ import annotations
@@ -84,7 +85,12 @@ def columns_and_values(obj: Model, using: str | None = None) -> tuple[list, list
     plan = _plan(model, alias, connection, True)
     if plan is False:
         raise ValueError(f"{model.__name__} needs more than plain placeholders")
-    return plan.fields, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in plan.fields]
+    return plan.fields, _values(plan, obj, connection)
+
+
+def _values(plan: _Plan, obj: Model, connection) -> list:
+    """The row as `bulk_create` prepares it: `pre_save` (add), then `get_db_prep_save`."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in plan.fields]
 
 
 def insert(obj: Model, using: str | None = None) -> Model:
@@ -97,25 +103,19 @@ def insert(obj: Model, using: str | None = None) -> Model:
     if plan is False:
         model._base_manager.using(alias).bulk_create([obj])
         return obj
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in plan.fields]
-    held = getattr(connection, _HELD, None)
-    if with_pk and held is not None:
-        held.append((plan.sql, params))
+    params = _values(plan, obj, connection)
+    if with_pk:
+        later(plan.sql, params, using=alias)  # held in an open `batched()` block
     else:
-        _execute(connection, plan.sql, params, obj, plan, with_pk)
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            (value,) = cursor.fetchone()
+        for converter in plan.pk.get_db_converters(connection):
+            value = converter(value, plan.pk, connection)
+        setattr(obj, plan.pk.attname, value)
     obj._state.adding = False
     obj._state.db = alias
     return obj
-
-
-def _execute(connection, sql, params, obj, plan, with_pk) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if not with_pk:
-            (value,) = cursor.fetchone()
-            for converter in plan.pk.get_db_converters(connection):
-                value = converter(value, plan.pk, connection)
-            setattr(obj, plan.pk.attname, value)
 
 
 def later(sql: str, params=(), using: str = DEFAULT_DB_ALIAS) -> None:

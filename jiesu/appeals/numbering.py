@@ -79,8 +79,8 @@ def insert_numbered(appeal: Appeal, now) -> str:
     rolls back gives its number back."""
     day = timezone.localtime(now).date()
     fields, values = rowinsert.columns_and_values(appeal)
-    sql = _NUMBERED.get(connection.alias)
-    if sql is None:
+    built = _NUMBERED.get(connection.alias)
+    if built is None:
         qn = connection.ops.quote_name
         select = ", ".join(
             # The day's prefix, then the counter as at least six digits (as `take` formats it).
@@ -89,12 +89,13 @@ def insert_numbered(appeal: Appeal, now) -> str:
             else "%s"
             for f in fields
         )
-        sql = _NUMBERED[connection.alias] = (
+        sql = (
             f"WITH n AS ({_SQL}) "  # noqa: S608 - model and column names only
             f"INSERT INTO {qn(Appeal._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
             f"SELECT {select} FROM n RETURNING {qn('number')}"
         )
-    at = [f.name for f in fields].index("number")
+        built = _NUMBERED[connection.alias] = (sql, [f.name for f in fields].index("number"))
+    sql, at = built
     values[at] = f"{setting('DISTRICT_PREFIX', 'PS')}{day:%Y%m%d}"
     [(number,)] = rowinsert.last(sql, [connection.ops.adapt_datefield_value(day), *values])
     appeal.number = number
