@@ -237,6 +237,10 @@ PHONE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
 # beginning and ending with a digit (so that trimming never changes it).
 API_PHONE = r"\+?[0-9][0-9 \-]{1,29}[0-9]"
 
+#: An appeal number in an address: letters, digits and dashes (PS20261102000001); the URL
+#: converter's pattern (api/urls.py), so a number matching it needs no quoting.
+APPEAL_NUMBER_PATTERN = r"[A-Za-z0-9-]{1,32}"
+
 
 # Dates the API accepts in filters: wide enough for any real appeal, narrow enough that
 # converting between time zones can never leave Python's date range (year 1 to 9999).

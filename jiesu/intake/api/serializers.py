@@ -29,6 +29,7 @@ from jiesu.credit_code import credit_code_valid
 from jiesu.intake.api.fastfields import FastFields
 from jiesu.intake.api.fields import (
     API_PHONE,
+    APPEAL_NUMBER_PATTERN,
     BoundedDateTimeField,
     CodeField,
     Described,
@@ -320,7 +321,7 @@ class SubmittedSerializer(serializers.Serializer):
 
 
 _SAMPLE_NUMBER = "PS00000000000000"
-_NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")  # the URL converter's (api/urls.py): nothing to quote
+_NUMBER = re.compile(APPEAL_NUMBER_PATTERN)
 _DETAIL_PATHS: dict[tuple, tuple[str, str]] = {}
 
 

@@ -12,12 +12,13 @@
 from django.urls import path, re_path, register_converter
 
 from jiesu.intake.api import views
+from jiesu.intake.api.fields import APPEAL_NUMBER_PATTERN
 
 
 class AppealNumberConverter:
     """Appeal numbers: letters, digits and dashes (PS20261102000001)."""
 
-    regex = r"[A-Za-z0-9-]{1,32}"
+    regex = APPEAL_NUMBER_PATTERN
 
     def to_python(self, value):
         return value
