@@ -20,7 +20,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_settings(tmp_path, **env):
+SHOWN = (
+    "settings.DEBUG, settings.TIME_ZONE, settings.LANGUAGE_CODE,"
+    " settings.DATABASES['default']['ENGINE']"
+)
+
+
+def run_settings(tmp_path, show=SHOWN, **env):
+    """Load the settings in a new process with `env`; it prints `show` (Python expressions)."""
     environment = {
         k: v
         for k, v in os.environ.items()
@@ -31,9 +38,7 @@ def run_settings(tmp_path, **env):
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from django.conf import settings;"
-            "print(settings.DEBUG, settings.TIME_ZONE, settings.LANGUAGE_CODE,"
-            " settings.DATABASES['default']['ENGINE'])",
+            f"import django; django.setup(); from django.conf import settings; print({show})",
         ],
         cwd=ROOT,
         env={**environment, "DJANGO_SETTINGS_MODULE": "jiesu.settings"},
@@ -211,23 +216,10 @@ def test_a_database_password_with_unencoded_url_characters_is_refused(tmp_path, 
     ids=["encoded", "at-and-colon"],
 )
 def test_a_database_password_is_read_back(tmp_path, url, password):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings;"
-            "d = settings.DATABASES['default']; print(d['PASSWORD'], d['HOST'], d['NAME'])",
-        ],
-        cwd=ROOT,
-        env={
-            **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}},
-            "JIESU_VAR_DIR": str(tmp_path),
-            "DJANGO_SETTINGS_MODULE": "jiesu.settings",
-            "DATABASE_URL": url,
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_settings(
+        tmp_path,
+        show="*(settings.DATABASES['default'][k] for k in ('PASSWORD', 'HOST', 'NAME'))",
+        DATABASE_URL=url,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [password, "db.example", "jiesu"]
