@@ -29,7 +29,7 @@ def check_ready_for_appeals(app_configs: object = None, **kwargs: object) -> lis
     from jiesu.org.models import Unit
 
     try:
-        leaves = Category.objects.filter(level=3, active=True).exists()
+        leaves = Category.objects.filter(level=Category.Level.LEAF, active=True).exists()
         backstop = Unit.backstop() is not None
     except DatabaseError:
         return []  # no database yet (before `migrate`): `migrate` comes first
