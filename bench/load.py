@@ -75,12 +75,23 @@ def parent_pid(pid: int) -> int:
     return int(fields[1])
 
 
-def machine_cpu_seconds() -> float:
-    """CPU seconds the whole machine has been busy (all cores; /proc/stat, idle and iowait
-    excluded)."""
+def _cpu_line() -> list[int]:
     with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    return (sum(values) - values[3] - values[4]) / CLOCK_TICKS
+        return [int(v) for v in f.readline().split()[1:]]
+
+
+def machine_cpu_seconds() -> float:
+    """CPU seconds the whole machine has been busy running its own work (all cores;
+    /proc/stat, idle, iowait and steal excluded). Guest time is already inside user time."""
+    values = _cpu_line()
+    return (sum(values[:8]) - values[3] - values[4] - values[7]) / CLOCK_TICKS
+
+
+def steal_seconds() -> float:
+    """CPU seconds the hypervisor gave to other guests while this machine had work to run
+    (all cores; /proc/stat's steal column, 0 on bare metal)."""
+    values = _cpu_line()
+    return (values[7] if len(values) > 7 else 0) / CLOCK_TICKS
 
 
 def free_port() -> int:

@@ -47,6 +47,10 @@ DEFAULT_PG = load.default_pg_url("jiesu_bench_scale")
 # Machine CPU per filing outside the web workers and PostgreSQL above which the intake run is
 # reported as disturbed (wrk alone takes 0.2-0.3 ms).
 QUIET_OTHER_MS = 1.0
+# Share of the cores' time taken by the hypervisor for other guests (steal) above which the
+# intake run is reported as disturbed: seen from 0.1% on a quiet host to 19% on a busy one,
+# with throughput down by a third.
+QUIET_STEAL_SHARE = 0.03
 
 
 def fresh_database(url: str) -> None:
@@ -175,6 +179,7 @@ def main():
             )
 
         cpu_before = cpu_now()
+        steal_before = load.steal_seconds()
         intake = load.wrk(
             base + "/api/v1/appeals/",
             "post.lua",
@@ -182,6 +187,7 @@ def main():
             seconds=seconds,
         )
         cpu_after = cpu_now()
+        stolen = load.steal_seconds() - steal_before
         created = Appeal.objects.count() - before
         results["intake_appeals_per_s"] = intake["ok_per_s"]
         for p in ("p50", "p95", "p99"):
@@ -202,7 +208,21 @@ def main():
             )
             if intake.get("seconds")
             else None,
+            # The share of the cores' time the hypervisor gave to other guests meanwhile
+            # (/proc/stat's steal): CPU this machine wanted and did not get.
+            "machine_steal_share": round(stolen / ((os.cpu_count() or 1) * intake["seconds"]), 3)
+            if intake.get("seconds")
+            else None,
         }
+        steal_share = results["intake_cpu_ms_per_appeal"]["machine_steal_share"]
+        if steal_share is not None and steal_share > QUIET_STEAL_SHARE:
+            warning = (
+                f"Intake: the hypervisor took {steal_share:.0%} of this machine's CPU time for "
+                f"other guests during the measurement (steal), so the intake figures understate "
+                f"this machine kind. Run again when the host is quieter."
+            )
+            results.setdefault("warnings", []).append(warning)
+            print(f"*** {warning} ***", file=sys.stderr)
         if postmaster:
             # The rest of the machine: wrk (0.2-0.3 ms a filing on a quiet machine) and
             # whatever else ran meanwhile.
