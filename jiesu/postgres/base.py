@@ -7,7 +7,8 @@
 # EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
 # MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
 # See the Mulan PSL v2 for more details.
-"""Django's PostgreSQL backend with a health check that costs no round trip.
+"""Django's PostgreSQL backend with a health check that costs no round trip, and values read
+by psycopg's compiled loaders.
 
 With CONN_HEALTH_CHECKS, Django asks a kept connection `SELECT 1` before the first query of
 every request, so that a connection the server dropped (a restart, a failover, an administrator
@@ -21,16 +22,92 @@ used as it is; anything to read (the goodbye, the closed socket, or a rare async
 such as a parameter change or a TLS session ticket) falls back to Django's `SELECT 1`, which
 either reads it harmlessly or finds the connection dead. A connection that dies silently (a
 cable cut, no packet back) is found neither way until a query times out, as before.
+
+Django registers its own loader for `timestamptz` columns (to give every value the connection's
+time zone object) and a text loader for `jsonb` and network types, and both are psycopg's
+pure-Python classes: a stored time costs about 6 microseconds to read instead of about 1. Lists
+and the KPI rebuild read millions of them (a fifth of the rebuild's time went there). Here the
+same Python classes Django expects stand in front of the compiled loaders psycopg would pick
+itself (`psycopg[binary]`), so every value is parsed in C and comes back exactly as Django's
+loaders give it: the same `datetime`, with `tzinfo` set to Django's time zone object (the same
+`replace` Django does), and the same `str`.
 """
 
 from __future__ import annotations
 
 import select
+from functools import lru_cache
 
 from django.db.backends.postgresql import base
 
+if base.is_psycopg3:
+    import psycopg
+    from psycopg.adapt import AdaptersMap, Loader
+    from psycopg.pq import Format
+
+    def _best(name: str):
+        """The loader psycopg itself registers for a type (compiled when available)."""
+        return psycopg.adapters.get_loader(psycopg.adapters.types[name].oid, Format.TEXT)
+
+    class _TzLoader(Loader):
+        """Django's `BaseTzLoader` (a `timestamptz` in the connection's time zone, its tzinfo
+        replaced by `timezone`), parsed by psycopg's best loader."""
+
+        timezone = None
+        parser = None
+
+        def __init__(self, oid, context=None):
+            super().__init__(oid, context)
+            self._load = self.parser(oid, context).load
+
+        def load(self, data):
+            value = self._load(data)
+            if value.tzinfo is self.timezone:
+                return value
+            return value.replace(tzinfo=self.timezone)
+
+    class _TextLoader(Loader):
+        """A value as text (Django's `jsonb`, `inet` and `cidr` loaders), decoded by psycopg's
+        best text loader."""
+
+        parser = None
+
+        def __init__(self, oid, context=None):
+            super().__init__(oid, context)
+            self._load = self.parser(oid, context).load
+
+        def load(self, data):
+            return self._load(data)
+
+    @lru_cache
+    def adapters_template(use_tz, timezone):
+        """Django's adapters for these settings, with the loaders above in place of its own."""
+        from django.db.backends.postgresql.psycopg_any import get_adapters_template
+
+        template = AdaptersMap(get_adapters_template(use_tz, timezone))
+        tz_loader = type(
+            "TzLoader",
+            (_TzLoader,),
+            {"__module__": __name__, "timezone": timezone, "parser": _best("timestamptz")},
+        )
+        template.register_loader("timestamptz", tz_loader)
+        text_loader = type(
+            "TextLoader", (_TextLoader,), {"__module__": __name__, "parser": _best("text")}
+        )
+        for name in ("jsonb", "inet", "cidr"):
+            template.register_loader(name, text_loader)
+        return template
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if "context" in params:
+            from django.conf import settings
+
+            params["context"] = adapters_template(settings.USE_TZ, self.timezone)
+        return params
+
     def is_usable(self):
         if self.connection is None:
             return False
