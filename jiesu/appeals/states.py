@@ -32,3 +32,6 @@ FINAL_STATES = frozenset({Status.REJECTED, Status.MERGED, Status.ANSWERED, Statu
 # States in which a unit holds the appeal.
 WITH_UNIT_STATES = frozenset({Status.DISPATCHED, Status.IN_PROGRESS, Status.RETURN_REQUESTED})
 OPEN_STATES = frozenset(set(Status) - FINAL_STATES)
+# The open states in one fixed order, for queries and the partial index on open appeals
+# (PostgreSQL uses that index when a query's list is the index's own).
+OPEN_STATUS_LIST = sorted(OPEN_STATES)

@@ -43,7 +43,7 @@ from jiesu.appeals.models import (
     SupervisionNotice,
     UnitRequest,
 )
-from jiesu.appeals.states import FINAL_STATES, OPEN_STATES, Status
+from jiesu.appeals.states import FINAL_STATES, OPEN_STATUS_LIST, Status
 from jiesu.catalog import services as catalog
 from jiesu.catalog.models import AppealType, Category, Grade
 from jiesu.conf import setting
@@ -84,7 +84,7 @@ def _t(name, label, sources, targets, action, note=""):
 
 
 WITH_UNIT = (S.DISPATCHED, S.IN_PROGRESS, S.RETURN_REQUESTED)
-OPEN = tuple(sorted(OPEN_STATES))
+OPEN = tuple(OPEN_STATUS_LIST)
 
 # The transition table: the single source of truth for what may happen in which state.
 # docs/workflow.md is generated from it (`manage.py workflow_doc`), and a test keeps them equal.

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiesu.appeals import timesource
 from jiesu.appeals.models import Appeal, Assignment, Clock, SupervisionNotice, UnitRequest
-from jiesu.appeals.states import OPEN_STATES, Status
+from jiesu.appeals.states import OPEN_STATUS_LIST, Status
 from jiesu.console import desk_filters
 from jiesu.console.lists import paginate
 from jiesu.console.navigation import DESKS
@@ -225,7 +225,7 @@ def supervision(request):
     # a million closed ones.
     red = clock(Q(due_at__lt=now))
     yellow = clock(Q(warn_at__lte=now, due_at__gte=now))
-    open_appeals = Appeal.objects.filter(status__in=sorted(OPEN_STATES))
+    open_appeals = Appeal.objects.filter(status__in=OPEN_STATUS_LIST)
     unanswered = SupervisionNotice.objects.filter(appeal=OuterRef("pk"), answered_at__isnull=True)
     querysets = {
         "red": open_appeals.filter(red).order_by("received_at", "id"),

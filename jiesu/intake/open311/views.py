@@ -38,7 +38,7 @@ from django.views.decorators.csrf import csrf_exempt
 from jiesu import textcheck
 from jiesu.appeals import timesource
 from jiesu.appeals.errors import WorkflowError
-from jiesu.appeals.states import FINAL_STATES, OPEN_STATES
+from jiesu.appeals.states import FINAL_STATES, OPEN_STATUS_LIST
 from jiesu.catalog.models import HandlingRule, HandlingRuleVersion
 from jiesu.conf import setting
 from jiesu.intake import channels
@@ -362,7 +362,7 @@ def list_requests(request, fmt):
         if statuses == {"open"}:
             # The open states named (not "not final"): the (status, received_at) index then
             # reads the open appeals only, newest first.
-            queryset = queryset.filter(status__in=sorted(OPEN_STATES))
+            queryset = queryset.filter(status__in=OPEN_STATUS_LIST)
         elif statuses == {"closed"}:
             queryset = queryset.filter(status__in=FINAL_STATES)
         start_raw = (data.get("start_date") or "").strip()
