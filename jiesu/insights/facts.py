@@ -102,22 +102,71 @@ def working_minutes(start, end) -> int | None:
     return max(0, int(delta.total_seconds() // 60))
 
 
+APPEAL_FIELDS = (
+    "received_at",
+    "category_id",
+    "channel",
+    "region_id",
+    "appeal_type_id",
+    "grade_id",
+    "status",
+    "registered_at",
+    "dispatched_at",
+    "completed_at",
+    "reopen_count",
+)
+ASSIGNMENT_FIELDS = (
+    "appeal_id",
+    "unit_id",
+    "role",
+    "active",
+    "dispatched_at",
+    "signed_at",
+    "contacted_at",
+)
+CLOCK_FIELDS = (
+    "appeal_id",
+    "assignment_id",
+    "kind",
+    "started_at",
+    "due_at",
+    "stopped_at",
+    "breached_at",
+    "cancelled",
+    "outcome",
+)
+
+
 def parts_for(appeal_ids) -> dict[int, list[Part]]:
     """The parts of these appeals, read in a handful of queries (batches of any size)."""
     ids = list(appeal_ids)
-    appeals = {a.pk: a for a in Appeal.objects.filter(pk__in=ids)}
+    # Only the columns `_parts` reads (a rebuild reads millions of rows; an appeal's texts are
+    # most of its bytes). A field read here but not listed costs a query per object.
+    appeals = {a.pk: a for a in Appeal.objects.filter(pk__in=ids).only(*APPEAL_FIELDS)}
     leads = defaultdict(list)
     assists = defaultdict(list)
-    for a in Assignment.objects.filter(appeal_id__in=ids).order_by("dispatched_at", "id"):
+    for a in (
+        Assignment.objects.filter(appeal_id__in=ids)
+        .only(*ASSIGNMENT_FIELDS)
+        .order_by("dispatched_at", "id")
+    ):
         (leads if a.role == Assignment.Role.LEAD else assists)[a.appeal_id].append(a)
     clocks = defaultdict(list)
-    for c in Clock.objects.filter(appeal_id__in=ids).order_by("started_at", "id"):
+    for c in (
+        Clock.objects.filter(appeal_id__in=ids).only(*CLOCK_FIELDS).order_by("started_at", "id")
+    ):
         clocks[c.appeal_id].append(c)
     visits = defaultdict(list)
-    for v in ReturnVisit.objects.filter(appeal_id__in=ids).order_by("visited_at", "id"):
+    for v in (
+        ReturnVisit.objects.filter(appeal_id__in=ids)
+        .only("appeal_id", "outcome", "visited_at")
+        .order_by("visited_at", "id")
+    ):
         visits[v.appeal_id].append(v)
     requests = defaultdict(list)
-    for r in UnitRequest.objects.filter(appeal_id__in=ids):
+    for r in UnitRequest.objects.filter(appeal_id__in=ids).only(
+        "assignment_id", "kind", "decision"
+    ):
         requests[r.assignment_id].append(r)
     result = {}
     for pk in ids:
