@@ -38,74 +38,65 @@ from __future__ import annotations
 import select
 from functools import lru_cache
 
+import psycopg
+from django.conf import settings
 from django.db.backends.postgresql import base
+from django.db.backends.postgresql.psycopg_any import get_adapters_template
+from psycopg.adapt import AdaptersMap, Loader
+from psycopg.pq import Format
 
-if base.is_psycopg3:
-    import psycopg
-    from psycopg.adapt import AdaptersMap, Loader
-    from psycopg.pq import Format
 
-    def _best(name: str):
-        """The loader psycopg itself registers for a type (compiled when available)."""
-        return psycopg.adapters.get_loader(psycopg.adapters.types[name].oid, Format.TEXT)
+class _Delegating(Loader):
+    """A Python loader class (what Django registers and inspects) whose values are parsed by
+    `parser`, the loader psycopg itself registers for the type (compiled when available)."""
 
-    class _TzLoader(Loader):
-        """Django's `BaseTzLoader` (a `timestamptz` in the connection's time zone, its tzinfo
-        replaced by `timezone`), parsed by psycopg's best loader."""
+    parser = None
 
-        timezone = None
-        parser = None
+    def __init__(self, oid, context=None):
+        super().__init__(oid, context)
+        self._load = self.parser(oid, context).load
 
-        def __init__(self, oid, context=None):
-            super().__init__(oid, context)
-            self._load = self.parser(oid, context).load
+    def load(self, data):
+        return self._load(data)
 
-        def load(self, data):
-            value = self._load(data)
-            if value.tzinfo is self.timezone:
-                return value
-            return value.replace(tzinfo=self.timezone)
 
-    class _TextLoader(Loader):
-        """A value as text (Django's `jsonb`, `inet` and `cidr` loaders), decoded by psycopg's
-        best text loader."""
+class _TzLoader(_Delegating):
+    """Django's `BaseTzLoader`: a `timestamptz` in the connection's time zone, its tzinfo
+    replaced by `timezone`."""
 
-        parser = None
+    timezone = None
 
-        def __init__(self, oid, context=None):
-            super().__init__(oid, context)
-            self._load = self.parser(oid, context).load
+    def load(self, data):
+        value = self._load(data)
+        if value.tzinfo is self.timezone:
+            return value
+        return value.replace(tzinfo=self.timezone)
 
-        def load(self, data):
-            return self._load(data)
 
-    @lru_cache
-    def adapters_template(use_tz, timezone):
-        """Django's adapters for these settings, with the loaders above in place of its own."""
-        from django.db.backends.postgresql.psycopg_any import get_adapters_template
+def _loader(base_class, type_name: str, **attrs):
+    parser = psycopg.adapters.get_loader(psycopg.adapters.types[type_name].oid, Format.TEXT)
+    return type(
+        base_class.__name__.lstrip("_"),
+        (base_class,),
+        {"__module__": __name__, "parser": parser, **attrs},
+    )
 
-        template = AdaptersMap(get_adapters_template(use_tz, timezone))
-        tz_loader = type(
-            "TzLoader",
-            (_TzLoader,),
-            {"__module__": __name__, "timezone": timezone, "parser": _best("timestamptz")},
-        )
-        template.register_loader("timestamptz", tz_loader)
-        text_loader = type(
-            "TextLoader", (_TextLoader,), {"__module__": __name__, "parser": _best("text")}
-        )
-        for name in ("jsonb", "inet", "cidr"):
-            template.register_loader(name, text_loader)
-        return template
+
+@lru_cache
+def adapters_template(use_tz, timezone):
+    """Django's adapters for these settings, with the loaders above in place of its own."""
+    template = AdaptersMap(get_adapters_template(use_tz, timezone))
+    template.register_loader("timestamptz", _loader(_TzLoader, "timestamptz", timezone=timezone))
+    text = _loader(_Delegating, "text")
+    for name in ("jsonb", "inet", "cidr"):  # Django's pure-Python TextLoader for these
+        template.register_loader(name, text)
+    return template
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self):
         params = super().get_connection_params()
-        if "context" in params:
-            from django.conf import settings
-
-            params["context"] = adapters_template(settings.USE_TZ, self.timezone)
+        params["context"] = adapters_template(settings.USE_TZ, self.timezone)
         return params
 
     def is_usable(self):
