@@ -82,7 +82,8 @@ def _stored_parts(appeal_ids) -> dict[int, list[facts.Part]]:
     return out
 
 
-PART_COLUMNS = (
+# A part's own fields as AppealPart stores them (its counters follow, one column each).
+PART_FIELDS = (
     "appeal_id",
     "unit_id",
     "main",
@@ -93,8 +94,8 @@ PART_COLUMNS = (
     "appeal_type_id",
     "grade_id",
     "handled_hours",
-    *COUNTERS,
 )
+PART_COLUMNS = (*PART_FIELDS, *COUNTERS)
 
 
 def _write_parts(parts) -> None:
@@ -107,33 +108,19 @@ def _write_parts(parts) -> None:
         return
     meta = AppealPart._meta
     qn = connection.ops.quote_name
-    columns = ", ".join(
-        qn(meta.get_field(name.removesuffix("_id")).column) for name in PART_COLUMNS
-    )
-    head = PART_COLUMNS[:10]
+    columns = ", ".join(qn(meta.get_field(name).column) for name in PART_COLUMNS)
     sql = f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for part in parts:
             counters = part.counters
             copy.write_row(
-                [getattr(part, name) for name in head] + [counters[name] for name in COUNTERS]
+                [getattr(part, name) for name in PART_FIELDS]
+                + [counters[name] for name in COUNTERS]
             )
 
 
 def _part_row(part: facts.Part) -> AppealPart:
-    return AppealPart(
-        appeal_id=part.appeal_id,
-        unit_id=part.unit_id,
-        main=part.main,
-        day=part.day,
-        category_id=part.category_id,
-        channel=part.channel,
-        region_id=part.region_id,
-        appeal_type_id=part.appeal_type_id,
-        grade_id=part.grade_id,
-        handled_hours=part.handled_hours,
-        **part.counters,
-    )
+    return AppealPart(**{name: getattr(part, name) for name in PART_FIELDS}, **part.counters)
 
 
 def _apply(delta: dict[tuple, tuple[Counter, Counter]]):
