@@ -53,6 +53,12 @@ QUIET_OTHER_MS = 1.0
 QUIET_STEAL_SHARE = 0.03
 
 
+def _warn(results: dict, warning: str) -> None:
+    """A disturbed measurement: said in the results' `warnings` and on the terminal."""
+    results.setdefault("warnings", []).append(warning)
+    print(f"*** {warning} ***", file=sys.stderr)
+
+
 def fresh_database(url: str) -> None:
     import psycopg
 
@@ -221,8 +227,7 @@ def main():
                 f"other guests during the measurement (steal), so the intake figures understate "
                 f"this machine kind. Run again when the host is quieter."
             )
-            results.setdefault("warnings", []).append(warning)
-            print(f"*** {warning} ***", file=sys.stderr)
+            _warn(results, warning)
         if postmaster:
             # The rest of the machine: wrk (0.2-0.3 ms a filing on a quiet machine) and
             # whatever else ran meanwhile.
@@ -235,8 +240,7 @@ def main():
                     f"machine is quiet): something else ran during the measurement, so the "
                     f"intake figures understate this machine. Run again on a quiet machine."
                 )
-                results.setdefault("warnings", []).append(warning)
-                print(f"*** {warning} ***", file=sys.stderr)
+                _warn(results, warning)
 
         before = Appeal.objects.count()
         o311 = load.wrk(
