@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 import h3
 import numpy as np
 from django.db import connections, router, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
@@ -55,6 +55,7 @@ from jiesu.catalog.models import Category
 from jiesu.conf import setting
 from jiesu.dispatch import signatures
 from jiesu.dispatch.models import AppealSignature, CategoryPolicy, SignatureBand, Triage
+from jiesu.lookups import AnyOf
 
 RESOLUTION = 10  # H3 cells of about 76 m edge (0.015 km²)
 DEFAULT_RADIUS_M = 500
@@ -354,7 +355,7 @@ def _place_query(probe: _Probe) -> Q:
     q = Q()
     singles = [lo for lo, hi in probe.ranges if lo == hi]
     if singles:
-        q |= Q(cell__in=singles)
+        q |= Q(AnyOf(F("cell"), singles))
     for lo, hi in probe.ranges:
         if lo != hi:
             q |= Q(cell__range=(lo, hi))
@@ -393,7 +394,7 @@ def find_many(
     sig_rows: dict[int, tuple] = {}
     all_keys = {k for p in probes for k in p.bands}
     if all_keys:
-        sharing = SignatureBand.objects.filter(key__in=all_keys).values("appeal_id")
+        sharing = SignatureBand.objects.filter(AnyOf(F("key"), all_keys)).values("appeal_id")
         rows = AppealSignature.objects.filter(
             pk__in=sharing[: MAX_TEXT_ROWS * len(probes)]
         ).values_list(*SIGNATURE_FIELDS)
@@ -437,6 +438,7 @@ def find_many(
     scored: dict[int, list[tuple[float, int, dict]]] = {}
     for p in probes:
         a = p.appeal
+        a_key = (a.received_at, a.pk)
         if p.signature.any() and rows:
             sims = (matrix == p.signature).mean(axis=1)
         else:
@@ -452,9 +454,9 @@ def find_many(
         for i in np.nonzero(bound >= MIN_SCORE * 0.8)[0]:
             row = rows[i]
             other_id, received_at = row[0], row[7]
-            if other_id == a.pk or received_at < p.since:
+            if received_at < p.since:
                 continue
-            if (received_at, other_id) >= (a.received_at, a.pk):
+            if (received_at, other_id) >= a_key:  # itself too
                 continue  # only earlier appeals: a merge folds the later into the earlier
             facts = _facts(p, row)
             if facts is None:

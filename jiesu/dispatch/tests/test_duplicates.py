@@ -139,6 +139,30 @@ def test_many_appeals_in_a_fixed_number_of_queries(
     assert set(many) == {p.pk for p in page[:3]}
 
 
+def test_a_page_of_appeals_sends_its_cells_and_bands_as_a_few_values(world, at):
+    """The intake desk asks for the duplicates of a whole page at once: the place cells around
+    every appeal (about ninety each) and their text bands go as one array per appeal on
+    PostgreSQL, not as thousands of placeholders (building such a statement took longer than
+    running it)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL sends the values as arrays; other databases as IN lists")
+    with at(MONDAY_10):
+        page = [new_appeal(world, lat=22.7 + i * 0.001) for i in range(20)]
+    sent = []
+
+    def count_params(execute, sql, params, many, context):
+        sent.append(len(params or ()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count_params):
+        found = duplicates.find_many(page)
+    assert found  # near each other: each finds the earlier ones within the radius
+    # Each appeal's disc is one array and a time window: a few values per appeal per query.
+    assert max(sent) <= 4 * len(page) + 10, sent
+
+
 def test_rebuild_restores_the_signatures_of_open_appeals(world):
     keep = registered(world)
     gone = new_appeal(world)
