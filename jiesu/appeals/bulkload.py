@@ -455,6 +455,29 @@ def load(
     return report
 
 
+def settle() -> bool:
+    """Make the loaded tables ready for reads, as after any bulk load: on PostgreSQL `VACUUM
+    (ANALYZE)` of every table the loader writes (the visibility map, so that counts and
+    lookups read indexes alone instead of every row, and the planner's statistics); elsewhere
+    `ANALYZE`. Autovacuum would get there in time where it is on; the loader does not wait for
+    it. Inside a transaction, where VACUUM cannot run, the tables are only analysed. Returns
+    whether they were vacuumed."""
+    from jiesu.appeals import textsearch
+
+    tables = [m._meta.db_table for m in [Appeal, Event, *CHILDREN, AppealNumberSequence]]
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute("ANALYZE")
+            return False
+        tables.append(textsearch.GRAMS_TABLE)
+        quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
+        if connection.in_atomic_block:
+            cursor.execute(f"ANALYZE {quoted}")
+            return False
+        cursor.execute(f"VACUUM (ANALYZE) {quoted}")
+        return True
+
+
 def _renumber(value, numbers: dict[str, str]):
     """Appeal numbers inside an event's payload, replaced by the copies' numbers."""
     if isinstance(value, str):
