@@ -150,11 +150,14 @@ def test_postgresql_dump_restores_into_a_new_database_and_verifies(history, tmp_
             check=True,
             capture_output=True,
         )
-        assert _psql(
-            "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'appeals_appeal' "
-            "AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL",
-            database=RESTORED,
-        ) == "1"
+        assert (
+            _psql(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'appeals_appeal' "
+                "AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL",
+                database=RESTORED,
+            )
+            == "1"
+        )
         url = f"postgres://{user}@{host}:{db['PORT'] or 5432}/{RESTORED}"
         result = verify_audit(url, history, tmp_path)
         assert result.returncode == 0, result.stderr
