@@ -36,7 +36,7 @@ Django's cursors bind parameters client-side: psycopg splits the statement at it
 once and keeps the split for the next call, but only for statements of at most 4,096 bytes and
 50 parameters. A filing sends its writes as one string of four statements with some seventy
 parameters (`jiesu.rowinsert.batched`), the same string every time, and psycopg split it anew
-on every filing (about a twentieth of the filing's time in the web worker). Here the cursor
+on every filing (93 µs, some 2-3% of the web worker's CPU per filing). Here the cursor
 keeps the split of longer statements too (`_ClientQuery`), up to 16 KB and in a cache of its
 own, so what psycopg keeps for short ones is unchanged.
 """
