@@ -47,6 +47,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from jiesu import vacuum
 from jiesu.appeals import audit, tracking
 from jiesu.appeals.models import (
     Appeal,
@@ -456,26 +457,15 @@ def load(
 
 
 def settle() -> bool:
-    """Make the loaded tables ready for reads, as after any bulk load: on PostgreSQL `VACUUM
-    (ANALYZE)` of every table the loader writes (the visibility map, so that counts and
-    lookups read indexes alone instead of every row, and the planner's statistics); elsewhere
-    `ANALYZE`. Autovacuum would get there in time where it is on; the loader does not wait for
-    it. Inside a transaction, where VACUUM cannot run, the tables are only analysed. Returns
-    whether they were vacuumed."""
+    """Make the loaded tables ready for reads, as after any bulk load (`jiesu.vacuum.settle`:
+    VACUUM (ANALYZE) on PostgreSQL, so that counts and lookups read indexes alone; ANALYZE
+    inside a transaction and on SQLite). Returns whether they were vacuumed."""
     from jiesu.appeals import textsearch
 
-    tables = [m._meta.db_table for m in [Appeal, Event, *CHILDREN, AppealNumberSequence]]
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.execute("ANALYZE")
-            return False
+    tables: list[type[models.Model] | str] = [Appeal, Event, *CHILDREN, AppealNumberSequence]
+    if connection.vendor == "postgresql":
         tables.append(textsearch.GRAMS_TABLE)
-        quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
-        if connection.in_atomic_block:
-            cursor.execute(f"ANALYZE {quoted}")
-            return False
-        cursor.execute(f"VACUUM (ANALYZE) {quoted}")
-        return True
+    return vacuum.settle(tables)
 
 
 def _renumber(value, numbers: dict[str, str]):

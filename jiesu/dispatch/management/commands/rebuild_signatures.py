@@ -9,7 +9,9 @@
 # See the Mulan PSL v2 for more details.
 from django.core.management.base import BaseCommand
 
+from jiesu import vacuum
 from jiesu.dispatch import duplicates
+from jiesu.dispatch.models import AppealSignature, SignatureBand
 
 
 class Command(BaseCommand):
@@ -21,3 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         count = duplicates.rebuild()
         self.stdout.write(f"Signatures written for {count} open appeals.")
+        # The finder reads these tables by index-only scans: they need the visibility map of
+        # the rows just written (ADR 0034).
+        if vacuum.settle([AppealSignature, SignatureBand]):
+            self.stdout.write("Vacuumed and analysed the signature tables.")
