@@ -11,18 +11,12 @@
 placeholders) are split once and bound exactly as psycopg binds them, values and all."""
 
 import datetime
-import os
 
 import pytest
 from django.db import ProgrammingError, connection
 from django.utils import timezone
 
-pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
-    ),
-    pytest.mark.django_db,
-]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres_only")]
 
 # Values of the kinds a filing binds, with quotes, percent signs, backslashes and NULLs.
 VALUES = [
