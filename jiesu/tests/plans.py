@@ -7,7 +7,8 @@
 # EITHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO NON-INFRINGEMENT,
 # MERCHANTABILITY OR FIT FOR A PARTICULAR PURPOSE.
 # See the Mulan PSL v2 for more details.
-"""Reading PostgreSQL's plans in tests: which indexes a query uses, how many rows it reads."""
+"""Reading PostgreSQL's plans in tests: which indexes a query uses, how many rows it reads, and
+how often a table was vacuumed and analysed (what its plans rest on)."""
 
 import json
 
@@ -27,3 +28,14 @@ def explain(sql: str, *, analyze: bool = False) -> list[dict]:
         nodes.append(node)
         waiting.extend(node.get("Plans", []))
     return nodes
+
+
+def maintenance_counts(*tables: str) -> dict[str, tuple[int, int]]:
+    """How many times each table was vacuumed and analysed (by hand and by autovacuum)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, vacuum_count + autovacuum_count, analyze_count + autoanalyze_count "
+            "FROM pg_stat_user_tables WHERE relname = ANY(%s)",
+            [list(tables)],
+        )
+        return {name: (vacuums, analyses) for name, vacuums, analyses in cursor.fetchall()}

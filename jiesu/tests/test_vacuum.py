@@ -17,29 +17,20 @@ from django.db import connection, transaction
 from jiesu import vacuum
 from jiesu.dispatch.models import AppealSignature, SignatureBand
 from jiesu.org.models import Unit
-
-
-def _counts(*tables) -> dict:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname, vacuum_count + autovacuum_count, analyze_count + autoanalyze_count "
-            "FROM pg_stat_user_tables WHERE relname = ANY(%s)",
-            [list(tables)],
-        )
-        return {name: (vacuums, analyses) for name, vacuums, analyses in cursor.fetchall()}
+from jiesu.tests.plans import maintenance_counts
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_outside_a_transaction_postgresql_tables_are_vacuumed_and_analysed(postgres_only):
     Unit.objects.create(name="单位", code="U1", kind=Unit.Kind.DEPARTMENT)
     table = Unit._meta.db_table
-    before = _counts(table)[table]
+    before = maintenance_counts(table)[table]
     assert vacuum.settle([Unit]) is True
-    assert _counts(table)[table] == (before[0] + 1, before[1] + 1)
+    assert maintenance_counts(table)[table] == (before[0] + 1, before[1] + 1)
     # Inside a transaction VACUUM cannot run: analysed only.
     with transaction.atomic():
         assert vacuum.settle([table]) is False
-    assert _counts(table)[table] == (before[0] + 1, before[1] + 2)
+    assert maintenance_counts(table)[table] == (before[0] + 1, before[1] + 2)
 
 
 @pytest.mark.django_db
@@ -56,9 +47,9 @@ def test_elsewhere_the_database_is_analysed():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rebuilding_the_signatures_settles_their_tables(postgres_only, capsys):
     tables = (AppealSignature._meta.db_table, SignatureBand._meta.db_table)
-    before = _counts(*tables)
+    before = maintenance_counts(*tables)
     call_command("rebuild_signatures")
     assert "Vacuumed and analysed the signature tables." in capsys.readouterr().out
-    after = _counts(*tables)
+    after = maintenance_counts(*tables)
     for table in tables:
         assert after[table][0] == before[table][0] + 1

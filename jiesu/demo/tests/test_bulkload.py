@@ -19,6 +19,7 @@ from django.utils import timezone
 from jiesu.appeals import audit, bulkload, tracking
 from jiesu.appeals.models import Appeal, AppealNumberSequence, Assignment, Clock, Event
 from jiesu.appeals.states import Status
+from jiesu.tests.plans import maintenance_counts
 
 
 @pytest.fixture
@@ -172,33 +173,22 @@ def test_on_postgresql_batches_are_written_by_a_second_thread(committed_demo, mo
     assert appeal.pk > Appeal.objects.exclude(pk=appeal.pk).order_by("-pk").first().pk
 
 
-def _vacuum_counts() -> dict[str, int]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname, vacuum_count + autovacuum_count, analyze_count + autoanalyze_count "
-            "FROM pg_stat_user_tables WHERE relname IN ('appeals_appeal', 'appeals_event')"
-        )
-        return {name: (vacuums, analyses) for name, vacuums, analyses in cursor.fetchall()}
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_on_postgresql_the_loaded_tables_are_vacuumed_and_analysed(committed_demo, capsys):
     """A bulk load leaves its tables as autovacuum would: the visibility map set (counts and
     lookups read indexes alone) and statistics current; --no-vacuum leaves them be."""
-    before = _vacuum_counts()
+    before = maintenance_counts("appeals_appeal", "appeals_event")
     call_command("load_appeals", count=40, weeks=4, batch=20)
     out = capsys.readouterr().out
     assert "Vacuumed and analysed the loaded tables" in out
-    after = _vacuum_counts()
+    after = maintenance_counts("appeals_appeal", "appeals_event")
     for table in ("appeals_appeal", "appeals_event"):
         assert after[table][0] == before[table][0] + 1
         assert after[table][1] == before[table][1] + 1
 
     call_command("load_appeals", count=10, weeks=4, no_vacuum=True)
     assert "Vacuumed" not in capsys.readouterr().out
-    assert _vacuum_counts() == after
+    assert maintenance_counts("appeals_appeal", "appeals_event") == after
     assert all(problem is None for _, problem in audit.verify_all())
 
 
