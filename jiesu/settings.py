@@ -450,6 +450,14 @@ JIESU = {
     # switch, and the threshold for categories without their own (empty: none, never automatic).
     "AUTO_DISPATCH": env.bool("JIESU_AUTO_DISPATCH", default=True),
     "AUTO_DISPATCH_THRESHOLD": env.float("JIESU_AUTO_DISPATCH_THRESHOLD", default=None),
+    # The precision the suggested thresholds aim for (shown with 95% confidence by the active
+    # model's out-of-fold table; the administration page's suggestions, the demo's thresholds).
+    # Appeals whose title and text hold fewer letters, digits and ideographs than this wait
+    # for a person whatever the model's confidence ("测试", "投诉").
+    "AUTO_DISPATCH_MIN_CHARS": env.int("JIESU_AUTO_DISPATCH_MIN_CHARS", default=8),
+    "AUTO_DISPATCH_TARGET_PRECISION": env.float(
+        "JIESU_AUTO_DISPATCH_TARGET_PRECISION", default=0.95
+    ),
     # A task claimed by a worker this many seconds ago and not finished is put back in the
     # queue by the scheduler (its worker died; jiesu.taskclaims).
     "TASK_LEASE": env.int("JIESU_TASK_LEASE", default=900),

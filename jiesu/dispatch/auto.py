@@ -44,6 +44,7 @@ from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from scipy.stats import binomtest
 
 from jiesu.appeals import timesource, workflow
 from jiesu.appeals.errors import WorkflowError
@@ -426,6 +427,7 @@ WHY = {
     "channel_off": gettext_lazy("Automatic dispatch is switched off for this channel."),
     "category_off": gettext_lazy("Automatic dispatch is switched off for this category."),
     "no_threshold": gettext_lazy("No threshold is set for this category."),
+    "too_short": gettext_lazy("The text is too short to classify with confidence."),
     "below_threshold": gettext_lazy(
         "Confidence %(confidence).2f is below the threshold %(threshold).2f."
     ),
@@ -453,6 +455,12 @@ def why_text(triage: Triage) -> str:
     return str(message)
 
 
+def text_length(appeal) -> int:
+    """Letters, digits and ideographs in the appeal's title and text together (no spaces, no
+    punctuation): "测试" twice is 4, however confident the model is about it."""
+    return sum(ch.isalnum() for ch in f"{appeal.title}{appeal.description}")
+
+
 def decide(appeal, proposal: dict) -> tuple[bool, str, float | None, float | None]:
     """(automatic?, why not (a code of WHY), confidence, threshold)."""
     confidence = needed_confidence(proposal)
@@ -476,6 +484,8 @@ def decide(appeal, proposal: dict) -> tuple[bool, str, float | None, float | Non
         return no("category_off")
     if threshold is None:
         return no("no_threshold")
+    if text_length(appeal) < int(setting("AUTO_DISPATCH_MIN_CHARS", 8)):
+        return no("too_short")
     if confidence is None or confidence < threshold:
         return no("below_threshold")
     if not proposal["lead_unit"] or proposal["type"] is None or proposal["grade"] is None:
@@ -721,13 +731,33 @@ def real_precision_by_week(weeks: int = 12, now=None) -> list[dict]:
 # -- thresholds from the measured table ------------------------------------------------------
 
 
+def precision_bound(correct: int, predictions: int, level: float = 0.95) -> float | None:
+    """The lower end of the Wilson score interval for a precision measured as `correct` of
+    `predictions` (two-sided, `level` confidence): the precision the measurement shows with
+    that confidence. Five right of five is 100% measured but only 57% shown; 190 of 200 is
+    95% measured and 91% shown. None without predictions."""
+    if predictions <= 0:
+        return None
+    interval = binomtest(int(correct), int(predictions)).proportion_ci(
+        confidence_level=level, method="wilson"
+    )
+    return round(float(interval.low), 4)
+
+
 def precision_table(version: ModelVersion | None, label: str = "*") -> list[dict]:
     """The out-of-fold precision-by-threshold rows of a model version for one label (or all:
-    "*")."""
+    "*"), each with `precision_low`, the precision its number of predictions shows with 95%
+    confidence (`precision_bound`; computed here, so older versions get it too)."""
     if version is None:
         return []
     table = (version.meta or {}).get("out_of_fold", {}).get("thresholds", {})
-    return table.get(label) or []
+    rows = []
+    for row in table.get(label) or []:
+        n = int(row.get("predictions") or 0)
+        measured = row.get("precision")
+        correct = round(measured * n) if measured is not None else 0
+        rows.append({**row, "precision_low": precision_bound(correct, n)})
+    return rows
 
 
 def label_of(category: Category, version: ModelVersion | None) -> str | None:
@@ -741,34 +771,67 @@ def label_of(category: Category, version: ModelVersion | None) -> str | None:
     return None
 
 
-def lowest_threshold_for(rows: list[dict], precision: float, min_predictions: int = 1):
-    """The lowest threshold whose measured precision reaches `precision` (None if none)."""
+def target_precision() -> float:
+    """The precision suggested thresholds aim for (setting AUTO_DISPATCH_TARGET_PRECISION)."""
+    return float(setting("AUTO_DISPATCH_TARGET_PRECISION", 0.95))
+
+
+def lowest_threshold_for(rows: list[dict], precision: float) -> float | None:
+    """The lowest threshold whose precision is shown to reach `precision`: the lower end of
+    its 95% interval (`precision_low`), not the measured share, reaches it, so a threshold
+    measured on a handful of predictions is not taken for a proven one (None if none)."""
     for row in sorted(rows, key=lambda r: r["threshold"]):
-        if (
-            row.get("precision") is not None
-            and row["precision"] >= precision
-            and row.get("predictions", 0) >= min_predictions
-        ):
+        if row.get("precision_low") is not None and row["precision_low"] >= precision:
             return row["threshold"]
     return None
 
 
-def configure_demo_thresholds(target_precision: float = 0.95) -> list[CategoryPolicy]:
-    """Per leaf category the active model knows: the lowest threshold at which its measured
-    out-of-fold precision reaches `target_precision` (overall table when the label has too few
-    predictions). For the demo's bootstrap, after training; does nothing without an active
-    model. Returns the policies written."""
+def suggested_threshold(
+    rows: list[dict], overall: list[dict], precision: float | None = None
+) -> float | None:
+    """The threshold to suggest for one category from its own measured rows and the model's
+    overall ones.
+
+    1. The category's own evidence when it is enough: the lowest threshold whose precision is
+       shown (95% confidence) to reach the target.
+    2. Otherwise the overall suggestion, raised to the lowest threshold at or above it where
+       the category's own measured precision (however few its predictions) is not below the
+       target: a category that measured worse than the rest does not inherit their threshold.
+    3. None when neither holds: the measurements do not support dispatching this category
+       automatically at any threshold."""
+    precision = target_precision() if precision is None else precision
+    own = lowest_threshold_for(rows, precision)
+    if own is not None:
+        return own
+    floor = lowest_threshold_for(overall, precision)
+    if floor is None:
+        return None
+    measured = {r["threshold"]: r.get("precision") for r in rows}
+    candidates = sorted({r["threshold"] for r in overall} | set(measured))
+    for threshold in candidates:
+        if threshold < floor:
+            continue
+        value = measured.get(threshold)
+        if value is None or value >= precision:
+            return threshold
+    return None
+
+
+def apply_suggested_thresholds(target: float | None = None) -> list[CategoryPolicy]:
+    """Per leaf category the active model knows: its suggested threshold
+    (`suggested_threshold` at the target precision). For the demo's bootstrap, after training;
+    does nothing without an active model. Categories without a suggestion get no policy (the
+    district default applies: none, never automatic). Returns the policies written."""
     version = ModelVersion.objects.filter(kind=ModelVersion.Kind.CATEGORY, active=True).first()
     if version is None:
         return []
-    overall = lowest_threshold_for(precision_table(version), target_precision, 20)
+    overall = precision_table(version)
     written = []
     for leaf in Category.objects.filter(level=Category.Level.LEAF, active=True):
         label = label_of(leaf, version)
         if label is None:
             continue
-        value = lowest_threshold_for(precision_table(version, label), target_precision, 5)
-        value = value if value is not None else overall
+        value = suggested_threshold(precision_table(version, label), overall, target)
         if value is None:
             continue
         policy, _created = CategoryPolicy.objects.update_or_create(

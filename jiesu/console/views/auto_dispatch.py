@@ -27,7 +27,7 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from jiesu.appeals.models import Appeal
@@ -55,6 +55,33 @@ class PolicyForm(forms.Form):
         },
     )
     auto_dispatch = forms.BooleanField(label=gettext_lazy("Automatic"), required=False)
+
+
+class TargetForm(forms.Form):
+    """The precision (in percent) the suggested thresholds aim for."""
+
+    target = forms.FloatField(
+        label=gettext_lazy("Target precision (%)"),
+        min_value=50,
+        max_value=100,
+        error_messages={
+            "invalid": gettext_lazy("A target precision lies between 50 and 100 percent."),
+            "min_value": gettext_lazy("A target precision lies between 50 and 100 percent."),
+            "max_value": gettext_lazy("A target precision lies between 50 and 100 percent."),
+        },
+    )
+
+
+def _target(data) -> tuple[float, TargetForm]:
+    """The target precision (0-1) asked for in `data`, else the district's setting, and the
+    form showing it (bound, with its error, when what was asked is not a percentage)."""
+    default = auto.target_precision()
+    if data.get("target") in (None, ""):
+        return default, TargetForm(initial={"target": f"{round(default * 100, 1):g}"})
+    form = TargetForm(data)
+    if form.is_valid():
+        return form.cleaned_data["target"] / 100, form
+    return default, form
 
 
 class ChannelSwitchForm(forms.Form):
@@ -91,6 +118,28 @@ def policies(request):
     failed = None
     status = 200
     if request.method == "POST":
+        if "apply_suggestions" in request.POST:
+            target, target_form = _target(request.POST)
+            if not target_form.is_valid() and request.POST.get("target") not in (None, ""):
+                messages.error(request, " ".join(target_form.errors["target"]))
+                return redirect("console:manage_auto")
+            written = auto.apply_suggested_thresholds(target)
+            if written:
+                messages.success(
+                    request,
+                    ngettext(
+                        "The suggested threshold was set for %(count)d category.",
+                        "The suggested thresholds were set for %(count)d categories.",
+                        len(written),
+                    )
+                    % {"count": len(written)},
+                )
+            else:
+                messages.error(
+                    request,
+                    _("No threshold was set: no category has a suggestion from the active model."),
+                )
+            return redirect("console:manage_auto")
         if "channel" in request.POST:
             form = ChannelSwitchForm(request.POST)
             if form.is_valid():
@@ -116,6 +165,10 @@ def policies(request):
                 return redirect(f"{request.path}?page={request.POST.get('page', '1')}")
             failed, status = form, 400
     policies_by_cat = {p.category_id: p for p in CategoryPolicy.objects.all()}
+    overall = auto.precision_table(version)
+    target, target_form = _target(request.GET)
+    if target_form.is_bound and not target_form.is_valid():
+        status = 400
     labels = set((version.meta or {}).get("label_counts", {})) if version else set()
     leaves = (
         Category.objects.filter(level=Category.Level.LEAF, active=True)
@@ -150,6 +203,7 @@ def policies(request):
                 "effective": effective,
                 "table": table,
                 "at_effective": _at_threshold(table, effective),
+                "suggested": auto.suggested_threshold(table, overall, target) if table else None,
             }
         )
     # Major and middle categories' policies (switches set above the leaves) are listed too.
@@ -169,7 +223,10 @@ def policies(request):
     )
     context = {
         "version": version,
-        "overall": auto.precision_table(version),
+        "overall": overall,
+        "overall_suggested": auto.lowest_threshold_for(overall, target),
+        "target_pct": f"{round(target * 100, 1):g}",
+        "target_form": target_form,
         "rows": rows,
         "page": page,
         "upper": upper,

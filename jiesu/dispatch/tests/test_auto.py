@@ -87,6 +87,27 @@ def test_below_threshold_queued_with_top3_and_reasons(world, active_model, at):
     assert "Text classifier category-v1" in auto.describe(s["category"][0]["reason"])
 
 
+def test_a_text_too_short_to_classify_waits_whatever_the_confidence(
+    world, leaves, active_model, at
+):
+    """The defect: "测试" (a test) was classified with 0.99 and dispatched by the system."""
+    with at(MONDAY_10):
+        for leaf in leaves.values():
+            CategoryPolicy.objects.create(category=leaf, threshold=0.01)
+        short = new_appeal(world, title="施工", description="扬尘。")
+        triage = auto.triage(short.pk)
+        long_enough = new_appeal(world, title="施工扬尘", description="工地扬尘")
+        other = auto.triage(long_enough.pk)
+    short.refresh_from_db()
+    assert auto.text_length(short) == 4
+    assert short.status == Status.RECEIVED
+    assert triage.outcome == Triage.Outcome.QUEUED
+    assert auto.why_text(triage) == "The text is too short to classify with confidence."
+    assert triage.suggestions["category"], "the desk still gets the suggestions"
+    assert auto.text_length(long_enough) == 8
+    assert other.outcome == Triage.Outcome.AUTO, auto.why_text(other)
+
+
 def test_history_of_the_same_leaf_and_region_is_a_reason(world, active_model, at):
     with at(MONDAY_10):
         for _i in range(2):
@@ -321,19 +342,91 @@ def test_real_precision_counts_redispatched_automatic_dispatches(world, confiden
     assert weeks == [{"week": MONDAY_10.date(), "auto": 2, "undone": 1, "precision": 0.5}]
 
 
-def test_demo_thresholds_come_from_the_measured_table(world, active_model):
-    written = auto.configure_demo_thresholds(target_precision=0.5)
+def test_suggested_thresholds_come_from_the_measured_table(world, active_model):
+    written = auto.apply_suggested_thresholds(0.5)
     assert {p.category.code for p in written} <= set(active_model.meta["label_counts"])
     assert written, "the model's labels are the world's leaves"
+    overall = auto.precision_table(active_model)
     for policy in written:
         rows = auto.precision_table(active_model, auto.label_of(policy.category, active_model))
-        assert policy.threshold in [r["threshold"] for r in rows] + [
-            auto.lowest_threshold_for(auto.precision_table(active_model), 0.5, 20)
-        ]
+        assert policy.threshold == auto.suggested_threshold(rows, overall, 0.5)
+        assert policy.threshold in [r["threshold"] for r in rows + overall]
+
+
+def _rows(*measured):
+    """Threshold rows as the model's table keeps them, from (threshold, right, predictions)."""
+    return [
+        {
+            "threshold": t,
+            "predictions": n,
+            "precision": round(right / n, 4) if n else None,
+            "precision_low": auto.precision_bound(right, n),
+        }
+        for t, right, n in measured
+    ]
+
+
+def test_the_precision_bound_is_the_wilson_interval_s_lower_end():
+    assert auto.precision_bound(0, 0) is None
+    # Five right of five shows little; the same share over many predictions shows much more.
+    assert auto.precision_bound(5, 5) == pytest.approx(0.5655, abs=1e-4)
+    assert auto.precision_bound(500, 500) == pytest.approx(0.9924, abs=1e-4)
+    assert auto.precision_bound(190, 200) == pytest.approx(0.9103, abs=1e-4)
+    assert auto.precision_bound(0, 10) == 0.0
+
+
+def test_a_handful_of_right_predictions_does_not_prove_a_low_threshold():
+    """The defect: five right of five at 0.3 made 0.3 the category's threshold, so vague texts
+    the model placed there at 0.36 were dispatched without a person."""
+    own = _rows((0.3, 5, 5), (0.5, 5, 5), (0.9, 4, 4))
+    overall = _rows((0.3, 700, 1000), (0.5, 640, 800), (0.9, 588, 600), (0.95, 495, 500))
+    assert auto.lowest_threshold_for(own, 0.95) is None
+    assert auto.suggested_threshold(own, overall, 0.95) == 0.9  # the overall suggestion
+
+
+def test_enough_evidence_of_the_category_s_own_sets_its_threshold():
+    own = _rows((0.3, 300, 320), (0.5, 290, 295), (0.9, 200, 200))
+    overall = _rows((0.3, 700, 1000), (0.5, 640, 800), (0.9, 588, 600), (0.95, 495, 500))
+    # 290 of 295 shows at least 96%: lower than the overall suggestion, and proven.
+    assert auto.suggested_threshold(own, overall, 0.95) == 0.5
+
+
+def test_a_category_measured_worse_than_the_rest_does_not_inherit_their_threshold():
+    overall = _rows((0.5, 640, 800), (0.9, 588, 600), (0.95, 495, 500), (0.99, 300, 300))
+    worse = _rows((0.5, 5, 8), (0.9, 6, 8), (0.95, 7, 8), (0.99, 4, 4))
+    assert auto.suggested_threshold(worse, overall, 0.95) == 0.99
+    never = _rows((0.5, 5, 8), (0.9, 6, 8), (0.95, 7, 8), (0.99, 3, 4))
+    assert auto.suggested_threshold(never, overall, 0.95) is None
+    # Nothing measured for the category at a threshold: the overall figure stands.
+    assert auto.suggested_threshold(_rows((0.5, 0, 0), (0.9, 0, 0)), overall, 0.95) == 0.9
+    # No threshold of the model reaches the target overall: nothing to suggest.
+    assert auto.suggested_threshold([], _rows((0.9, 80, 100)), 0.95) is None
+
+
+def test_set_auto_thresholds_command_writes_the_suggestions(world, active_model):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("set_auto_thresholds", "--precision", "0.5", stdout=out)
+    written = {p.category.code: p.threshold for p in CategoryPolicy.objects.all()}
+    assert written
+    for line in out.getvalue().splitlines():
+        code, threshold = line.split("\t")
+        assert written[code] == float(threshold)
+
+
+def test_set_auto_thresholds_refuses_a_target_outside_0_1(world, active_model):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="between 0 and 1"):
+        call_command("set_auto_thresholds", "--precision", "1.5")
+    assert not CategoryPolicy.objects.exists()
 
 
 def test_demo_thresholds_do_nothing_without_a_model(world, leaves):
-    assert auto.configure_demo_thresholds() == []
+    assert auto.apply_suggested_thresholds() == []
     assert not CategoryPolicy.objects.exists()
 
 

@@ -18,6 +18,7 @@ import pytest
 from jiesu.appeals import workflow
 from jiesu.appeals.states import Status
 from jiesu.appeals.tests.conftest import MONDAY_10, new_appeal
+from jiesu.catalog.models import Category
 from jiesu.dispatch import auto
 from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, Override, RoutingRule, Triage
 from jiesu.intake.models import Channel
@@ -317,3 +318,84 @@ def test_registered_under_another_category_the_suggestion_follows_it(client, wor
     )
     assert response.status_code == 302
     assert not Override.objects.exists()
+
+
+def test_policies_page_suggests_thresholds_and_sets_them_in_bulk(client, world, active_model):
+    """Each category shows the threshold its measurements support (95% confidence) and the
+    table shows the precision each row proves; one button sets every suggestion."""
+    from jiesu.dispatch.models import ModelVersion
+
+    client.force_login(world.u("admin"))
+    page = client.get(AUTO_URL).content.decode()
+    assert "At least (95% confidence)" in page
+    assert 'data-testid="auto-overall-suggested"' in page
+    version = ModelVersion.objects.get(pk=active_model.pk)
+    overall = auto.precision_table(version)
+    table = auto.precision_table(version, auto.label_of(world.leaf, version))
+    suggested = auto.suggested_threshold(table, overall)
+    if suggested is None:
+        assert "Suggested: none (not automatic)" in page
+    else:
+        assert f"Suggested: {suggested}" in page
+    assert not CategoryPolicy.objects.exists()
+
+    response = client.post(AUTO_URL, {"apply_suggestions": "1"})
+    assert response.status_code == 302
+    written = {p.category_id: p.threshold for p in CategoryPolicy.objects.all()}
+    expected = {}
+    for leaf in Category.objects.filter(level=Category.Level.LEAF):
+        label = auto.label_of(leaf, version)
+        value = auto.suggested_threshold(auto.precision_table(version, label), overall)
+        if label and value is not None:
+            expected[leaf.pk] = value
+    assert written == expected
+
+
+def test_setting_suggestions_without_a_model_says_so_and_changes_nothing(client, world):
+    client.force_login(world.u("admin"))
+    response = client.post(AUTO_URL, {"apply_suggestions": "1"}, follow=True)
+    assert "No threshold was set" in response.content.decode()
+    assert not CategoryPolicy.objects.exists()
+
+
+def test_only_administrators_set_suggested_thresholds(client, world, active_model):
+    client.force_login(world.u("dispatcher"))
+    response = client.post(AUTO_URL, {"apply_suggestions": "1"})
+    assert response.status_code in (302, 403)
+    assert not CategoryPolicy.objects.exists()
+
+
+def test_the_target_precision_of_the_suggestions_can_be_chosen(client, world, active_model):
+    from jiesu.dispatch.models import ModelVersion
+
+    client.force_login(world.u("admin"))
+    version = ModelVersion.objects.get(pk=active_model.pk)
+    overall = auto.precision_table(version)
+    table = auto.precision_table(version, auto.label_of(world.leaf, version))
+    page = client.get(AUTO_URL, {"target": "60"}).content.decode()
+    suggested = auto.suggested_threshold(table, overall, 0.6)
+    assert (f"Suggested: {suggested}" if suggested is not None else "Suggested: none") in page
+    assert 'name="target" value="60"' in page
+    client.post(AUTO_URL, {"apply_suggestions": "1", "target": "60"})
+    policy = CategoryPolicy.objects.filter(category=world.leaf).first()
+    assert (policy.threshold if policy else None) == suggested
+
+
+@pytest.mark.parametrize("bad", ["abc", "20", "101"])
+def test_a_target_outside_50_100_percent_is_refused_and_changes_nothing(
+    client, world, active_model, bad
+):
+    client.force_login(world.u("admin"))
+    response = client.get(AUTO_URL, {"target": bad})
+    assert response.status_code == 400
+    assert "between 50 and 100 percent" in response.content.decode()
+    response = client.post(AUTO_URL, {"apply_suggestions": "1", "target": bad}, follow=True)
+    assert "between 50 and 100 percent" in response.content.decode()
+    assert not CategoryPolicy.objects.exists()
+
+
+def test_the_target_error_reads_in_chinese(client, world, active_model):
+    client.force_login(world.u("admin"))
+    response = client.get(AUTO_URL.replace("/en/", "/"), {"target": "20"})
+    assert response.status_code == 400
+    assert "目标准确率应在 50 到 100 之间" in response.content.decode()

@@ -15,6 +15,9 @@ from django.db import connection
 
 from jiesu.demo import texts
 
+# The precision the demo's auto-dispatch thresholds aim for (see the comment where it is used).
+DEMO_TARGET_PRECISION = 0.90
+
 
 class Command(BaseCommand):
     help = (
@@ -67,14 +70,17 @@ class Command(BaseCommand):
                 f"{figures.get('macro_f1')}, {version.meta.get('train_seconds')} s."
             )
             # Auto-dispatch thresholds from the active model's measured table (after the demo's
-            # models are trained; nothing happens while no category model is active).
+            # models are trained; nothing happens while no category model is active). The
+            # demo's model learns from about a thousand texts: no threshold of it is shown to
+            # reach the production default of 95%, so the demo aims for 90% (docs/demo.md).
             from jiesu.dispatch import auto
 
-            written = auto.configure_demo_thresholds()
+            written = auto.apply_suggested_thresholds(DEMO_TARGET_PRECISION)
             if written:
                 self.stdout.write(
                     f"Auto-dispatch thresholds set for {len(written)} categories "
-                    "from the active model's precision table."
+                    f"from the active model's precision table "
+                    f"(target precision {DEMO_TARGET_PRECISION:.0%})."
                 )
                 # The appeals waiting at the desk: dispatched when confident, else suggestions.
                 done = auto.triage_waiting()
