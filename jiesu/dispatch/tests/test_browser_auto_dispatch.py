@@ -23,7 +23,7 @@ from jiesu.console.tests.browser import PHONE, page_width, shot
 from jiesu.console.tests.test_browser_journeys import LEAF, demo, pytestmark, staff  # noqa: F401
 from jiesu.dispatch import auto, registry, textmodel
 from jiesu.dispatch.classifier import read_csv
-from jiesu.dispatch.models import ModelVersion, Triage
+from jiesu.dispatch.models import CategoryPolicy, ModelVersion, Triage
 from jiesu.dispatch.tests.conftest import FIXTURE
 
 TEXT = {
@@ -104,6 +104,20 @@ def test_the_administration_pages_fit_a_phone(staff, demo):  # noqa: F811
     assert admin.locator(f'[data-testid="policy-{LEAF}"]').is_visible()
     assert page_width(admin) <= PHONE["width"]
     shot(admin, "console-auto-dispatch-phone", full_page=True)
+    # Suggestions for a target typed in percent, then every category set to its suggestion.
+    admin.locator('[data-testid="target-form"] input[name=target]').fill("60")
+    admin.locator('[data-testid="target-form"] button[type=submit]').click()
+    admin.wait_for_url("**/console/manage/dispatch/auto/?target=60**")
+    suggested = admin.locator(f'[data-testid="suggested-{LEAF}"]').inner_text()
+    assert suggested.startswith("建议值")
+    assert page_width(admin) <= PHONE["width"]
+    admin.locator('[data-testid="apply-suggestions"] button').click()
+    admin.wait_for_url("**/console/manage/dispatch/auto/")
+    policy = CategoryPolicy.objects.filter(category=demo.leaf).first()
+    if "无" in suggested:
+        assert policy is None
+    else:
+        assert policy is not None and suggested.endswith(str(policy.threshold))
     admin.goto(
         f"/console/manage/dispatch/rules/test/?appeal={appeal.number}&category={demo.leaf.pk}"
     )
