@@ -44,7 +44,6 @@ from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from scipy.stats import binomtest
 
 from jiesu.appeals import timesource, workflow
 from jiesu.appeals.errors import WorkflowError
@@ -52,7 +51,7 @@ from jiesu.appeals.models import Appeal, Assignment, Event
 from jiesu.appeals.states import Status
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
 from jiesu.conf import setting
-from jiesu.dispatch import classifier, registry, rules
+from jiesu.dispatch import bounds, classifier, registry, rules
 from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, ModelVersion, Triage
 from jiesu.dispatch.textmodel import join_text
 from jiesu.org.models import Unit, User, UserRole
@@ -732,16 +731,10 @@ def real_precision_by_week(weeks: int = 12, now=None) -> list[dict]:
 
 
 def precision_bound(correct: int, predictions: int, level: float = 0.95) -> float | None:
-    """The lower end of the Wilson score interval for a precision measured as `correct` of
-    `predictions` (two-sided, `level` confidence): the precision the measurement shows with
-    that confidence. Five right of five is 100% measured but only 57% shown; 190 of 200 is
-    95% measured and 91% shown. None without predictions."""
-    if predictions <= 0:
-        return None
-    interval = binomtest(int(correct), int(predictions)).proportion_ci(
-        confidence_level=level, method="wilson"
-    )
-    return round(float(interval.low), 4)
+    """The precision a measurement of `correct` right of `predictions` shows with `level`
+    confidence (`bounds.share_low`, the Wilson interval's lower end). Five right of five is
+    100% measured but only 57% shown; 190 of 200 is 95% measured and 91% shown."""
+    return bounds.share_low(correct, predictions, level)
 
 
 def precision_table(version: ModelVersion | None, label: str = "*") -> list[dict]:

@@ -12,6 +12,7 @@ route commands, handling-rule proposals and their review page in the console."""
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -315,6 +316,25 @@ def test_page_lists_evidence_for_administrators_only(world, proposed, client):  
         pk = RoutingProposal.objects.first().pk
         assert client.post(PAGE, {"verb": "accept", "ids": [pk]}).status_code == 403
     assert not RoutingProposal.objects.exclude(status="pending").exists()
+
+
+def test_each_proposal_shows_what_its_share_proves(world, proposed, client):  # noqa: F811
+    """A share measured on a handful of appeals is shown with the little it proves (ADR 0035):
+    the page gives each proposal the lower end of its share's 95% interval."""
+    from jiesu.dispatch.bounds import share_low
+
+    client.force_login(world.u("admin"))
+    text = client.get(PAGE).content.decode()
+    assert "至少（95% 置信度）" in text
+    for p in RoutingProposal.objects.all():
+        low = share_low(round(p.share * p.support), p.support)
+        assert p.share_low == low
+        assert low <= p.share
+        cell = re.search(rf'data-testid="share-low-{p.pk}">([^<]*)<', text).group(1)
+        assert cell == f"{round(low * 100)}%"
+    proposal = RoutingProposal(support=5, share=0.6)
+    assert proposal.share_low == pytest.approx(0.2307, abs=1e-4)
+    assert RoutingProposal(support=200, share=0.95).share_low == pytest.approx(0.9103, abs=1e-4)
 
 
 def test_accepting_in_bulk_makes_rule_versions(world, proposed, client):  # noqa: F811
