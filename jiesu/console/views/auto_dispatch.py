@@ -41,18 +41,25 @@ from jiesu.org.models import Region
 PAGE_SIZE = 50
 
 
+def _bounded(label, low, high, message, *, required=True) -> forms.FloatField:
+    """A number between `low` and `high`, with one message for every way of missing them."""
+    return forms.FloatField(
+        label=label,
+        required=required,
+        min_value=low,
+        max_value=high,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), message),
+    )
+
+
 class PolicyForm(forms.Form):
     category = forms.ModelChoiceField(queryset=Category.objects.all(), widget=forms.HiddenInput)
-    threshold = forms.FloatField(
-        label=gettext_lazy("Threshold"),
+    threshold = _bounded(
+        gettext_lazy("Threshold"),
+        0.01,
+        1.0,
+        gettext_lazy("A threshold lies between 0 and 1."),
         required=False,
-        min_value=0.01,
-        max_value=1.0,
-        error_messages={
-            "invalid": gettext_lazy("A threshold lies between 0 and 1."),
-            "min_value": gettext_lazy("A threshold lies between 0 and 1."),
-            "max_value": gettext_lazy("A threshold lies between 0 and 1."),
-        },
     )
     auto_dispatch = forms.BooleanField(label=gettext_lazy("Automatic"), required=False)
 
@@ -60,15 +67,11 @@ class PolicyForm(forms.Form):
 class TargetForm(forms.Form):
     """The precision (in percent) the suggested thresholds aim for."""
 
-    target = forms.FloatField(
-        label=gettext_lazy("Target precision (%)"),
-        min_value=50,
-        max_value=100,
-        error_messages={
-            "invalid": gettext_lazy("A target precision lies between 50 and 100 percent."),
-            "min_value": gettext_lazy("A target precision lies between 50 and 100 percent."),
-            "max_value": gettext_lazy("A target precision lies between 50 and 100 percent."),
-        },
+    target = _bounded(
+        gettext_lazy("Target precision (%)"),
+        50,
+        100,
+        gettext_lazy("A target precision lies between 50 and 100 percent."),
     )
 
 
