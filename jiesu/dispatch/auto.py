@@ -730,17 +730,10 @@ def real_precision_by_week(weeks: int = 12, now=None) -> list[dict]:
 # -- thresholds from the measured table ------------------------------------------------------
 
 
-def precision_bound(correct: int, predictions: int, level: float = 0.95) -> float | None:
-    """The precision a measurement of `correct` right of `predictions` shows with `level`
-    confidence (`bounds.share_low`, the Wilson interval's lower end). Five right of five is
-    100% measured but only 57% shown; 190 of 200 is 95% measured and 91% shown."""
-    return bounds.share_low(correct, predictions, level)
-
-
 def precision_table(version: ModelVersion | None, label: str = "*") -> list[dict]:
     """The out-of-fold precision-by-threshold rows of a model version for one label (or all:
     "*"), each with `precision_low`, the precision its number of predictions shows with 95%
-    confidence (`precision_bound`; computed here, so older versions get it too)."""
+    confidence (`bounds.share_low`; computed here, so older versions get it too)."""
     if version is None:
         return []
     table = (version.meta or {}).get("out_of_fold", {}).get("thresholds", {})
@@ -749,7 +742,7 @@ def precision_table(version: ModelVersion | None, label: str = "*") -> list[dict
         n = int(row.get("predictions") or 0)
         measured = row.get("precision")
         correct = round(measured * n) if measured is not None else 0
-        rows.append({**row, "precision_low": precision_bound(correct, n)})
+        rows.append({**row, "precision_low": bounds.share_low(correct, n)})
     return rows
 
 

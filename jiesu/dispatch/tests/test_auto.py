@@ -18,6 +18,7 @@ from jiesu.appeals.models import Appeal, Event
 from jiesu.appeals.states import Status
 from jiesu.appeals.tests.conftest import MONDAY_10, new_appeal
 from jiesu.dispatch import auto, registry
+from jiesu.dispatch.bounds import share_low
 from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, ModelVersion, Triage
 from jiesu.dispatch.tasks import triage_appeal
 
@@ -360,19 +361,19 @@ def _rows(*measured):
             "threshold": t,
             "predictions": n,
             "precision": round(right / n, 4) if n else None,
-            "precision_low": auto.precision_bound(right, n),
+            "precision_low": share_low(right, n),
         }
         for t, right, n in measured
     ]
 
 
 def test_the_precision_bound_is_the_wilson_interval_s_lower_end():
-    assert auto.precision_bound(0, 0) is None
+    assert share_low(0, 0) is None
     # Five right of five shows little; the same share over many predictions shows much more.
-    assert auto.precision_bound(5, 5) == pytest.approx(0.5655, abs=1e-4)
-    assert auto.precision_bound(500, 500) == pytest.approx(0.9924, abs=1e-4)
-    assert auto.precision_bound(190, 200) == pytest.approx(0.9103, abs=1e-4)
-    assert auto.precision_bound(0, 10) == 0.0
+    assert share_low(5, 5) == pytest.approx(0.5655, abs=1e-4)
+    assert share_low(500, 500) == pytest.approx(0.9924, abs=1e-4)
+    assert share_low(190, 200) == pytest.approx(0.9103, abs=1e-4)
+    assert share_low(0, 10) == 0.0
 
 
 def test_a_handful_of_right_predictions_does_not_prove_a_low_threshold():
@@ -490,3 +491,13 @@ def test_without_a_routing_model_no_learned_reason(world, active_model, at):
         appeal = new_appeal(world, **BUILDING)
     proposal = auto.propose(appeal)
     assert not any(r["kind"] == "learned" for u in proposal["lead_unit"] for r in u["reasons"])
+
+
+def test_the_bound_is_what_scipy_s_wilson_interval_gives():
+    from scipy.stats import binomtest
+
+    for cases in (1, 2, 5, 9, 20, 73, 200, 1000):
+        for successes in sorted({0, 1, cases // 3, cases // 2, cases - 1, cases}):
+            for level in (0.9, 0.95, 0.99):
+                expected = binomtest(successes, cases).proportion_ci(level, method="wilson")
+                assert share_low(successes, cases, level) == round(float(expected.low), 4)
