@@ -99,11 +99,16 @@ def category_policy(category: Category | None) -> CategoryPolicy | None:
     return None
 
 
-def threshold_for(category: Category | None) -> float | None:
+def threshold_for(category: Category | None, policies: dict | None = None) -> float | None:
     """The confidence an appeal of `category` needs to be dispatched automatically (the most
-    specific policy's threshold, else the district default); None: never automatic."""
-    for node in _chain(category):
-        policy = CategoryPolicy.objects.filter(category=node).first()
+    specific policy's threshold, else the district default); None: never automatic.
+    `policies` (category id -> policy), when given, is read instead of the database (a page
+    listing many categories loads them once)."""
+    chain = _chain(category)
+    if policies is None:
+        policies = {p.category_id: p for p in CategoryPolicy.objects.filter(category__in=chain)}
+    for node in chain:
+        policy = policies.get(node.pk)
         if policy is not None and policy.threshold is not None:
             return policy.threshold
     return default_threshold()

@@ -167,7 +167,7 @@ def policies(request):
                 messages.success(request, _("Saved."))
                 return redirect(f"{request.path}?page={request.POST.get('page', '1')}")
             failed, status = form, 400
-    policies_by_cat = {p.category_id: p for p in CategoryPolicy.objects.all()}
+    policies_by_cat = {p.category_id: p for p in CategoryPolicy.objects.select_related("category")}
     overall = auto.precision_table(version)
     target, target_form = _target(request.GET)
     if target_form.is_bound and not target_form.is_valid():
@@ -196,7 +196,7 @@ def policies(request):
                 auto_id=f"id_p{category.pk}_%s",
             )
         )
-        effective = auto.threshold_for(category)
+        effective = auto.threshold_for(category, policies_by_cat)
         table = _table_rows(version, auto.label_of(category, version))
         rows.append(
             {
