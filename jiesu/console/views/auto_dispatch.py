@@ -75,12 +75,17 @@ class TargetForm(forms.Form):
     )
 
 
+def _percent(share: float) -> str:
+    """0.95 -> "95", 0.925 -> "92.5"."""
+    return f"{round(share * 100, 1):g}"
+
+
 def _target(data) -> tuple[float, TargetForm]:
     """The target precision (0-1) asked for in `data`, else the district's setting, and the
     form showing it (bound, with its error, when what was asked is not a percentage)."""
     default = auto.target_precision()
     if data.get("target") in (None, ""):
-        return default, TargetForm(initial={"target": f"{round(default * 100, 1):g}"})
+        return default, TargetForm(initial={"target": _percent(default)})
     form = TargetForm(data)
     if form.is_valid():
         return form.cleaned_data["target"] / 100, form
@@ -123,7 +128,7 @@ def policies(request):
     if request.method == "POST":
         if "apply_suggestions" in request.POST:
             target, target_form = _target(request.POST)
-            if not target_form.is_valid() and request.POST.get("target") not in (None, ""):
+            if target_form.is_bound and not target_form.is_valid():
                 messages.error(request, " ".join(target_form.errors["target"]))
                 return redirect("console:manage_auto")
             written = auto.apply_suggested_thresholds(target)
@@ -228,7 +233,7 @@ def policies(request):
         "version": version,
         "overall": overall,
         "overall_suggested": auto.lowest_threshold_for(overall, target),
-        "target_pct": f"{round(target * 100, 1):g}",
+        "target_pct": _percent(target),
         "target_form": target_form,
         "rows": rows,
         "page": page,
