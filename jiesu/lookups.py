@@ -22,6 +22,14 @@ Use it as an expression: `Model.objects.filter(AnyOf(F("cell"), cells))`, also i
 from django.core.exceptions import EmptyResultSet
 from django.db.models.lookups import In
 
+_PLAIN_INTEGERS = {
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "AutoField",
+    "BigAutoField",
+}
+
 
 class AnyOf(In):
     lookup_name = "any_of"
@@ -33,6 +41,9 @@ class AnyOf(In):
         if not values:
             raise EmptyResultSet
         field = self.lhs.output_field
-        values = [field.get_db_prep_value(v, connection, prepared=True) for v in values]
+        if not (
+            field.get_internal_type() in _PLAIN_INTEGERS and all(type(v) is int for v in values)
+        ):  # Python ints go as they are (the array's cast types them): no per-value wrapper
+            values = [field.get_db_prep_value(v, connection, prepared=True) for v in values]
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
         return f"{lhs_sql} = ANY(%s::{field.db_type(connection)}[])", (*lhs_params, values)

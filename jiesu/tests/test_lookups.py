@@ -37,6 +37,7 @@ def units():
         lambda ids: ids + ids,  # repeated values
         lambda ids: [*ids[:4], None],  # None matches nothing, as with __in
         lambda ids: [ids[0], 10**12],  # values with no row
+        lambda ids: [str(i) for i in ids[:3]],  # prepared by the field, as with __in
     ],
 )
 def test_the_same_rows_as_in(units, pick):

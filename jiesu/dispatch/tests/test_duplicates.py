@@ -194,3 +194,90 @@ def test_phone_key_ignores_formatting_and_refuses_non_numbers():
     assert duplicates.phone_key("138 0000 1234") == duplicates.phone_key("13800001234")
     assert duplicates.phone_key("") is None and duplicates.phone_key("12") is None
     assert 0 <= duplicates.phone_key("13800001234") < 2**63
+
+
+def test_a_page_of_appeals_finds_what_scoring_every_open_appeal_finds(world, at):
+    """The desk's page of appeals is scored together, each appeal against the rows that can be
+    its candidates only (its window, its radius). Checked against the plain definition, every
+    earlier open appeal scored exactly, in a scatter of near and far points, old and new
+    appeals, copies and other texts, shared and other phones, appeals with and without a point:
+    everything offered is a candidate with its exact score, every good candidate is offered
+    (unless five better ones are), and the page finds what each appeal finds alone."""
+    from jiesu.dispatch import signatures
+
+    rng = random.Random(12)
+    texts = [
+        NOISE,
+        {"title": "小区门口垃圾堆积", "description": "坪山街道某小区门口垃圾三天没人清理。"},
+        {"title": "路灯不亮", "description": "某路段路灯连续一周不亮，夜间行人很危险。"},
+        {"title": "占道经营", "description": "菜市场门口有人占道经营，堵塞交通。"},
+    ]
+    page = []
+    for day in range(40, -1, -3):
+        with at(MONDAY_10 - timedelta(days=day, minutes=rng.randrange(600))):
+            for _ in range(3):
+                text = dict(rng.choice(texts))
+                if rng.random() < 0.5:
+                    text["description"] += "请尽快处理" * rng.randrange(3)
+                point = (
+                    {"lat": None, "lng": None}
+                    if rng.random() < 0.15
+                    else {
+                        "lat": 22.7 + rng.uniform(-1, 1) * KM_NORTH * 0.8,
+                        "lng": 114.35 + rng.uniform(-1, 1) * KM_NORTH * 0.8,
+                    }
+                )
+                phone = rng.choice(["13800001234", "13900005678", "13700009999", "13600000000"])
+                make = registered if rng.random() < 0.3 else new_appeal
+                page.append(make(world, reporter_phone=phone, **text, **point))
+    page = list(Appeal.objects.filter(pk__in=[a.pk for a in page]).order_by("pk"))
+    by_pk = {a.pk: a for a in page}
+
+    def expected(appeal):
+        """Every earlier open appeal within the window and radius, scored exactly."""
+        radius, window = duplicates.policy_for([appeal.category_id])[appeal.category_id or None]
+        since = appeal.received_at - timedelta(days=window)
+        mine = signatures.shingles(duplicates.appeal_text(appeal))
+        out = {}
+        for other in page:
+            if (other.received_at, other.pk) >= (appeal.received_at, appeal.pk):
+                continue
+            if other.received_at < since:
+                continue
+            distance = None
+            if None not in (appeal.lat, appeal.lng, other.lat, other.lng):
+                distance = duplicates.distance_m(appeal.lat, appeal.lng, other.lat, other.lng)
+                if distance > radius:
+                    continue
+            theirs = signatures.shingles(duplicates.appeal_text(other))
+            same_area = (
+                distance is None and bool(appeal.region_id) and appeal.region_id == other.region_id
+            )
+            facts = {
+                "text": len(mine & theirs) / len(mine | theirs),
+                "nearness": max(0.0, 1 - distance / radius)
+                if distance is not None
+                else (duplicates.SAME_AREA_NEARNESS if same_area else 0.0),
+                "category": bool(appeal.category_id) and appeal.category_id == other.category_id,
+                "phone": duplicates.phone_key(appeal.reporter_phone) is not None
+                and duplicates.phone_key(appeal.reporter_phone)
+                == duplicates.phone_key(other.reporter_phone),
+            }
+            out[other.pk] = round(duplicates._score(facts), 3)
+        return out
+
+    together = duplicates.find_many(page)
+    offered = 0
+    for appeal in page:
+        found = {d.appeal.pk: d.score for d in together.get(appeal.pk, [])}
+        truth = expected(appeal)
+        for pk, score in found.items():
+            assert truth.get(pk) == score, (appeal.pk, pk)
+        good = {pk for pk, score in truth.items() if score >= 0.6}
+        if len(found) < duplicates.MAX_RESULTS:
+            assert good <= set(found), (appeal.pk, good - set(found))
+        alone = {d.appeal.pk: d.score for d in duplicates.find(by_pk[appeal.pk])}
+        floor = min(found.values()) if len(found) == duplicates.MAX_RESULTS else 0
+        assert {(pk, sc) for pk, sc in alone.items() if sc > floor} <= found.items(), appeal.pk
+        offered += len(found)
+    assert offered >= 30  # the scatter has duplicates to find
