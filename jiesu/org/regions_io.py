@@ -23,6 +23,11 @@ properties give its centre). Regions are created or updated by code.
 
 An import validates the whole file first and writes nothing unless every feature is right;
 the writing itself is one transaction.
+
+Boundaries drawn on Chinese maps (AMap's and Tencent's district outlines, anything traced on
+their tiles) are in GCJ-02, Baidu's in BD-09. `import_regions(..., coord_system="gcj02")`
+converts every vertex (and a region's given centre) to WGS84, which the platform stores
+(`jiesu.org.coords`); the converted boundary is checked again like any other.
 """
 
 from __future__ import annotations
@@ -32,11 +37,13 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import shapely
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from jiesu.org import geo
+from jiesu.org import coords, geo
 from jiesu.org.models import Region
 
 
@@ -120,7 +127,18 @@ def _max_length(field_name: str) -> int:
     return length
 
 
-def _parse_features(data, problems: list[str]) -> list[_Item]:
+def _to_wgs84(geometry, system: str):
+    """A parsed boundary given in `system`, with every vertex converted to WGS84 and checked
+    again (raises ValidationError as `geo.parse_boundary` does)."""
+
+    def convert(positions):  # an (n, 2) array of (lng, lat)
+        converted = [coords.to_wgs84(lat, lng, system)[::-1] for lng, lat in positions]
+        return np.array(converted, dtype=float).reshape(-1, 2)
+
+    return geo.parse_boundary(shapely.to_geojson(shapely.transform(geometry, convert)))
+
+
+def _parse_features(data, problems: list[str], system: str = coords.WGS84) -> list[_Item]:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         problems.append(_("the file must be a GeoJSON FeatureCollection"))
         return []
@@ -196,6 +214,8 @@ def _parse_features(data, problems: list[str]) -> list[_Item]:
         elif feature["geometry"] is not None:
             try:
                 item.geometry = geo.parse_boundary(feature["geometry"])
+                if system != coords.WGS84:
+                    item.geometry = _to_wgs84(item.geometry, system)
             except ValidationError as exc:
                 problems.extend(_at(where, message) for message in exc.messages)
         else:
@@ -203,6 +223,7 @@ def _parse_features(data, problems: list[str]) -> list[_Item]:
             if lng is not None or lat is not None:
                 try:
                     lat, lng = geo.check_coordinates(lat, lng)
+                    lat, lng = coords.to_wgs84(lat, lng, system)
                     item.center = (lng, lat)
                 except ValueError as exc:
                     problems.append(_at(where, _("centre: %(error)s") % {"error": exc}))
@@ -313,19 +334,29 @@ def _check(items: list[_Item], problems: list[str], warnings: list[str], toleran
 
 
 def import_regions(
-    data, *, dry_run: bool = False, tolerance: float = geo.OUTSIDE_TOLERANCE
+    data,
+    *,
+    dry_run: bool = False,
+    tolerance: float = geo.OUTSIDE_TOLERANCE,
+    coord_system: str = coords.WGS84,
 ) -> ImportReport:
-    """Create or update regions from a parsed FeatureCollection.
+    """Create or update regions from a parsed FeatureCollection whose coordinates are in
+    `coord_system` (WGS84, GCJ-02 or BD-09, any spelling `coords.normalise` knows; stored as
+    WGS84).
 
     Raises ImportProblems (listing every problem by feature index and code) and changes
     nothing when any feature is wrong. Warnings (a child sticking out of its parent by more
-    than `tolerance` of its area) do not stop the import.
+    than `tolerance` of its area) do not stop the import. An unknown `coord_system` or
+    `tolerance` raises ValueError before anything is read.
     """
     if not (isinstance(tolerance, (int, float)) and 0 <= tolerance <= 1) or math.isnan(tolerance):
         raise ValueError("tolerance must be between 0 and 1")
+    system = coords.normalise(coord_system)
+    if system is None:
+        raise ValueError(f"unknown coordinate system {coord_system!r}")
     problems: list[str] = []
     report = ImportReport(dry_run=dry_run)
-    items = _parse_features(data, problems)
+    items = _parse_features(data, problems, system)
     if not problems:
         _check(items, problems, report.warnings, tolerance)
     if problems:

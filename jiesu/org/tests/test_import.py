@@ -404,3 +404,78 @@ def test_manage_py_reports_in_chinese(tmp_path):
     )
     assert result.returncode == 1
     assert "CommandError: --tolerance 必须介于 0 和 1 之间" in result.stderr
+
+
+@pytest.mark.django_db
+class TestCoordinateSystems:
+    """Outlines traced on Chinese maps come in GCJ-02 (AMap, Tencent) or BD-09 (Baidu): the
+    import converts them to WGS84, so that a point given in WGS84 falls in the right region."""
+
+    # About 1.1 km square around a WGS84 point in Pingshan; its GCJ-02 form sits ~500 m away.
+    WGS = (22.70, 114.35)
+
+    def outline(self, to_system):
+
+        lat0, lng0 = self.WGS
+        ring = [(lat0 - 0.005, lng0 - 0.005), (lat0 - 0.005, lng0 + 0.005)]
+        ring += [(lat0 + 0.005, lng0 + 0.005), (lat0 + 0.005, lng0 - 0.005)]
+        points = [to_system(lat, lng) for lat, lng in ring]
+        positions = [[lng, lat] for lat, lng in points]
+        return {"type": "Polygon", "coordinates": [[*positions, positions[0]]]}
+
+    @pytest.mark.parametrize("system", ["gcj02", "GCJ-02", "bd09"])
+    def test_outline_converted_to_wgs84(self, system):
+        from jiesu.org import coords
+
+        forward = coords.wgs84_to_gcj02 if "gcj" in system.lower() else coords.wgs84_to_bd09
+        data = collection(feature("D", "District", "district", None, self.outline(forward)))
+        import_regions(data, coord_system=system)
+        region = Region.objects.get(code="D")
+        lat0, lng0 = self.WGS
+        assert region.min_lng == pytest.approx(lng0 - 0.005, abs=1e-7)
+        assert region.max_lat == pytest.approx(lat0 + 0.005, abs=1e-7)
+        assert geo.resolve_point(lat0, lng0) == region
+
+    def test_without_the_option_the_offset_stays(self):
+        from jiesu.org import coords
+
+        data = collection(
+            feature("D", "District", "district", None, self.outline(coords.wgs84_to_gcj02))
+        )
+        import_regions(data)  # read as WGS84: the outline sits some 500 m off
+        region = Region.objects.get(code="D")
+        assert abs(region.min_lng - (self.WGS[1] - 0.005)) > 0.003
+
+    def test_centre_of_a_region_without_boundary_converted(self):
+        from jiesu.org import coords
+
+        lat, lng = coords.wgs84_to_gcj02(*self.WGS)
+        data = collection(
+            feature("D", "District", "district", None, None, center_lng=lng, center_lat=lat)
+        )
+        import_regions(data, coord_system="gcj02")
+        d = Region.objects.get(code="D")
+        assert (d.center_lat, d.center_lng) == pytest.approx(self.WGS, abs=1e-7)
+
+    def test_unknown_system_refused_before_anything_is_read(self):
+        with pytest.raises(ValueError, match="unknown coordinate system"):
+            import_regions(good_file(), coord_system="mercator")
+        assert not Region.objects.exists()
+
+    def test_command_option(self, tmp_path, capsys):
+        from jiesu.org import coords
+
+        data = collection(
+            feature("D", "District", "district", None, self.outline(coords.wgs84_to_gcj02))
+        )
+        path = write(tmp_path, data)
+        call_command("import_regions", path, "--coord-system", "gcj02")
+        assert "created 1 region(s)" in capsys.readouterr().out
+        assert geo.resolve_point(*self.WGS) == Region.objects.get(code="D")
+
+    def test_command_refuses_an_unknown_system_in_chinese(self, tmp_path):
+        path = write(tmp_path, good_file())
+        with translation.override("zh-hans"), pytest.raises(CommandError) as error:
+            call_command("import_regions", path, "--coord-system", "mercator")
+        assert "未知的坐标系" in str(error.value) and "gcj02" in str(error.value)
+        assert not Region.objects.exists()

@@ -12,7 +12,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from jiesu.org import geo
+from jiesu.org import coords, geo
 from jiesu.org.regions_io import ImportProblems, import_regions, read_file
 
 
@@ -35,13 +35,38 @@ class Command(BaseCommand):
             help="Warn when a child lies outside its parent by more than this share of its "
             "area (default %(default)s).",
         )
+        parser.add_argument(
+            "--coord-system",
+            default=coords.WGS84,
+            metavar="SYSTEM",
+            help="The file's coordinate system: wgs84 (default; GPS, OpenStreetMap), gcj02 "
+            "(AMap, Tencent, WeChat) or bd09 (Baidu). Converted to WGS84, which Jiesu stores.",
+        )
 
-    def handle(self, *args, file, dry_run=False, tolerance=geo.OUTSIDE_TOLERANCE, **options):
+    def handle(
+        self,
+        *args,
+        file,
+        dry_run=False,
+        tolerance=geo.OUTSIDE_TOLERANCE,
+        coord_system=coords.WGS84,
+        **options,
+    ):
         # Messages follow the active language: zh-hans (LANGUAGE_CODE) when run from manage.py.
         if not 0 <= tolerance <= 1:
             raise CommandError(_("--tolerance must be between 0 and 1"))
+        if coords.normalise(coord_system) is None:
+            raise CommandError(
+                _("Unknown coordinate system %(value)s: use wgs84, gcj02 or bd09.")
+                % {"value": repr(coord_system)}
+            )
         try:
-            report = import_regions(read_file(file), dry_run=dry_run, tolerance=tolerance)
+            report = import_regions(
+                read_file(file),
+                dry_run=dry_run,
+                tolerance=tolerance,
+                coord_system=coord_system,
+            )
         except ImportProblems as exc:
             heading = _("%(file)s: %(count)s problem(s); nothing was changed:") % {
                 "file": file,
