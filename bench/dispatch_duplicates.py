@@ -25,8 +25,9 @@ figures, or {} when PostgreSQL is not reachable.
    address's (the MinHash of the union of their shingles). Points uniform over the district's
    box, received uniformly over 90 days, 300 leaf categories, one phone number per two appeals.
 3. New appeals received through the workflow (half of them a recent stored matter told again,
-   a few metres away), and `duplicates.find(appeal)` timed on each: median and p95 in ms, with
-   the rows it scored and the duplicates it offered.
+   a few metres away), and a full search for each (`duplicates.find_many([appeal],
+   reuse=False)`: no shortlist reused, ADR 0036) timed: median and p95 in ms, with the rows it
+   scored and the duplicates it offered.
 """
 
 from __future__ import annotations
@@ -337,7 +338,7 @@ def run(quick: bool, reuse: bool = False) -> dict:
             )
         )
     for appeal in probes[:5]:  # warm the caches
-        duplicates.find(appeal)
+        duplicates.find_many([appeal], reuse=False)
     samples, scored, offered, trivial, cpu_ms = [], [], [], [], []
     for appeal in probes:
         start = time.perf_counter()
@@ -345,7 +346,7 @@ def run(quick: bool, reuse: bool = False) -> dict:
         trivial.append((time.perf_counter() - start) * 1000)
         stats: dict = {}
         start, cpu = time.perf_counter(), time.process_time()
-        found = duplicates.find_many([appeal], stats=stats).get(appeal.pk, [])
+        found = duplicates.find_many([appeal], stats=stats, reuse=False).get(appeal.pk, [])
         samples.append((time.perf_counter() - start) * 1000)
         cpu_ms.append((time.process_time() - cpu) * 1000)
         scored.append(stats.get("rows", 0))
@@ -357,7 +358,7 @@ def run(quick: bool, reuse: bool = False) -> dict:
     server = []
     for appeal in probes[:30]:
         with CaptureQueriesContext(connection) as queries:
-            duplicates.find(appeal)
+            duplicates.find_many([appeal], reuse=False)
         spent = 0.0
         with connection.cursor() as cur:
             for q in queries.captured_queries:

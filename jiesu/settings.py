@@ -458,6 +458,9 @@ JIESU = {
     "AUTO_DISPATCH_TARGET_PRECISION": env.float(
         "JIESU_AUTO_DISPATCH_TARGET_PRECISION", default=0.95
     ),
+    # Seconds the likely duplicates found for an appeal are reused by the intake desk and the
+    # appeal page before they are searched again (ADR 0036; 0: search on every view).
+    "DUPLICATE_SHORTLIST_SECONDS": env.int("JIESU_DUPLICATE_SHORTLIST_SECONDS", default=300),
     # A task claimed by a worker this many seconds ago and not finished is put back in the
     # queue by the scheduler (its worker died; jiesu.taskclaims).
     "TASK_LEASE": env.int("JIESU_TASK_LEASE", default=900),

@@ -35,6 +35,7 @@ most specific level that sets them) with district defaults (`DUPLICATE_RADIUS_M`
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -42,9 +43,10 @@ from datetime import datetime, timedelta
 
 import h3
 import numpy as np
-from django.db import connections, router, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.db.models import F, Q
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from h3.api import basic_int as h3i
 
@@ -55,13 +57,24 @@ from jiesu.appeals.states import FINAL_STATES
 from jiesu.catalog.models import Category
 from jiesu.conf import setting
 from jiesu.dispatch import signatures
-from jiesu.dispatch.models import AppealSignature, CategoryPolicy, SignatureBand, Triage
+from jiesu.dispatch.models import (
+    AppealSignature,
+    CategoryPolicy,
+    DuplicateShortlist,
+    SignatureBand,
+    Triage,
+)
 from jiesu.lookups import AnyOf
+
+logger = logging.getLogger(__name__)
 
 RESOLUTION = 10  # H3 cells of about 76 m edge (0.015 km²)
 DEFAULT_RADIUS_M = 500
 DEFAULT_WINDOW_DAYS = 30
 MIN_SCORE = 0.4
+# How long the candidates found for an appeal are reused (`DuplicateShortlist`, ADR 0036).
+DEFAULT_SHORTLIST_SECONDS = 300
+SHORTLIST_FORMAT = 1  # raise when the search changes: shortlists of the old search are not reused
 MAX_RESULTS = 5
 # Bounds on the rows read per appeal on each path (a crowded place or a common text).
 MAX_TEXT_ROWS = 400
@@ -189,6 +202,7 @@ def write_signature(appeal, *, new: bool = False) -> None:
 def forget(appeal_id: int) -> None:
     SignatureBand.objects.filter(appeal_id=appeal_id).delete()
     AppealSignature.objects.filter(appeal_id=appeal_id).delete()
+    DuplicateShortlist.objects.filter(appeal_id=appeal_id).delete()
 
 
 def rebuild(batch: int = 2000) -> int:
@@ -378,52 +392,133 @@ SIGNATURE_FIELDS = (
 )
 
 
+def _inputs(p: _Probe) -> str:
+    """A digest of everything a full search for the probe depends on: a shortlist made for
+    other inputs (the text, the point or the category changed since) is not reused."""
+    a = p.appeal
+    parts = (
+        SHORTLIST_FORMAT,
+        a.pk,
+        a.received_at.isoformat(),
+        signatures.to_bytes(p.signature).hex(),
+        repr(a.lat),
+        repr(a.lng),
+        a.region_id,
+        p.phone_key,
+        p.category_id,
+        p.radius_m,
+        p.since.isoformat(),
+    )
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def shortlist_seconds() -> int:
+    return max(0, int(setting("DUPLICATE_SHORTLIST_SECONDS", DEFAULT_SHORTLIST_SECONDS)))
+
+
+def _fresh_shortlists(probes: list[_Probe]) -> dict[int, list[int]]:
+    """The candidate ids of each probe whose shortlist is fresh and made for its inputs."""
+    seconds = shortlist_seconds()
+    if not seconds or not probes:
+        return {}
+    since = timezone.now() - timedelta(seconds=seconds)
+    wanted = {p.appeal.pk: _inputs(p) for p in probes}
+    return {
+        appeal_id: candidates
+        for appeal_id, inputs, candidates in DuplicateShortlist.objects.filter(
+            appeal_id__in=wanted, computed_at__gte=since
+        ).values_list("appeal_id", "inputs", "candidates")
+        if inputs == wanted[appeal_id] and isinstance(candidates, list)
+    }
+
+
+def _keep_shortlists(searched: list[_Probe], scored: dict) -> None:
+    """Write the shortlists of the probes just searched in full (one statement). A shortlist
+    is a convenience: when it cannot be written, the suggestions are shown all the same."""
+    if not shortlist_seconds():
+        return
+    now = timezone.now()
+    rows = [
+        DuplicateShortlist(
+            appeal_id=p.appeal.pk,
+            inputs=_inputs(p),
+            candidates=[other_id for _s, other_id, _f in scored.get(p.appeal.pk, [])],
+            computed_at=now,
+        )
+        for p in sorted(searched, key=lambda p: p.appeal.pk)  # one lock order for everyone
+    ]
+    try:
+        with transaction.atomic():
+            DuplicateShortlist.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["appeal"],
+                update_fields=["inputs", "candidates", "computed_at"],
+            )
+    except DatabaseError:
+        logger.warning("duplicate shortlists not kept", exc_info=True)
+
+
 def find(appeal: Appeal, *, limit: int = MAX_RESULTS) -> list[Duplicate]:
     return find_many([appeal], limit=limit).get(appeal.pk, [])
 
 
 def find_many(
-    appeals, *, limit: int = MAX_RESULTS, stats: dict | None = None
+    appeals, *, limit: int = MAX_RESULTS, stats: dict | None = None, reuse: bool = True
 ) -> dict[int, list[Duplicate]]:
     """Likely duplicates of each appeal, best first, by the appeal's primary key (appeals with
     none are left out). A fixed number of queries for any number of appeals; `stats`, when
-    given, receives the number of signature rows scored."""
+    given, receives the number of signature rows scored.
+
+    With `reuse` (the default), an appeal whose shortlist (`DuplicateShortlist`) is fresh and
+    was made for the same search rescores only the candidates on it, with their facts as they
+    are now; the others are searched in full and their shortlists written. `reuse=False`
+    always searches in full and writes nothing."""
     appeals = [a for a in appeals if a.pk is not None]
     if not appeals:
         return {}
     probes = _probes(appeals)
+    shortlisted = _fresh_shortlists(probes) if reuse else {}
+    searched = [p for p in probes if p.appeal.pk not in shortlisted]
 
     # 1. text: the signature rows of appeals sharing a band key (a subquery); phone: those of
-    # appeals from the same phone within the window. Few rows, by index.
+    # appeals from the same phone within the window; and the rows of the shortlists reused.
+    # Few rows, by index.
     sig_rows: dict[int, tuple] = {}
-    all_keys = {k for p in probes for k in p.bands}
+    all_keys = {k for p in searched for k in p.bands}
     if all_keys:
         sharing = SignatureBand.objects.filter(AnyOf(F("key"), all_keys)).values("appeal_id")
         rows = AppealSignature.objects.filter(
-            pk__in=sharing[: MAX_TEXT_ROWS * len(probes)]
+            pk__in=sharing[: MAX_TEXT_ROWS * len(searched)]
         ).values_list(*SIGNATURE_FIELDS)
         for row in rows:
             sig_rows[row[0]] = row
+    listed = {pk for ids in shortlisted.values() for pk in ids}
+    if listed:
+        for row in AppealSignature.objects.filter(AnyOf(F("pk"), listed)).values_list(
+            *SIGNATURE_FIELDS
+        ):
+            sig_rows[row[0]] = row
     same_phone = Q()
-    for p in probes:
+    for p in searched:
         if p.phone_key is not None:
             same_phone |= Q(phone_key=p.phone_key) & _window(p)
     if same_phone:
         for row in AppealSignature.objects.filter(same_phone).values_list(*SIGNATURE_FIELDS)[
-            : MAX_TEXT_ROWS * len(probes)
+            : MAX_TEXT_ROWS * len(searched)
         ]:
             sig_rows[row[0]] = row
 
     # 2. place: the cells within the radius, within the window (an index-only scan on
     # PostgreSQL: the index carries every column read here).
     place = Q()
-    for p in probes:
+    for p in searched:
         place |= _place_query(p)
     if place:
         rows = (
             AppealSignature.objects.filter(place)
             .order_by("-received_at")
-            .values_list(*SIGNATURE_FIELDS)[: MAX_PLACE_ROWS * len(probes)]
+            .values_list(*SIGNATURE_FIELDS)[: MAX_PLACE_ROWS * len(searched)]
         )
         for row in rows:
             sig_rows[row[0]] = row
@@ -438,6 +533,7 @@ def find_many(
     categories = np.array([r[5] or 0 for r in rows], dtype=np.int64)
     phones = np.array([r[6] if r[6] is not None else -1 for r in rows], dtype=np.int64)
     scored: dict[int, list[tuple[float, int, dict]]] = {}
+    row_ids = np.array([r[0] for r in rows], dtype=np.int64)
     for p in probes:
         a = p.appeal
         a_key = (a.received_at, a.pk)
@@ -445,6 +541,8 @@ def find_many(
             sims = (matrix == p.signature).mean(axis=1)
         else:
             sims = np.zeros(len(rows))
+        if a.pk in shortlisted:  # only the candidates on its shortlist
+            sims = np.where(np.isin(row_ids, shortlisted[a.pk]), sims, -np.inf)
         # The best score each row could reach (at the very point): most rows of a crowded
         # disc share neither text, category nor phone and are dropped here, in one step.
         bound = W_TEXT * np.minimum(1.0, sims / FULL_TEXT) + W_PLACE
@@ -469,6 +567,8 @@ def find_many(
                 found.append((score, other_id, facts))
         found.sort(key=lambda x: (-x[0], -x[1]))
         scored[a.pk] = found[: limit * 3]
+    if reuse and searched:
+        _keep_shortlists(searched, scored)
 
     # 4. the appeals themselves: exact text similarity, still open, for display.
     wanted = {other_id for found in scored.values() for _s, other_id, _f in found}

@@ -361,6 +361,24 @@ class AppealSignature(models.Model):
         return str(self.appeal_id)
 
 
+class DuplicateShortlist(models.Model):
+    """The likely duplicates last found for an appeal (ADR 0036): the ids of the best candidates
+    of a full search, kept for a few minutes so that the intake desk, viewed again and again,
+    rescores a few rows instead of searching every open appeal on each view. Valid only for
+    the same search (`inputs`: a digest of the appeal's text signature, point, area, phone,
+    category, radius and window) and while younger than `DUPLICATE_SHORTLIST_SECONDS`."""
+
+    appeal = models.OneToOneField(
+        Appeal, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    inputs = models.CharField(max_length=32)
+    candidates = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    def __str__(self):
+        return str(self.appeal_id)
+
+
 class SignatureBand(models.Model):
     """One locality-sensitive band key of an open appeal's text signature."""
 

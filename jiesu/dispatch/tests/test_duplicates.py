@@ -26,7 +26,13 @@ from jiesu.appeals.tests.conftest import (
     registered,
 )
 from jiesu.dispatch import duplicates
-from jiesu.dispatch.models import AppealSignature, CategoryPolicy, SignatureBand
+from jiesu.dispatch.models import (
+    AppealSignature,
+    CategoryPolicy,
+    DuplicateShortlist,
+    SignatureBand,
+    Triage,
+)
 
 NOISE = {
     "title": "工地夜间施工噪音",
@@ -130,9 +136,9 @@ def test_many_appeals_in_a_fixed_number_of_queries(
     with at(MONDAY_10):
         page = [new_appeal(world, lat=22.7 + i * 0.01) for i in range(6)]
     with django_assert_max_num_queries(5):
-        one = duplicates.find_many(page[:1])
+        one = duplicates.find_many(page[:1], reuse=False)
     with django_assert_max_num_queries(5):
-        many = duplicates.find_many(page)
+        many = duplicates.find_many(page, reuse=False)
     assert set(one) == {page[0].pk}
     # The first three each find the earlier appeal at their point; the others are 1-3 km from
     # any earlier copy of their text, beyond the 500 m radius.
@@ -281,3 +287,81 @@ def test_a_page_of_appeals_finds_what_scoring_every_open_appeal_finds(world, at)
         assert {(pk, sc) for pk, sc in alone.items() if sc > floor} <= found.items(), appeal.pk
         offered += len(found)
     assert offered >= 30  # the scatter has duplicates to find
+
+
+def _key(found):
+    return {pk: [(d.appeal.pk, d.score, tuple(d.reasons)) for d in ds] for pk, ds in found.items()}
+
+
+def test_a_shortlist_is_reused_with_the_candidates_facts_as_they_are_now(
+    world, at, steady_process_copies, django_assert_max_num_queries
+):
+    """The desk viewed again within a few minutes rescores the candidates found the first time
+    (no search of the open appeals): the same suggestions in a few queries, and a candidate's
+    change (registered in a category, finished) shows at once."""
+    with at(MONDAY_10 - timedelta(days=1)):
+        earlier = [new_appeal(world, lat=22.7 + i * 0.01) for i in range(3)]
+    with at(MONDAY_10):
+        page = [new_appeal(world, lat=22.7 + i * 0.01) for i in range(6)]
+    # The dispatch room suggested page[1]'s category when it arrived.
+    Triage.objects.create(
+        appeal=page[1], created_at=MONDAY_10, outcome=Triage.Outcome.QUEUED, category=world.leaf
+    )
+    full = duplicates.find_many(page, reuse=False)
+    assert not DuplicateShortlist.objects.exists()  # a full search on request writes nothing
+    first = duplicates.find_many(page)
+    assert _key(first) == _key(full) and len(first) == 3
+    assert DuplicateShortlist.objects.count() == len(page)  # one per appeal, even with none
+    # The suggested categories and their policies (3), the shortlists, their rows, the appeals.
+    with django_assert_max_num_queries(6) as queries:
+        again = duplicates.find_many(page)
+    assert _key(again) == _key(full)
+    assert "dispatch_signatureband" not in " ".join(q["sql"] for q in queries.captured_queries)
+
+    # The candidate of page[1] is registered in the appeal's suggested category: the
+    # reused shortlist scores it with the category as it is now.
+    workflow.register(
+        earlier[1],
+        world.u("intake"),
+        appeal_type=world.complaint,
+        category=world.leaf,
+        grade=world.grade_c,
+    )
+    before = {d.appeal.pk: d for d in again[page[1].pk]}[earlier[1].pk]
+    after = {d.appeal.pk: d for d in duplicates.find_many(page)[page[1].pk]}[earlier[1].pk]
+    assert not before.same_category and after.same_category
+    # A finished candidate is no longer offered.
+    workflow.merge(earlier[0], world.u("intake"), into=earlier[2])
+    assert page[0].pk not in duplicates.find_many(page)
+
+
+def test_a_shortlist_is_not_reused_for_other_inputs_or_when_old(
+    world, at, settings, django_assert_max_num_queries
+):
+    with at(MONDAY_10 - timedelta(days=1)):
+        far_copy = new_appeal(world, lat=22.7 + KM_NORTH * 2)
+    with at(MONDAY_10):
+        appeal = new_appeal(world)
+    assert duplicates.find(appeal) == []  # its copy lies 2 km away, beyond the radius
+    # The appeal's point is corrected to its copy's street: its own inputs changed, so the
+    # shortlist made for the old point is not used and the copy is found.
+    Appeal.objects.filter(pk=appeal.pk).update(lat=22.7 + KM_NORTH * 2)
+    appeal.refresh_from_db()
+    assert [d.appeal.pk for d in duplicates.find(appeal)] == [far_copy.pk]
+    # An old shortlist is searched again (here: found nothing new, written anew).
+    DuplicateShortlist.objects.update(computed_at=MONDAY_10 - timedelta(days=30), candidates=[])
+    assert [d.appeal.pk for d in duplicates.find(appeal)] == [far_copy.pk]
+    assert DuplicateShortlist.objects.get(appeal=appeal).candidates == [far_copy.pk]
+    # Switched off: every view searches and nothing is kept.
+    settings.JIESU = {**settings.JIESU, "DUPLICATE_SHORTLIST_SECONDS": 0}
+    DuplicateShortlist.objects.all().delete()
+    assert [d.appeal.pk for d in duplicates.find(appeal)] == [far_copy.pk]
+    assert not DuplicateShortlist.objects.exists()
+
+
+def test_shortlists_go_with_the_appeal_when_it_finishes(world):
+    appeal = new_appeal(world)
+    duplicates.find(appeal)
+    assert DuplicateShortlist.objects.filter(appeal=appeal).exists()
+    workflow.reject(appeal, world.u("intake"), reason="不属实")
+    assert not DuplicateShortlist.objects.filter(appeal=appeal).exists()
