@@ -56,7 +56,9 @@ def test_a_phone_search_reads_only_that_phones_appeals(postgres_only, as_user, w
         reads = [q["sql"] for q in queries.captured_queries if "REVERSE(" in q["sql"]]
         assert reads, "the search by phone compares the reversed digits"
         for sql in reads:
-            assert _appeals_read(sql) < 50, (phone, sql)
+            # By the index: one row here, a few dozen seen once in a whole run (plans and
+            # the rows earlier tests left behind vary); a scan of the table reads all 3,001.
+            assert _appeals_read(sql) < OTHERS // 10, (phone, sql)
 
 
 @pytest.mark.django_db
