@@ -20,7 +20,9 @@ from jiesu.appeals import bulkload
 class Command(BaseCommand):
     help = (
         "Add COUNT appeals copied from the histories already stored (run seed_demo first): new "
-        "numbers, times moved back by whole weeks, references remapped, hash chains recomputed."
+        "numbers, times moved back by whole weeks, references remapped, hash chains recomputed. "
+        "Run nothing else against the database meanwhile: ids are taken in blocks, and a filing "
+        "made during the load can collide with them and stop it (the batches written stay valid)."
     )
 
     def add_arguments(self, parser):
