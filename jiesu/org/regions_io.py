@@ -135,7 +135,7 @@ def _to_wgs84(geometry, system: str):
         converted = [coords.to_wgs84(lat, lng, system)[::-1] for lng, lat in positions]
         return np.array(converted, dtype=float).reshape(-1, 2)
 
-    return geo.parse_boundary(shapely.to_geojson(shapely.transform(geometry, convert)))
+    return geo.parse_boundary(geo.to_geojson(shapely.transform(geometry, convert)))
 
 
 def _parse_features(data, problems: list[str], system: str = coords.WGS84) -> list[_Item]:
