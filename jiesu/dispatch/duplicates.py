@@ -416,13 +416,13 @@ def shortlist_seconds() -> int:
     return max(0, int(setting("DUPLICATE_SHORTLIST_SECONDS", DEFAULT_SHORTLIST_SECONDS)))
 
 
-def _fresh_shortlists(probes: list[_Probe]) -> dict[int, list[int]]:
-    """The candidate ids of each probe whose shortlist is fresh and made for its inputs."""
+def _fresh_shortlists(wanted: dict[int, str]) -> dict[int, list[int]]:
+    """The candidate ids of each appeal (by pk, with its inputs digest) whose shortlist is
+    fresh and made for those inputs."""
     seconds = shortlist_seconds()
-    if not seconds or not probes:
+    if not seconds or not wanted:
         return {}
     since = timezone.now() - timedelta(seconds=seconds)
-    wanted = {p.appeal.pk: _inputs(p) for p in probes}
     return {
         appeal_id: candidates
         for appeal_id, inputs, candidates in DuplicateShortlist.objects.filter(
@@ -432,7 +432,7 @@ def _fresh_shortlists(probes: list[_Probe]) -> dict[int, list[int]]:
     }
 
 
-def _keep_shortlists(searched: list[_Probe], scored: dict) -> None:
+def _keep_shortlists(searched: list[_Probe], inputs: dict[int, str], scored: dict) -> None:
     """Write the shortlists of the probes just searched in full (one statement). A shortlist
     is a convenience: when it cannot be written, the suggestions are shown all the same."""
     if not shortlist_seconds():
@@ -441,7 +441,7 @@ def _keep_shortlists(searched: list[_Probe], scored: dict) -> None:
     rows = [
         DuplicateShortlist(
             appeal_id=p.appeal.pk,
-            inputs=_inputs(p),
+            inputs=inputs[p.appeal.pk],
             candidates=[other_id for _s, other_id, _f in scored.get(p.appeal.pk, [])],
             computed_at=now,
         )
@@ -478,7 +478,8 @@ def find_many(
     if not appeals:
         return {}
     probes = _probes(appeals)
-    shortlisted = _fresh_shortlists(probes) if reuse else {}
+    inputs = {p.appeal.pk: _inputs(p) for p in probes} if reuse else {}
+    shortlisted = _fresh_shortlists(inputs)
     searched = [p for p in probes if p.appeal.pk not in shortlisted]
 
     # 1. text: the signature rows of appeals sharing a band key (a subquery); phone: those of
@@ -568,7 +569,7 @@ def find_many(
         found.sort(key=lambda x: (-x[0], -x[1]))
         scored[a.pk] = found[: limit * 3]
     if reuse and searched:
-        _keep_shortlists(searched, scored)
+        _keep_shortlists(searched, inputs, scored)
 
     # 4. the appeals themselves: exact text similarity, still open, for display.
     wanted = {other_id for found in scored.values() for _s, other_id, _f in found}
