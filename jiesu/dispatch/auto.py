@@ -39,7 +39,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -51,7 +51,7 @@ from jiesu.appeals.models import Appeal, Assignment, Event
 from jiesu.appeals.states import Status
 from jiesu.catalog.models import AppealType, Category, Grade, HandlingRule
 from jiesu.conf import setting
-from jiesu.dispatch import bounds, classifier, registry, rules
+from jiesu.dispatch import bounds, classifier, duplicates, registry, rules
 from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, ModelVersion, Triage
 from jiesu.dispatch.textmodel import join_text
 from jiesu.org.models import Unit, User, UserRole
@@ -531,6 +531,19 @@ def _save_triage(appeal, proposal, outcome, reason, confidence, threshold, now) 
         return None
 
 
+def _prepare_desk(appeal) -> None:
+    """Search the likely duplicates of an appeal left for the intake desk now, in the worker,
+    so that the desk's first view of it reuses the shortlist instead of searching the open
+    appeals (ADR 0036). A shortlist is a convenience: when the search fails the desk searches
+    itself, and the triage stands."""
+    if not duplicates.shortlist_seconds():
+        return
+    try:
+        duplicates.find_many([appeal])
+    except DatabaseError:
+        logger.warning("duplicate shortlist of appeal %s not prepared", appeal.pk, exc_info=True)
+
+
 def triage(appeal_id: int) -> Triage | None:
     """Classify, grade and route one received appeal, and dispatch it when confident. Returns
     the Triage (None when the appeal is gone, no longer received, or triaged already)."""
@@ -548,9 +561,12 @@ def triage(appeal_id: int) -> Triage | None:
     automatic, why, confidence, threshold = decide(appeal, proposal)
     now = timesource.now()
     if not automatic:
-        return _save_triage(
+        queued = _save_triage(
             appeal, proposal, Triage.Outcome.QUEUED, why, confidence, threshold, now
         )
+        if queued is not None:
+            _prepare_desk(appeal)
+        return queued
     lead = _lead_for_dispatch(proposal)
     decision = {
         "auto": True,

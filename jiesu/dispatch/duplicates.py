@@ -399,7 +399,9 @@ def _inputs(p: _Probe) -> str:
     parts = (
         SHORTLIST_FORMAT,
         a.pk,
-        a.received_at.isoformat(),
+        # Instants, not their text: an appeal read from the database carries UTC and one just
+        # made in this process the current time zone, for the same moment.
+        a.received_at.timestamp(),
         signatures.to_bytes(p.signature).hex(),
         repr(a.lat),
         repr(a.lng),
@@ -407,7 +409,7 @@ def _inputs(p: _Probe) -> str:
         p.phone_key,
         p.category_id,
         p.radius_m,
-        p.since.isoformat(),
+        p.since.timestamp(),
     )
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 

@@ -17,9 +17,15 @@ from jiesu.appeals import workflow
 from jiesu.appeals.models import Appeal, Event
 from jiesu.appeals.states import Status
 from jiesu.appeals.tests.conftest import MONDAY_10, new_appeal
-from jiesu.dispatch import auto, registry
+from jiesu.dispatch import auto, duplicates, registry
 from jiesu.dispatch.bounds import share_low
-from jiesu.dispatch.models import CategoryPolicy, ChannelPolicy, ModelVersion, Triage
+from jiesu.dispatch.models import (
+    CategoryPolicy,
+    ChannelPolicy,
+    DuplicateShortlist,
+    ModelVersion,
+    Triage,
+)
 from jiesu.dispatch.tasks import triage_appeal
 
 BUILDING = {
@@ -86,6 +92,30 @@ def test_below_threshold_queued_with_top3_and_reasons(world, active_model, at):
     assert top_unit["id"] == world.urban.pk
     assert top_unit["reasons"][0]["kind"] == "catalogue"
     assert "Text classifier category-v1" in auto.describe(s["category"][0]["reason"])
+
+
+def test_a_queued_appeal_s_duplicates_are_searched_by_the_worker(
+    world, active_model, at, settings, django_assert_max_num_queries
+):
+    """The worker searches the duplicates of an appeal it leaves for the desk: the desk's first
+    view reuses that shortlist (no search of the open appeals) and shows the earlier copy."""
+    with at(MONDAY_10):
+        earlier = new_appeal(world, **BUILDING)
+        appeal = new_appeal(world, **BUILDING)
+        # No threshold: never automatic.
+        triage = auto.triage(appeal.pk)
+    assert triage.outcome == Triage.Outcome.QUEUED
+    assert DuplicateShortlist.objects.get(appeal=appeal).candidates == [earlier.pk]
+    with django_assert_max_num_queries(8) as queries:
+        found = duplicates.find_many([appeal])
+    assert [d.appeal.pk for d in found[appeal.pk]] == [earlier.pk]
+    assert "dispatch_signatureband" not in " ".join(q["sql"] for q in queries.captured_queries)
+    # Switched off: the worker keeps nothing.
+    settings.JIESU = {**settings.JIESU, "DUPLICATE_SHORTLIST_SECONDS": 0}
+    with at(MONDAY_10):
+        third = new_appeal(world, **BUILDING)
+        assert auto.triage(third.pk).outcome == Triage.Outcome.QUEUED
+    assert not DuplicateShortlist.objects.filter(appeal=third).exists()
 
 
 def test_a_text_too_short_to_classify_waits_whatever_the_confidence(

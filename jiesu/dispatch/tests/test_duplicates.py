@@ -365,3 +365,16 @@ def test_shortlists_go_with_the_appeal_when_it_finishes(world):
     assert DuplicateShortlist.objects.filter(appeal=appeal).exists()
     workflow.reject(appeal, world.u("intake"), reason="不属实")
     assert not DuplicateShortlist.objects.filter(appeal=appeal).exists()
+
+
+def test_a_shortlist_is_reused_whichever_time_zone_the_appeal_carries(world, at):
+    """The defect: the digest of a search's inputs wrote the time received as text, so the
+    appeal just filed (Asia/Shanghai) and the same appeal read back (UTC) never matched and the
+    shortlist the worker made was searched again at the desk."""
+    with at(MONDAY_10):
+        appeal = new_appeal(world)
+    read_back = Appeal.objects.get(pk=appeal.pk)
+    assert appeal.received_at.utcoffset() != read_back.received_at.utcoffset()
+    [made] = duplicates._probes([appeal])
+    [read] = duplicates._probes([read_back])
+    assert duplicates._inputs(made) == duplicates._inputs(read)
