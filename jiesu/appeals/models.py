@@ -167,6 +167,15 @@ class Appeal(models.Model):
                 name="appeals_open_by_received",
                 condition=models.Q(status__in=OPEN_STATUS_LIST),
             ),
+            # Dispatched appeals in time order: what a unit may see (console.access) is among
+            # them, and the newest appeals, still waiting at the centre with no unit, are left
+            # out of the walk (a burst of intake put tens of thousands of them in front of a
+            # unit's first page: 95 ms of its 150 ms of SQL at a million appeals).
+            models.Index(
+                fields=["received_at", "id"],
+                name="appeals_dispatched_by_received",
+                condition=models.Q(dispatched_at__isnull=False),
+            ),
         ]
 
     def __str__(self):

@@ -27,7 +27,10 @@ def visible_appeals(user):
     # A semi-join, not a join made unique by DISTINCT: DISTINCT compared whole rows (long
     # descriptions included) and made a unit's search count cost twice as much at scale.
     in_scope = Assignment.objects.filter(appeal=OuterRef("pk"), unit__in=units)
-    return Appeal.objects.filter(Exists(in_scope))
+    # Only a dispatched appeal has assignments. Said here, a list in time order walks the
+    # dispatched appeals' index (appeals_dispatched_by_received) and skips the appeals still
+    # waiting at the centre, which are the newest and could be tens of thousands after a burst.
+    return Appeal.objects.filter(Exists(in_scope), dispatched_at__isnull=False)
 
 
 def may_view(user, appeal) -> bool:

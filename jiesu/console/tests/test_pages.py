@@ -11,6 +11,7 @@
 
 import pytest
 
+from jiesu.appeals import workflow
 from jiesu.appeals.models import Event
 from jiesu.appeals.states import Status
 from jiesu.appeals.tests.conftest import dispatched, in_progress, new_appeal, registered
@@ -272,3 +273,47 @@ def test_an_extension_request_names_its_working_days_as_one_phrase(
     client = login("supervisor")
     assert chinese in client.get(f"/console/appeals/{appeal.number}/").content.decode()
     assert english in client.get(f"/en/console/appeals/{appeal.number}/").content.decode()
+
+
+def test_a_finished_appeal_leaves_an_assisting_unit_s_desk(login, world):
+    """The defect: an assisting unit that had not signed for its part when the appeal was
+    closed kept it under "To sign for" for ever (its share stays pending), a closed appeal it
+    can no longer act on; at a million appeals units carried thousands of them."""
+    appeal = dispatched(world)  # the rule adds 水务局 as the assisting unit
+    water = login("water_handler")
+    assert appeal.number in water.get("/console/unit/?tab=to_sign").content.decode()
+    workflow.sign(appeal, world.u("handler"))
+    workflow.complete(appeal, world.u("handler"), result="已清理完毕", evidence="现场照片")
+    workflow.approve_review(appeal, world.u("supervisor"))
+    workflow.record_visit(appeal, world.u("visitor"), outcome="satisfied")
+    appeal.refresh_from_db()
+    assert appeal.status == Status.CLOSED
+    assert appeal.assignments.get(unit=world.water).state == "pending"
+    page = water.get("/console/unit/?tab=to_sign").content.decode()
+    assert appeal.number not in page
+    # Still the unit's appeal: its search finds it.
+    assert appeal.number in water.get("/console/search/").content.decode()
+
+
+def test_due_soon_lists_the_appeals_whose_clocks_of_the_unit_passed_their_warning(login, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiesu.appeals.models import Clock
+
+    appeal = dispatched(world)  # 城市管理局 leads, 水务局 assists
+    quiet = dispatched(world)
+    past = timezone.now() - timedelta(hours=1)
+    Clock.objects.filter(appeal=appeal, assignment__unit=world.urban, kind="sign").update(
+        warn_at=past
+    )
+
+    def listed(user):
+        return login(user).get("/console/unit/?tab=due_soon").content.decode()
+
+    assert appeal.number in listed("handler") and quiet.number not in listed("handler")
+    assert appeal.number not in listed("water_handler")  # its own clock has not warned
+    # A clock that stopped (signed for) no longer puts the appeal on the list.
+    workflow.sign(appeal, world.u("handler"))
+    assert appeal.number not in listed("handler")

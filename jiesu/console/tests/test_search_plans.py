@@ -25,6 +25,7 @@ from jiesu.appeals.tests.conftest import dispatched, new_appeal
 from jiesu.tests.plans import explain
 
 OTHERS = 3000
+HELD = 5000  # a unit with a long history: its list walks time order rather than hashing it
 URL = "/console/search/"
 
 
@@ -84,3 +85,58 @@ def test_a_units_search_reads_its_appeals_from_the_index(postgres_only, as_user,
     [count] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
     used = {n.get("Index Name") for n in explain(count)}
     assert "appeals_assignment_unit_appeal" in used, used
+
+
+@pytest.mark.django_db
+def test_a_units_list_skips_the_newer_appeals_no_unit_holds(postgres_only, as_user, world):
+    """The unit's list, newest first, walked every appeal by its received time: a burst of new
+    appeals still waiting at the centre (no unit yet) was read row by row before the unit's
+    first (95 ms of a 150 ms page at a million appeals with 30,000 waiting). Only dispatched
+    appeals have units (migration appeals.0015)."""
+    from datetime import timedelta
+
+    appeal = dispatched(world)  # the urban office leads
+    lead = appeal.assignments.get(role=Assignment.Role.LEAD)
+    fields = [f for f in Appeal._meta.concrete_fields if not f.primary_key]
+
+    def copies(n, prefix, changes):
+        rows = []
+        for i in range(n):
+            values = {f.attname: getattr(appeal, f.attname) for f in fields}
+            values.update(number=f"{prefix}{i:09d}", **changes(i))
+            rows.append(Appeal(**values))
+        return Appeal.objects.bulk_create(rows)
+
+    # The unit's own history, older than the appeal, then newer appeals nobody holds yet.
+    held = copies(HELD, "H", lambda i: {"received_at": appeal.received_at - timedelta(hours=i + 1)})
+    afields = [f for f in Assignment._meta.concrete_fields if not f.primary_key]
+    Assignment.objects.bulk_create(
+        Assignment(**{**{f.attname: getattr(lead, f.attname) for f in afields}, "appeal_id": a.pk})
+        for a in held
+    )
+    copies(
+        OTHERS,
+        "W",
+        lambda i: {
+            "received_at": appeal.received_at + timedelta(minutes=i + 1),
+            "status": "received",
+            "dispatched_at": None,
+        },
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE appeals_appeal")
+        cursor.execute("ANALYZE appeals_assignment")
+        # At this size sorting the unit's few thousand appeals is cheapest; at a million the
+        # planner walks an index in the list's order (time received, then id), as it must here.
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_incremental_sort = off")
+    client = as_user("handler")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(URL).content.decode()
+    assert appeal.number in page and "W000000000" not in page
+    [listing] = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "appeals_appeal"."id"') and "LIMIT 50" in q["sql"]
+    ]
+    assert _appeals_read(listing) < OTHERS // 10, listing
