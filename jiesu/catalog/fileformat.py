@@ -255,13 +255,25 @@ def _read_csv(data: bytes) -> list[list[str]]:
     return rows
 
 
-def _xlsx_cell(value: object) -> str:
+class NumberCell(str):
+    """The text of a workbook cell that holds a number, not text. Excel stores a code typed as
+    0101 in such a cell as 101: the importer refuses it where codes begin with 0."""
+
+
+# A number format of zeros only ("0000"): Excel shows the number padded to that width.
+ZERO_PADDED = re.compile(r"^0+$")
+
+
+def _xlsx_cell(value: object, number_format: str = "General") -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, int | float) and (isinstance(value, int) or value.is_integer()):
+        number = int(value)
+        if ZERO_PADDED.match(number_format or "") and number >= 0:
+            return str(number).zfill(len(number_format))  # shown as typed: plain text
+        return NumberCell(str(number))
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value).strip()
@@ -286,7 +298,10 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         ) from exc
     try:
         sheet = workbook.worksheets[0]
-        rows = [[_xlsx_cell(v) for v in values] for values in sheet.iter_rows(values_only=True)]
+        rows = [
+            [_xlsx_cell(c.value, getattr(c, "number_format", "General")) for c in cells]
+            for cells in sheet.iter_rows()
+        ]
     except Exception as exc:
         raise CatalogImportError(
             [(None, None, _("The .xlsx workbook is damaged and cannot be read."))]

@@ -36,6 +36,7 @@ from jiesu.catalog.fileformat import (
     LIMIT_SEPARATORS,
     RULE_KEYS,
     CatalogImportError,
+    NumberCell,
     Problem,
     _header_key,
     column_letter,
@@ -171,6 +172,8 @@ class _Importer:
         self.children: dict[_Node | None, dict[str, _Node]] = {}
         self.given_codes: dict[str, _Node] = {}
         self.leaves: list[_Node] = []
+        # Codes read from workbook cells holding numbers: (row, column key, level, code).
+        self.numeric_codes: list[tuple[int, str, int, str]] = []
 
     def problem(self, row, key, reason):
         """Record a problem in the column with this key (shown with the file's header)."""
@@ -270,7 +273,7 @@ class _Importer:
             self.read_row(number, cells)
 
     def read_row(self, number, cells):
-        names = []
+        names: list[tuple[str, str, str]] = []
         for code_key, name_key in LEVEL_COLUMNS:
             name = self.cell(cells, name_key) or ""
             code = self.cell(cells, code_key) or ""
@@ -284,6 +287,8 @@ class _Importer:
             if code and not CODE_RE.match(code):
                 self.problem(number, code_key, _("A code is 1 to 32 characters without spaces."))
                 code = ""
+            if code and isinstance(code, NumberCell):
+                self.numeric_codes.append((number, code_key, len(names) + 1, code))
             names.append((name, code, code_key))
         leaf_row = self.read_leaf_cells(number, cells)
         if not all(name for name, _code, _key in names):
@@ -333,6 +338,46 @@ class _Importer:
             node.code = code
             node.code_row = number
             self.given_codes[code] = node
+
+    def check_numeric_codes(self):
+        """A code Excel holds as a number has lost its leading zeros (0101 is stored as 101).
+        Where codes of the same level begin with 0 (in the file's text cells or in the
+        catalogue), such a code is refused with the way to fix it; elsewhere it is taken as
+        shown."""
+        if not self.numeric_codes:
+            return
+        numeric = {(row, key) for row, key, _level, _code in self.numeric_codes}
+        # The longest code of each level that begins with 0 (as text: a number cannot).
+        zero_led: dict[int, str] = {}
+
+        def note(level: int, code: str) -> None:
+            if code.startswith("0") and len(code) > len(zero_led.get(level, "")):
+                zero_led[level] = code
+
+        for category in self.categories:
+            note(category.level, category.code)
+        for number, cells in self.table.rows:
+            for level, (code_key, _name_key) in enumerate(LEVEL_COLUMNS, start=1):
+                if (number, code_key) not in numeric:
+                    note(level, self.cell(cells, code_key) or "")
+        for row, key, level, code in self.numeric_codes:
+            example = zero_led.get(level)
+            # 10 beside 01 lost nothing; 101 beside 0102 did.
+            if example is not None and len(code) < len(example):
+                node = self.given_codes.get(code)
+                if node is not None:
+                    node.failed = True  # one problem for it, not the clashes that follow
+                self.problem(
+                    row,
+                    key,
+                    _(
+                        "The workbook holds the code %(code)s as a number, so Excel dropped "
+                        "its leading zeros (other codes of this level begin with 0, e.g. "
+                        "%(example)s). Format the code columns as text and type the codes "
+                        "again."
+                    )
+                    % {"code": code, "example": example},
+                )
 
     def read_leaf_cells(self, number: int, cells: list[str]) -> _LeafRow:
         leaf = _LeafRow(row=number)
@@ -527,6 +572,8 @@ class _Importer:
         return LEVEL_COLUMNS[node.level - 1][1]
 
     def resolve_node(self, node: _Node) -> None:
+        if node.failed:
+            return
         parent = node.parent
         if parent is not None and parent.failed:
             node.failed = True
@@ -805,6 +852,7 @@ class _Importer:
             # are reported together with the rows' problems.
             raise CatalogImportError(self.problems)
         self.read_rows()
+        self.check_numeric_codes()
         self.resolve()
         self.check_rules()
         if self.problems:

@@ -334,3 +334,40 @@ class TestAllOrNothing:
         error = CatalogImportError([(2, "a", "b"), (3, None, "c")])
         assert error.problems[0] == (2, "a", "b")
         assert "row 3: c" in str(error)
+
+
+class TestCodesExcelHoldsAsNumbers:
+    """Excel stores a code typed as 0101 in a number cell as 101. The defect: such codes were
+    imported as shown, silently (new categories 9/901/… beside the catalogue's 09/0901/…)."""
+
+    def test_a_code_that_lost_its_leading_zeros_is_refused(self, seeded, xlsx_file):
+        assert Category.objects.filter(level=2, code__startswith="0").exists()
+        path = xlsx_file([CODES_AND_NAMES, ["09", "新大类", 901, "新中类", "0901001", "新小类"]])
+        problems = assert_rejected(path, seeded, (2, "二级编码", "holds the code 901 as a number"))
+        assert len(problems) == 1, problems
+        assert "Format the code columns as text" in problems[0].reason
+
+    def test_numbers_that_lost_nothing_are_taken_as_shown(self, org, xlsx_file):
+        # No code of any level begins with 0, in the file or the catalogue.
+        import_catalog(xlsx_file([CODES_AND_NAMES, [9, "大类", 901, "中类", 901001, "小类"]]))
+        assert set(Category.objects.values_list("code", flat=True)) == {"9", "901", "901001"}
+
+    def test_a_zero_padded_number_format_keeps_the_zeros(self, seeded, tmp_path):
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(CODES_AND_NAMES)
+        sheet.append([98, "新大类", 9801, "新中类", 9801001, "新小类"])
+        for cell, width in zip(sheet[2][::2], (2, 4, 7), strict=True):
+            cell.value = int(cell.value) % 10 ** (width - 1)  # 8, 801, 801001: zeros dropped
+            cell.number_format = "0" * width  # … and shown padded, as 08, 0801, 0801001
+        path = tmp_path / "padded.xlsx"
+        workbook.save(path)
+        import_catalog(path)
+        leaf = Category.objects.get(name="新小类")
+        assert (leaf.code, leaf.parent.code, leaf.parent.parent.code) == (
+            "0801001",
+            "0801",
+            "08",
+        )
