@@ -104,7 +104,16 @@ def overview(user, day: dt.date | None = None) -> dict:
     since = day - dt.timedelta(days=29)
     [today_row] = kpis.compute(day, day, scope=scope)["rows"]
     [month] = kpis.compute(month_start, day, scope=scope)["rows"]
-    daily = kpis.sums(since, day, D.ALL, scope=scope, filters={}, by_day=True)
+    daily = kpis.sums(
+        since,
+        day,
+        D.ALL,
+        scope=scope,
+        filters={},
+        by_day=True,
+        counters=("received", "concluded"),
+        hours=False,
+    )
     trend = []
     for i in range(30):
         d = since + dt.timedelta(days=i)
@@ -198,14 +207,13 @@ def trends(
     last_start, last_end = _shift_year(start, -1), _shift_year(end, -1)
 
     def series(a, b):
-        raw = kpis.sums(a, b, kpis.BY_DIMENSION[by], scope=scope, filters={}, by_day=True)
+        raw = kpis.volumes(a, b, kpis.BY_DIMENSION[by], scope=scope, bucket=bucket)
         groups_of = kpis.key_groups(by, {key for _d, key in raw}, level=level)
         per_group = defaultdict(Counter)  # group code -> bucket -> volume
         names = {}
         totals = Counter()
-        for (d, key), (counters, _hours) in raw.items():
+        for (d, key), volume in raw.items():
             group = groups_of[key]
-            volume = counters.get("received", 0)
             per_group[group["code"]][bucket_start(d, bucket)] += volume
             totals[group["code"]] += volume
             names[group["code"]] = group["name"]

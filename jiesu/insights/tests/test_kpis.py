@@ -187,3 +187,26 @@ def test_percentile_is_nearest_rank():
     assert kpis.percentile_hours(Counter({"1": 9, "50": 1})) == 1
     assert kpis.percentile_hours(Counter({"1": 8, "50": 2})) == 50
     assert kpis.percentile_hours(Counter()) is None
+
+
+@pytest.mark.parametrize("bucket", ["day", "week", "month"])
+def test_volumes_by_bucket_equal_the_daily_sums(refreshed, world, bucket):
+    """The trends' volumes, summed by the database per bucket, are the daily figures summed
+    per bucket: for the district (daily figures) and for a unit (appeal parts), by every
+    dimension the trends offer."""
+    from collections import Counter
+
+    from jiesu.insights.overview import bucket_start
+
+    start, end = dt.date(2026, 9, 1), dt.date(2026, 12, 31)
+    scopes = [kpis.Scope_(True), kpis.Scope_(False, (world.urban.path,))]
+    for scope in scopes:
+        for dimension in (kpis.D.CATEGORY, kpis.D.CHANNEL, kpis.D.UNIT):
+            daily = kpis.sums(start, end, dimension, scope=scope, filters={}, by_day=True)
+            expected = Counter()
+            for (day, key), (counters, _hours) in daily.items():
+                if counters.get("received"):
+                    expected[(bucket_start(day, bucket), key)] += counters["received"]
+            got = kpis.volumes(start, end, dimension, scope=scope, bucket=bucket)
+            assert {k: v for k, v in got.items() if v} == dict(expected), (scope, dimension)
+            assert sum(expected.values()) > 0, (scope, dimension)
