@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from jiesu.appeals.models import Appeal, Assignment, Clock, Event
 from jiesu.appeals.states import FINAL_STATES, Status
 from jiesu.catalog import services as catalog
+from jiesu.catalog.models import HandlingRuleVersion
 from jiesu.intake.open311 import catalogue
 from jiesu.intake.open311.render import w3c_datetime
+from jiesu.org.models import Unit
 
 # States in which the appeal's public reply is final enough to show.
 REPLY_STATES = {Status.CLOSED, Status.REJECTED, Status.ANSWERED, Status.VISITING}
@@ -51,37 +53,31 @@ def public_appeals():
     return Appeal.objects.filter(category__isnull=False, confidential=False)
 
 
+# Columns of an appeal no request document shows nor needs (personal data, the audit head,
+# …): not read for a list of a thousand requests. The rule version (its snapshot, a JSON
+# document per appeal) and the appeal merged into are read apart: `Describer.prime` reads each
+# version once, and a merged appeal's number comes with the row.
+UNUSED_COLUMNS = (
+    "reporter_name",
+    "reporter_phone",
+    "reporter_credit_code",
+    "citizen_comment",
+    "closing_reason",
+    "query_code_hash",
+    "audit_head",
+    "external_ref",
+    "status_before_return",
+)
+
+
 def with_details(queryset):
     last_event = (
         Event.objects.filter(appeal=OuterRef("pk")).order_by("-seq").values("created_at")[:1]
     )
     return (
-        queryset.select_related(
-            "category",
-            "appeal_type",
-            "grade",
-            "region",
-            "rule_version",
-            "merged_into",
-            "open311",
-        )
-        .annotate(last_event_at=Subquery(last_event))
-        .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=Assignment.objects.filter(role=Assignment.Role.LEAD)
-                .select_related("unit")
-                .order_by("-active", "-dispatched_at", "-id"),
-                to_attr="open311_leads",
-            ),
-            Prefetch(
-                "clocks",
-                queryset=Clock.objects.filter(kind=Clock.Kind.HANDLE, cancelled=False).order_by(
-                    "-started_at", "-id"
-                ),
-                to_attr="open311_handle_clocks",
-            ),
-        )
+        queryset.select_related("category", "appeal_type", "grade", "region", "open311")
+        .defer(*UNUSED_COLUMNS)
+        .annotate(last_event_at=Subquery(last_event), merged_into_number=F("merged_into__number"))
     )
 
 
@@ -101,12 +97,42 @@ class Describer:
         self._versions = {}
         self._leads = {}
         self._notices = {}
+        self._snapshots: dict = {}  # rule version pk -> its snapshot
+        self._lead_units: dict = {}  # appeal pk -> its lead unit (None: never dispatched)
+        self._due: dict = {}  # appeal pk -> its handling deadline (None: no handling clock)
         self._units: dict = {}  # catalog.lead_unit_for's memo: units by region, the backstop
         self._defaults: list[tuple] | None = None
 
     def prime(self, appeals) -> None:
-        """Read the current rule versions of the appeals' categories at once, and the
-        district's time limits."""
+        """Read what a list of appeals needs at once: each one's lead unit and handling
+        deadline (as plain values: a prefetch built ten thousand model instances for a
+        thousand requests), the current rule versions of their categories, the versions they
+        were dispatched under, and the district's time limits."""
+        ids = [a.pk for a in appeals if a.pk not in self._lead_units]
+        if ids:
+            leads: dict[int, int] = {}
+            for appeal_id, unit_id in (
+                Assignment.objects.filter(appeal_id__in=ids, role=Assignment.Role.LEAD)
+                .order_by("appeal_id", "-active", "-dispatched_at", "-id")
+                .values_list("appeal_id", "unit_id")
+            ):
+                leads.setdefault(appeal_id, unit_id)
+            units = Unit.objects.in_bulk(set(leads.values()))
+            for appeal_id in ids:
+                self._lead_units[appeal_id] = units.get(leads.get(appeal_id))
+                self._due[appeal_id] = None
+            for appeal_id, due_at in (
+                Clock.objects.filter(appeal_id__in=ids, kind=Clock.Kind.HANDLE, cancelled=False)
+                .order_by("appeal_id", "-started_at", "-id")
+                .values_list("appeal_id", "due_at")
+            ):
+                if self._due[appeal_id] is None:
+                    self._due[appeal_id] = due_at
+        versions = {a.rule_version_id for a in appeals if a.rule_version_id} - set(self._snapshots)
+        if versions:
+            self._snapshots.update(
+                HandlingRuleVersion.objects.filter(pk__in=versions).values_list("pk", "snapshot")
+            )
         wanted = {a.category_id for a in appeals if a.category_id}
         wanted -= {c for kind, c in self._versions if kind == "current"}
         if wanted:
@@ -126,20 +152,25 @@ class Describer:
 
     def _snapshot(self, appeal: Appeal):
         if appeal.rule_version_id:
-            return appeal.rule_version.pk, appeal.rule_version.snapshot
+            if appeal.rule_version_id not in self._snapshots:
+                self._snapshots[appeal.rule_version_id] = appeal.rule_version.snapshot
+            return appeal.rule_version_id, self._snapshots[appeal.rule_version_id]
         version = self._current(appeal)
         return (version.pk, version.snapshot) if version else (None, None)
 
     def lead_unit(self, appeal: Appeal):
-        leads = getattr(appeal, "open311_leads", None)
-        if leads is None:
-            leads = list(
+        if appeal.pk in self._lead_units:
+            unit = self._lead_units[appeal.pk]
+        else:
+            lead = (
                 appeal.assignments.filter(role=Assignment.Role.LEAD)
                 .select_related("unit")
                 .order_by("-active", "-dispatched_at", "-id")
+                .first()
             )
-        if leads:
-            return leads[0].unit
+            unit = lead.unit if lead is not None else None
+        if unit is not None:
+            return unit
         if appeal.status in FINAL_STATES:
             return None
         # Not dispatched yet: the unit the catalogue names for this category and place.
@@ -174,13 +205,15 @@ class Describer:
     def request(self, appeal: Appeal) -> dict:
         extra = sidecar(appeal)
         lead = self.lead_unit(appeal)
-        clocks = getattr(appeal, "open311_handle_clocks", None)
-        if clocks is None:
-            clocks = list(
-                appeal.clocks.filter(kind=Clock.Kind.HANDLE, cancelled=False).order_by(
-                    "-started_at", "-id"
-                )
+        if appeal.pk in self._due:
+            due = self._due[appeal.pk]
+        else:
+            clock = (
+                appeal.clocks.filter(kind=Clock.Kind.HANDLE, cancelled=False)
+                .order_by("-started_at", "-id")
+                .first()
             )
+            due = clock.due_at if clock is not None else None
         closed = appeal.status in FINAL_STATES
         updated = appeal.closed_at if closed and appeal.closed_at else None
         updated = updated or getattr(appeal, "last_event_at", None) or appeal.received_at
@@ -195,7 +228,7 @@ class Describer:
             "service_notice": self.notice(appeal, lead) if not closed else None,
             "requested_datetime": w3c_datetime(appeal.received_at),
             "updated_datetime": w3c_datetime(updated),
-            "expected_datetime": w3c_datetime(clocks[0].due_at) if clocks else None,
+            "expected_datetime": w3c_datetime(due) if due else None,
             "address": appeal.address or None,
             "address_id": (extra.address_id or None) if extra else None,
             "zipcode": None,
@@ -207,9 +240,8 @@ class Describer:
 
 def status_notes(appeal: Appeal) -> str:
     if appeal.status == Status.MERGED and appeal.merged_into_id:
-        return _("Merged into appeal %(number)s about the same matter.") % {
-            "number": appeal.merged_into.number
-        }
+        number = getattr(appeal, "merged_into_number", None) or appeal.merged_into.number
+        return _("Merged into appeal %(number)s about the same matter.") % {"number": number}
     if appeal.status in REPLY_STATES and appeal.reply.strip():
         return appeal.reply.strip()
     return str(appeal.get_status_display())
