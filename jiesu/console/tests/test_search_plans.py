@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 
 from jiesu.appeals.models import Appeal, Assignment
 from jiesu.appeals.tests.conftest import dispatched, new_appeal
+from jiesu.intake.tests.api_support import staff_client
 from jiesu.tests.plans import explain
 
 OTHERS = 3000
@@ -138,5 +139,16 @@ def test_a_units_list_skips_the_newer_appeals_no_unit_holds(postgres_only, as_us
         q["sql"]
         for q in queries.captured_queries
         if q["sql"].startswith('SELECT "appeals_appeal"."id"') and "LIMIT 50" in q["sql"]
+    ]
+    assert _appeals_read(listing) < OTHERS // 10, listing
+    # The API's list of the same unit (its own scope rule: current assignments).
+    api = staff_client(world.u("handler"))
+    with CaptureQueriesContext(connection) as queries:
+        found = api.get("/api/v1/appeals/", {"page_size": 50}).json()
+    assert found["results"][0]["number"] == appeal.number
+    [listing] = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "appeals_appeal"."id"') and "LIMIT 51" in q["sql"]
     ]
     assert _appeals_read(listing) < OTHERS // 10, listing

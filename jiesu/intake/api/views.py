@@ -159,7 +159,9 @@ def visible_appeals(request):
         appeal=OuterRef("pk"),
         active=True,
     )
-    return Appeal.objects.filter(Exists(in_scope))
+    # Only a dispatched appeal has assignments: said here, a list in time order walks the
+    # dispatched appeals' index and skips those still waiting at the centre (ADR 0037).
+    return Appeal.objects.filter(Exists(in_scope), dispatched_at__isnull=False)
 
 
 def with_related(queryset):
