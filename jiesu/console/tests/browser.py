@@ -69,13 +69,14 @@ class StaffBrowser:
         if (response.status, path) not in self.allowed:
             self.problems.append(f"HTTP {response.status}: {response.url}")
 
-    def page(self, viewport=None):
+    def page(self, viewport=None, locale="zh-CN"):
         """A fresh browser context (own cookies) with one page, watched for problems;
-        `viewport=PHONE` for a 390 px phone."""
+        `viewport=PHONE` for a 390 px phone; `locale`: the browser's own language (what it
+        sends as Accept-Language)."""
         context = self.browser.new_context(
             viewport=viewport or VIEWPORT,
             device_scale_factor=1,
-            locale="zh-CN",
+            locale=locale,
             base_url=self.base_url,
         )
         self.contexts.append(context)
@@ -99,9 +100,9 @@ class StaffBrowser:
         )
         return page
 
-    def login(self, username: str, password: str = DEMO_PASSWORD, viewport=None):
+    def login(self, username: str, password: str = DEMO_PASSWORD, viewport=None, locale="zh-CN"):
         """Sign in through the real login page; returns the page on the user's workbench."""
-        page = self.page(viewport)
+        page = self.page(viewport, locale)
         page.goto("/console/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)

@@ -22,8 +22,11 @@
   function get(obj, path) {
     return path.split(".").reduce(function (o, k) { return o === null || o === undefined ? o : o[k]; }, obj);
   }
+  /* The API speaks the language the request asks for; ask for the page's own (a console page
+     in Chinese opened in a browser set to English got its chart labels in English). */
   function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    var headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang || "zh-hans" };
+    return fetch(url, { credentials: "same-origin", headers: headers })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); });
   }
   function chart(el) {
