@@ -19,6 +19,7 @@ from jiesu.appeals.tests.conftest import SHANGHAI
 from jiesu.insights import reports
 from jiesu.insights.models import Recommendation
 from jiesu.insights.tests.test_emerging import WEDNESDAY, rising  # noqa: F401
+from jiesu.tests.pdf import readable
 
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
 
@@ -93,6 +94,11 @@ def test_weekly_report_html_and_pdf(client, rising):  # noqa: F811
     assert "环境卫生" in text  # the emerging issue of the week (23-29 Nov) is in the report
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    # The document says its language (readers and screen readers use it): the page's own.
+    assert b"/Lang (zh-hans)" in readable(pdf.content)
+    with timesource.frozen_at(WEDNESDAY):
+        english = client.get("/en/console/insights/reports/week/pdf/?day=2026-11-30")
+    assert b"/Lang (en)" in readable(english.content)
 
 
 def test_recommendations_drafted_from_a_rising_category(world):
