@@ -88,6 +88,32 @@ def sidecar(appeal: Appeal):
         return None
 
 
+def _lead_units(appeal_ids) -> dict:
+    """{appeal pk: its lead unit, the current one first (None: never dispatched)}."""
+    leads: dict[int, int] = {}
+    for appeal_id, unit_id in (
+        Assignment.objects.filter(appeal_id__in=appeal_ids, role=Assignment.Role.LEAD)
+        .order_by("appeal_id", "-active", "-dispatched_at", "-id")
+        .values_list("appeal_id", "unit_id")
+    ):
+        leads.setdefault(appeal_id, unit_id)
+    units = Unit.objects.in_bulk(set(leads.values()))
+    return {pk: units.get(leads.get(pk)) for pk in appeal_ids}
+
+
+def _handling_deadlines(appeal_ids) -> dict:
+    """{appeal pk: the due time of its latest handling clock (None: it has none)}."""
+    due: dict = dict.fromkeys(appeal_ids)
+    for appeal_id, due_at in (
+        Clock.objects.filter(appeal_id__in=appeal_ids, kind=Clock.Kind.HANDLE, cancelled=False)
+        .order_by("appeal_id", "-started_at", "-id")
+        .values_list("appeal_id", "due_at")
+    ):
+        if due[appeal_id] is None:
+            due[appeal_id] = due_at
+    return due
+
+
 class Describer:
     """Turns appeals into Open311 request dicts, remembering rule and unit look-ups. `prime`
     reads what a list of appeals needs in a few queries (a thousand appeals of a list needed
@@ -110,24 +136,8 @@ class Describer:
         were dispatched under, and the district's time limits."""
         ids = [a.pk for a in appeals if a.pk not in self._lead_units]
         if ids:
-            leads: dict[int, int] = {}
-            for appeal_id, unit_id in (
-                Assignment.objects.filter(appeal_id__in=ids, role=Assignment.Role.LEAD)
-                .order_by("appeal_id", "-active", "-dispatched_at", "-id")
-                .values_list("appeal_id", "unit_id")
-            ):
-                leads.setdefault(appeal_id, unit_id)
-            units = Unit.objects.in_bulk(set(leads.values()))
-            for appeal_id in ids:
-                self._lead_units[appeal_id] = units.get(leads.get(appeal_id))
-                self._due[appeal_id] = None
-            for appeal_id, due_at in (
-                Clock.objects.filter(appeal_id__in=ids, kind=Clock.Kind.HANDLE, cancelled=False)
-                .order_by("appeal_id", "-started_at", "-id")
-                .values_list("appeal_id", "due_at")
-            ):
-                if self._due[appeal_id] is None:
-                    self._due[appeal_id] = due_at
+            self._lead_units.update(_lead_units(ids))
+            self._due.update(_handling_deadlines(ids))
         versions = {a.rule_version_id for a in appeals if a.rule_version_id} - set(self._snapshots)
         if versions:
             self._snapshots.update(
@@ -159,16 +169,9 @@ class Describer:
         return (version.pk, version.snapshot) if version else (None, None)
 
     def lead_unit(self, appeal: Appeal):
-        if appeal.pk in self._lead_units:
-            unit = self._lead_units[appeal.pk]
-        else:
-            lead = (
-                appeal.assignments.filter(role=Assignment.Role.LEAD)
-                .select_related("unit")
-                .order_by("-active", "-dispatched_at", "-id")
-                .first()
-            )
-            unit = lead.unit if lead is not None else None
+        if appeal.pk not in self._lead_units:
+            self._lead_units.update(_lead_units([appeal.pk]))
+        unit = self._lead_units[appeal.pk]
         if unit is not None:
             return unit
         if appeal.status in FINAL_STATES:
@@ -205,15 +208,9 @@ class Describer:
     def request(self, appeal: Appeal) -> dict:
         extra = sidecar(appeal)
         lead = self.lead_unit(appeal)
-        if appeal.pk in self._due:
-            due = self._due[appeal.pk]
-        else:
-            clock = (
-                appeal.clocks.filter(kind=Clock.Kind.HANDLE, cancelled=False)
-                .order_by("-started_at", "-id")
-                .first()
-            )
-            due = clock.due_at if clock is not None else None
+        if appeal.pk not in self._due:
+            self._due.update(_handling_deadlines([appeal.pk]))
+        due = self._due[appeal.pk]
         closed = appeal.status in FINAL_STATES
         updated = appeal.closed_at if closed and appeal.closed_at else None
         updated = updated or getattr(appeal, "last_event_at", None) or appeal.received_at
