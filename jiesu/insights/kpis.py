@@ -303,9 +303,24 @@ def sums(
     if unknown:
         raise ValueError(f"Unknown counters {sorted(unknown)}.")
     refresh.catch_up()
-    if not filters and (scope.district or dimension == D.UNIT):
+    if _from_daily_figures(dimension, scope, filters):
         return _sums_daily(start, end, dimension, scope, by_day, counters, hours)
     return _sums_parts(start, end, dimension, scope, filters, by_day, counters, hours)
+
+
+def _from_daily_figures(dimension: str, scope: Scope_, filters: dict) -> bool:
+    """Whether the daily figures answer (no filter, and the district or a unit dimension);
+    otherwise the appeal parts are summed."""
+    return not filters and (scope.district or dimension == D.UNIT)
+
+
+def _daily_figures(start, end, dimension: str, scope: Scope_):
+    """The daily figures of `dimension` from `start` to `end`, limited to the scope's units."""
+    qs = DailyFigure.objects.filter(dimension=dimension, day__gte=start, day__lte=end)
+    if not scope.district:
+        units = Unit.objects.filter(scope.unit_q(prefix=""))
+        qs = qs.filter(key__in=[str(pk) for pk in units.values_list("pk", flat=True)])
+    return qs
 
 
 TRUNCATE_TO = {"day": None, "week": TruncWeek, "month": TruncMonth}
@@ -318,11 +333,8 @@ def volumes(start, end, dimension: str, *, scope: Scope_, bucket: str) -> dict[t
     if bucket not in TRUNCATE_TO:
         raise ValueError(f"Unknown bucket {bucket!r}.")
     refresh.catch_up()
-    if scope.district or dimension == D.UNIT:
-        qs = DailyFigure.objects.filter(dimension=dimension, day__gte=start, day__lte=end)
-        if not scope.district:
-            units = Unit.objects.filter(scope.unit_q(prefix=""))
-            qs = qs.filter(key__in=[str(pk) for pk in units.values_list("pk", flat=True)])
+    if _from_daily_figures(dimension, scope, {}):
+        qs = _daily_figures(start, end, dimension, scope)
         key_field = "key"
     else:
         qs = AppealPart.objects.filter(_parts_q({}, scope), day__gte=start, day__lte=end)
@@ -340,10 +352,7 @@ def volumes(start, end, dimension: str, *, scope: Scope_, bucket: str) -> dict[t
 
 
 def _sums_daily(start, end, dimension, scope, by_day, names=COUNTERS, hours=True):
-    qs = DailyFigure.objects.filter(dimension=dimension, day__gte=start, day__lte=end)
-    if not scope.district:
-        units = Unit.objects.filter(scope.unit_q(prefix=""))
-        qs = qs.filter(key__in=[str(pk) for pk in units.values_list("pk", flat=True)])
+    qs = _daily_figures(start, end, dimension, scope)
     out = defaultdict(lambda: (Counter(), Counter()))
     columns = ("day", "key", *names, *(("hours",) if hours else ()))
     for row in qs.values_list(*columns).iterator(chunk_size=5000):
