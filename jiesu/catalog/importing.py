@@ -174,6 +174,8 @@ class _Importer:
         self.leaves: list[_Node] = []
         # Codes read from workbook cells holding numbers: (row, column key, level, code).
         self.numeric_codes: list[tuple[int, str, int, str]] = []
+        # The longest code of each level given as text beginning with 0 (a number cannot).
+        self.zero_led: dict[int, str] = {}
 
     def problem(self, row, key, reason):
         """Record a problem in the column with this key (shown with the file's header)."""
@@ -272,9 +274,13 @@ class _Importer:
                 )
             self.read_row(number, cells)
 
+    def note_zero_led(self, level: int, code: str) -> None:
+        if code.startswith("0") and len(code) > len(self.zero_led.get(level, "")):
+            self.zero_led[level] = code
+
     def read_row(self, number, cells):
         names: list[tuple[str, str, str]] = []
-        for code_key, name_key in LEVEL_COLUMNS:
+        for level, (code_key, name_key) in enumerate(LEVEL_COLUMNS, start=1):
             name = self.cell(cells, name_key) or ""
             code = self.cell(cells, code_key) or ""
             if not name:
@@ -288,7 +294,9 @@ class _Importer:
                 self.problem(number, code_key, _("A code is 1 to 32 characters without spaces."))
                 code = ""
             if code and isinstance(code, NumberCell):
-                self.numeric_codes.append((number, code_key, len(names) + 1, code))
+                self.numeric_codes.append((number, code_key, level, code))
+            else:
+                self.note_zero_led(level, code)
             names.append((name, code, code_key))
         leaf_row = self.read_leaf_cells(number, cells)
         if not all(name for name, _code, _key in names):
@@ -346,22 +354,10 @@ class _Importer:
         shown."""
         if not self.numeric_codes:
             return
-        numeric = {(row, key) for row, key, _level, _code in self.numeric_codes}
-        # The longest code of each level that begins with 0 (as text: a number cannot).
-        zero_led: dict[int, str] = {}
-
-        def note(level: int, code: str) -> None:
-            if code.startswith("0") and len(code) > len(zero_led.get(level, "")):
-                zero_led[level] = code
-
         for category in self.categories:
-            note(category.level, category.code)
-        for number, cells in self.table.rows:
-            for level, (code_key, _name_key) in enumerate(LEVEL_COLUMNS, start=1):
-                if (number, code_key) not in numeric:
-                    note(level, self.cell(cells, code_key) or "")
+            self.note_zero_led(category.level, category.code)
         for row, key, level, code in self.numeric_codes:
-            example = zero_led.get(level)
+            example = self.zero_led.get(level)
             # 10 beside 01 lost nothing; 101 beside 0102 did.
             if example is not None and len(code) < len(example):
                 node = self.given_codes.get(code)
