@@ -76,6 +76,11 @@ def test_analyst_leader_and_supervisor(staff, demo):  # noqa: F811 (the imported
     with supervisor.expect_navigation():
         supervisor.click("[data-testid=draft-recommendations]")
     shot(supervisor, "insights-weekly-report", doc=True)
+    # On a phone the report's tables are cards; a row named by a long unit name
+    # (坪山区值班应急与智慧管理指挥中心（区指挥运行中心）) wraps instead of widening the page.
+    phone = staff.login("supervisor", viewport=PHONE)
+    phone.goto("/console/insights/reports/week/")
+    assert page_width(phone) <= PHONE["width"]
 
 
 def test_charts_speak_the_page_s_language_whatever_the_browser_s(staff, demo):  # noqa: F811
